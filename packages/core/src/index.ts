@@ -1,0 +1,6 @@
+export * from './model/base-types.js';
+export * from './model/enums.js';
+export * from './model/schemas.js';
+export * from './store/errors.js';
+export { DEFAULT_STORE_URI, type OpenStoreOptions, openStore, redactUri } from './store/open.js';
+export * from './store/store.js';

@@ -1,0 +1,34 @@
+import type { TypeInput } from './schemas.js';
+
+/** MLMD's system base types. A type may name one of these as its `baseType`. */
+export const BASE_ARTIFACT_TYPES = ['mlmd.Dataset', 'mlmd.Model', 'mlmd.Metrics', 'mlmd.Statistics'] as const;
+export const BASE_EXECUTION_TYPES = [
+  'mlmd.Train',
+  'mlmd.Transform',
+  'mlmd.Process',
+  'mlmd.Evaluate',
+  'mlmd.Deploy',
+] as const;
+export type BaseTypeName = (typeof BASE_ARTIFACT_TYPES)[number] | (typeof BASE_EXECUTION_TYPES)[number];
+
+/** Names of mlmeta's own types, declared on first write by the tracker and the integrations. */
+export const MLMETA_TYPES = {
+  train: 'mlmeta.Train',
+  serve: 'mlmeta.Serve',
+  run: 'mlmeta.Run',
+  dataset: 'mlmeta.Dataset',
+  model: 'mlmeta.Model',
+  experiment: 'mlmeta.Experiment',
+  process: 'mlmeta.Process',
+} as const;
+
+/** The type declarations mlmeta writes. Properties are added over time, never removed. */
+export const MLMETA_TYPE_DECLARATIONS: TypeInput[] = [
+  { kind: 'execution', name: MLMETA_TYPES.run, baseType: 'mlmd.Process', properties: {} },
+  { kind: 'execution', name: MLMETA_TYPES.train, baseType: 'mlmd.Train', properties: {} },
+  { kind: 'execution', name: MLMETA_TYPES.serve, baseType: 'mlmd.Deploy', properties: {} },
+  { kind: 'artifact', name: MLMETA_TYPES.dataset, baseType: 'mlmd.Dataset', properties: {} },
+  { kind: 'artifact', name: MLMETA_TYPES.model, baseType: 'mlmd.Model', properties: {} },
+  { kind: 'context', name: MLMETA_TYPES.experiment, properties: {} },
+  { kind: 'context', name: MLMETA_TYPES.process, properties: {} },
+];

@@ -1,0 +1,41 @@
+import { MlmetaError } from './errors.js';
+import type { MetadataStore } from './store.js';
+
+/** Where records go when nothing is configured: an embedded SQLite file in the working directory. */
+export const DEFAULT_STORE_URI = 'sqlite:.mlmeta/mlmeta.db';
+
+export interface OpenStoreOptions {
+  /** Open for reading only (the UI and read-only CLI commands). */
+  readOnly?: boolean;
+  /** Bearer token for http(s) stores; defaults to MLMETA_TOKEN. */
+  token?: string;
+}
+
+/**
+ * Open a store by URI. Backends load lazily, so importing core never loads a database driver.
+ *
+ * @example
+ * const store = await openStore('sqlite:.mlmeta/mlmeta.db');
+ * const models = await store.getArtifacts({ type: 'mlmeta.Model' });
+ */
+export async function openStore(
+  uri: string = DEFAULT_STORE_URI,
+  options: OpenStoreOptions = {},
+): Promise<MetadataStore> {
+  void options;
+  const scheme = uri.slice(0, Math.max(0, uri.indexOf(':'))).toLowerCase();
+  switch (scheme) {
+    default:
+      throw new MlmetaError(
+        'INVALID_ARGUMENT',
+        `store URI "${redactUri(uri)}" is not supported; use sqlite:<path>, postgres://... or http(s)://...`,
+      );
+  }
+}
+
+/** A URI safe to print: userinfo and query secrets removed. */
+export function redactUri(uri: string): string {
+  return uri
+    .replace(/\/\/[^/@\s]*@/, '//***@')
+    .replace(/([?&](?:password|token|key|secret)=)[^&]*/gi, '$1***');
+}

@@ -1,0 +1,59 @@
+/**
+ * The tracker's public contract. The integrations (@mlmeta/tfjs, @mlmeta/onnx, node-hooks) code
+ * against these types; tracker/ implements them. Every method returns immediately (records are
+ * queued for the background writer) and never throws into the caller.
+ */
+import type { ExecutionStateName } from '../model/enums.js';
+import type { MetadataStore } from '../store/store.js';
+
+/** A dataset or model to link to a run, identified by its content digest when known. */
+export interface ArtifactRecord {
+  /** Artifact type name; default mlmeta.Dataset for inputs, mlmeta.Model for outputs. */
+  type?: string;
+  /** Content digest (for example from fingerprintTensors); becomes the external id. */
+  digest?: string;
+  /** Where the bytes live (file path or URL; credentials are stripped before storing). */
+  uri?: string;
+  name?: string;
+  /** Structured description: shape, dtype, statistics, sampled, format, ... */
+  properties?: Record<string, unknown>;
+  /** Event path, e.g. 'x', 'y', 'validation.x'. */
+  role?: string;
+}
+
+export interface StartRunOptions {
+  /** Experiment context name; default MLMETA_EXPERIMENT, else the entry script's name. */
+  experiment?: string;
+  /** Run name; default MLMETA_RUN_NAME, else generated. */
+  name?: string;
+  tags?: Record<string, string>;
+  /** Execution type: mlmeta.Run by default; the integrations use mlmeta.Train and mlmeta.Serve. */
+  type?: string;
+  params?: Record<string, unknown>;
+  /** A store URI or an open store; default MLMETA_STORE, else the embedded SQLite file. */
+  store?: string | MetadataStore;
+}
+
+export type RunEndState = Extract<ExecutionStateName, 'COMPLETE' | 'FAILED' | 'CANCELED' | 'CACHED'>;
+
+export interface Run {
+  /** The run's external id (a UUID): stable across retries, spools and stores. */
+  readonly id: string;
+  readonly name: string;
+  readonly experiment: string;
+  /** Hyperparameters and settings; redacted, made JSON-safe and size-capped before storing. */
+  logParams(params: Record<string, unknown>): void;
+  /** Metric values at a step (epoch, batch, ...). Non-finite values are kept and flagged. */
+  logMetrics(values: Record<string, number>, step?: number): void;
+  /** Structured facts about the run that are not hyperparameters (model summary, environment, ...). */
+  setProperties(properties: Record<string, unknown>): void;
+  setTags(tags: Record<string, string>): void;
+  /** Links an input artifact (INPUT event); returns its external id. */
+  logInput(artifact: ArtifactRecord): string;
+  /** Links an output artifact (OUTPUT event); returns its external id. */
+  logOutput(artifact: ArtifactRecord): string;
+  /** Ends the run (idempotent: the first call wins). Resolves when its records are flushed or spooled. */
+  end(state?: RunEndState, error?: unknown): Promise<void>;
+  /** Resolves when everything logged so far is written to the store or the spool. */
+  flush(): Promise<void>;
+}
