@@ -1,3 +1,5 @@
+export * from './capture/redact.js';
+export { isLogLevel, LOG_LEVELS, type LogLevel, logger } from './log.js';
 export * from './model/base-types.js';
 export * from './model/enums.js';
 export * from './model/schemas.js';
