@@ -1,4 +1,5 @@
 export * from './capture/redact.js';
+export * from './config/config.js';
 export { isLogLevel, LOG_LEVELS, type LogLevel, logger } from './log.js';
 export * from './model/base-types.js';
 export * from './model/enums.js';

@@ -1,0 +1,268 @@
+/**
+ * mlmeta's configuration: `MLMETA_*` environment variables, overridden by options in code.
+ * Parsing is lenient (see env.ts): a bad variable warns once and falls back to its default,
+ * so that a typo in a CI job never stops a training run.
+ */
+import { z } from 'zod';
+import { isLogLevel, type LogLevel } from '../log.js';
+import { type Env, parseEnv, readEnv, splitList, warnBadValue } from './env.js';
+
+export const CAPTURE_PARTS = ['git', 'packages', 'hardware', 'dataset', 'system'] as const;
+export type CapturePart = (typeof CAPTURE_PARTS)[number];
+
+export type LogBatches = 'epoch' | 'batch' | { every: number };
+
+export interface MlmetaConfig {
+  /** MLMETA_STORE: `sqlite:<path>`, `postgres://...` or `http(s)://...`. */
+  store: string;
+  /** MLMETA_DISABLED: record nothing. */
+  disabled: boolean;
+  /** MLMETA_EXPERIMENT: experiment context name. */
+  experiment?: string;
+  /** MLMETA_RUN_NAME. */
+  runName?: string;
+  /** MLMETA_TAGS: `k=v,k=v` (values may be percent-encoded). */
+  tags: Record<string, string>;
+  /** MLMETA_TOKEN: bearer token for an http(s) store; never recorded. */
+  token?: string;
+  /** MLMETA_CAPTURE (only these) and MLMETA_CAPTURE_DISABLED (all but these). */
+  capture: Record<CapturePart, boolean>;
+  /** MLMETA_LOG_BATCHES: `epoch`, `batch` or a number N (every N batches). */
+  logBatches: LogBatches;
+  /** MLMETA_SPOOL_DIR. */
+  spoolDir: string;
+  /** MLMETA_LOG_LEVEL. */
+  logLevel: LogLevel;
+  /** MLMETA_HEARTBEAT_INTERVAL, given in seconds in the environment. */
+  heartbeatIntervalMs: number;
+  /** Built-in allowlist plus MLMETA_ENV_ALLOWLIST; `NAME_*` entries are prefixes. */
+  envAllowlist: string[];
+  /** MLMETA_DATASET_BYTE_BUDGET: bytes hashed per streamed dataset (suffixes KiB, MiB, GiB allowed). */
+  datasetByteBudget: number;
+}
+
+/**
+ * Environment variables recorded by default. Values still pass through redaction; MLMETA_TOKEN
+ * is excluded even if a user lists it.
+ */
+export const DEFAULT_ENV_ALLOWLIST: readonly string[] = [
+  'NODE_ENV',
+  'NODE_OPTIONS',
+  'UV_THREADPOOL_SIZE',
+  'TZ',
+  'LANG',
+  'TF_*',
+  'TFJS_*',
+  'CUDA_VISIBLE_DEVICES',
+  'CUDA_DEVICE_ORDER',
+  'NVIDIA_VISIBLE_DEVICES',
+  'OMP_NUM_THREADS',
+  'MKL_NUM_THREADS',
+  'OPENBLAS_NUM_THREADS',
+  'ORT_*',
+  'ONNXRUNTIME_*',
+  'CI',
+  'GITHUB_ACTIONS',
+  'GITHUB_SHA',
+  'GITHUB_REF',
+  'GITHUB_RUN_ID',
+  'GITHUB_WORKFLOW',
+  'GITLAB_CI',
+  'CI_COMMIT_SHA',
+  'CI_PIPELINE_ID',
+  'BUILDKITE',
+  'BUILDKITE_BUILD_NUMBER',
+  'JENKINS_URL',
+  'BUILD_NUMBER',
+  'MLMETA_*',
+];
+
+const DEFAULTS = {
+  store: 'sqlite:.mlmeta/mlmeta.db',
+  spoolDir: '.mlmeta/spool',
+  logLevel: 'warn' as LogLevel,
+  heartbeatIntervalMs: 15_000,
+  datasetByteBudget: 256 * 1024 * 1024,
+  logBatches: 'epoch' as LogBatches,
+};
+
+const booleanText = z
+  .string()
+  .transform((s) => s.toLowerCase())
+  .pipe(z.enum(['true', 'false']))
+  .transform((s) => s === 'true');
+
+const storeUri = z.string().regex(/^(?:sqlite:.+|postgres(?:ql)?:\/\/.+|https?:\/\/.+)$/i);
+
+const positiveSeconds = z
+  .string()
+  .transform(Number)
+  .pipe(z.number().finite().positive())
+  .transform((s) => Math.round(s * 1000));
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+};
+const byteSize = z
+  .string()
+  .regex(/^\d+(?:\.\d+)?\s*(?:b|kib|mib|gib|kb|mb|gb)?$/i)
+  .transform((s) => {
+    const [, num, unit] = /^([\d.]+)\s*([a-z]*)$/i.exec(s)!;
+    return Math.floor(Number(num) * UNITS[unit!.toLowerCase()]!);
+  })
+  .pipe(z.number().int().positive());
+
+const logBatchesText = z.string().transform((s, ctx): LogBatches => {
+  const lower = s.toLowerCase();
+  if (lower === 'epoch' || lower === 'batch') return lower;
+  const every = /^(?:every[\s:=]*)?(\d+)$/.exec(lower);
+  if (every && Number(every[1]) >= 1) return { every: Number(every[1]) };
+  ctx.addIssue({ code: 'custom', message: 'not epoch, batch or N' });
+  return z.NEVER;
+});
+
+const logLevelText = z
+  .string()
+  .transform((s) => s.toLowerCase())
+  .refine(isLogLevel)
+  .transform((s) => s as LogLevel);
+
+function parseTags(env: Env): Record<string, string> {
+  const value = readEnv(env, 'MLMETA_TAGS');
+  const tags: Record<string, string> = {};
+  if (value === undefined) return tags;
+  let bad = false;
+  for (const entry of splitList(value)) {
+    const eq = entry.indexOf('=');
+    const key = eq > 0 ? entry.slice(0, eq).trim() : '';
+    if (key === '') {
+      bad = true;
+      continue;
+    }
+    const raw = entry.slice(eq + 1).trim();
+    try {
+      tags[key] = decodeURIComponent(raw);
+    } catch {
+      tags[key] = raw;
+    }
+  }
+  if (bad)
+    warnBadValue('MLMETA_TAGS', 'comma-separated key=value pairs (team=vision,stage=dev)', 'the valid pairs');
+  return tags;
+}
+
+function parseCaptureList(env: Env, name: string): CapturePart[] | undefined {
+  const value = readEnv(env, name);
+  if (value === undefined) return undefined;
+  const parts = splitList(value).map((p) => p.toLowerCase());
+  const known = parts.filter((p): p is CapturePart => (CAPTURE_PARTS as readonly string[]).includes(p));
+  if (known.length !== parts.length) {
+    warnBadValue(name, `a comma list of ${CAPTURE_PARTS.join(', ')}`, 'the known names only');
+  }
+  return known;
+}
+
+function parseCapture(env: Env): Record<CapturePart, boolean> {
+  const only = parseCaptureList(env, 'MLMETA_CAPTURE');
+  const off = parseCaptureList(env, 'MLMETA_CAPTURE_DISABLED') ?? [];
+  const capture = {} as Record<CapturePart, boolean>;
+  for (const part of CAPTURE_PARTS)
+    capture[part] = (only === undefined || only.includes(part)) && !off.includes(part);
+  return capture;
+}
+
+function parseAllowlist(env: Env): string[] {
+  const extra = readEnv(env, 'MLMETA_ENV_ALLOWLIST');
+  const names = [...DEFAULT_ENV_ALLOWLIST, ...(extra === undefined ? [] : splitList(extra))];
+  return [...new Set(names)];
+}
+
+/** The configuration the environment alone describes. */
+function fromEnv(env: Env): MlmetaConfig {
+  const bool = 'true or false';
+  return {
+    store:
+      parseEnv(
+        env,
+        'MLMETA_STORE',
+        storeUri,
+        'sqlite:<path>, postgres://... or http(s)://...',
+        DEFAULTS.store,
+      ) ?? DEFAULTS.store,
+    disabled: parseEnv(env, 'MLMETA_DISABLED', booleanText, bool, 'false') ?? false,
+    experiment: readEnv(env, 'MLMETA_EXPERIMENT'),
+    runName: readEnv(env, 'MLMETA_RUN_NAME'),
+    tags: parseTags(env),
+    token: readEnv(env, 'MLMETA_TOKEN'),
+    capture: parseCapture(env),
+    logBatches:
+      parseEnv(env, 'MLMETA_LOG_BATCHES', logBatchesText, 'epoch, batch or a whole number N >= 1', 'epoch') ??
+      DEFAULTS.logBatches,
+    spoolDir: readEnv(env, 'MLMETA_SPOOL_DIR') ?? DEFAULTS.spoolDir,
+    logLevel:
+      parseEnv(env, 'MLMETA_LOG_LEVEL', logLevelText, 'debug, info, warn, error or silent', 'warn') ??
+      DEFAULTS.logLevel,
+    heartbeatIntervalMs:
+      parseEnv(env, 'MLMETA_HEARTBEAT_INTERVAL', positiveSeconds, 'a number of seconds > 0', '15') ??
+      DEFAULTS.heartbeatIntervalMs,
+    envAllowlist: parseAllowlist(env),
+    datasetByteBudget:
+      parseEnv(
+        env,
+        'MLMETA_DATASET_BYTE_BUDGET',
+        byteSize,
+        'a byte count such as 268435456 or 256MiB',
+        '256MiB',
+      ) ?? DEFAULTS.datasetByteBudget,
+  };
+}
+
+// Options passed in code are typed, but plain-JS callers can still pass anything: each field
+// is checked, and a bad one warns once and keeps the environment's value.
+const overrideSchema = {
+  store: storeUri,
+  disabled: z.boolean(),
+  experiment: z.string(),
+  runName: z.string(),
+  tags: z.record(z.string(), z.string()),
+  token: z.string(),
+  capture: z.object(Object.fromEntries(CAPTURE_PARTS.map((p) => [p, z.boolean()]))).partial(),
+  logBatches: z.union([z.enum(['epoch', 'batch']), z.object({ every: z.number().int().positive() })]),
+  spoolDir: z.string().min(1),
+  logLevel: z.string().refine(isLogLevel),
+  heartbeatIntervalMs: z.number().finite().positive(),
+  envAllowlist: z.array(z.string()),
+  datasetByteBudget: z.number().int().positive(),
+} satisfies Record<keyof MlmetaConfig, z.ZodType>;
+
+/**
+ * Reads the configuration from `env` (default process.env) and applies `overrides`. Never
+ * throws; bad values warn once and use the default. `capture` overrides merge per part.
+ *
+ * @example
+ * const config = loadConfig({ experiment: 'mnist', capture: { hardware: false } });
+ */
+export function loadConfig(
+  overrides: Partial<Omit<MlmetaConfig, 'capture'>> & { capture?: Partial<MlmetaConfig['capture']> } = {},
+  env: Env = process.env,
+): MlmetaConfig {
+  const config = fromEnv(env);
+  const target = config as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined || !Object.hasOwn(overrideSchema, key)) continue;
+    const schema = overrideSchema[key as keyof MlmetaConfig];
+    if (!schema.safeParse(value).success) {
+      warnBadValue(`option ${key}`, 'a value of the documented type', 'the environment or default value');
+      continue;
+    }
+    target[key] = key === 'capture' ? { ...config.capture, ...(value as object) } : value;
+  }
+  return config;
+}
