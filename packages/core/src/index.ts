@@ -1,5 +1,6 @@
 export * from './capture/redact.js';
 export * from './config/config.js';
+export * from './filter/index.js';
 export { isLogLevel, LOG_LEVELS, type LogLevel, logger } from './log.js';
 export * from './model/base-types.js';
 export * from './model/enums.js';
