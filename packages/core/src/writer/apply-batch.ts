@@ -1,0 +1,24 @@
+import type { MetadataStore } from '../store/store.js';
+import { isEmptyLineage, type WriteBatch } from './batch.js';
+
+/**
+ * Metric points per appendMetrics call. better-sqlite3 is synchronous, so one call blocks the
+ * event loop for its whole transaction; this size keeps one call to a few milliseconds (see
+ * docs/BENCHMARKS.md, "Tracker and writer") and lets timers and I/O run between chunks.
+ */
+export const METRIC_CHUNK = 2000;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Write one batch: the lineage subgraph first (metric points refer to its execution by external
+ * id), then the points in chunks. Every part is idempotent, so a batch that failed half-way is
+ * safe to write again in full.
+ */
+export async function applyBatch(store: MetadataStore, batch: WriteBatch): Promise<void> {
+  if (!isEmptyLineage(batch.lineage)) await store.putLineage(batch.lineage);
+  for (let i = 0; i < batch.metrics.length; i += METRIC_CHUNK) {
+    if (i > 0) await yieldToLoop();
+    await store.appendMetrics(batch.metrics.slice(i, i + METRIC_CHUNK));
+  }
+}

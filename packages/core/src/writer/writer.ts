@@ -1,0 +1,301 @@
+/**
+ * The background writer (pino's shape: enqueue, batch, flush off the hot path). Logging calls
+ * add to an in-memory batch and return; the batch is sealed and written when it reaches a
+ * count or byte size, on a timer, on `flush()` and at exit. When the store fails, sealed batches
+ * go to the spool, later batches queue behind them there, and a retry timer with backoff replays
+ * the spool in order once the store answers again. Nothing here throws into a caller.
+ */
+import { logger } from '../log.js';
+import type { MetricPoint } from '../model/schemas.js';
+import type { MetadataStore } from '../store/store.js';
+import { applyBatch } from './apply-batch.js';
+import { type LineageEdges, type NodeUpsert, PendingBatch, type WriteBatch } from './batch.js';
+import type { Spool } from './spool.js';
+
+export interface WriterOptions {
+  /** Opens the store; called again (after a backoff) whenever a write failed. */
+  openStore: () => Promise<MetadataStore>;
+  spool: Spool;
+  /**
+   * Whether the writer opened the store and may close it. An owned store is closed after a
+   * failure and reopened by the next probe; a caller's store is kept and probed as it is.
+   */
+  ownsStore?: boolean;
+  /** Seal a batch at this many metric points. Default 2,000. */
+  batchPoints?: number;
+  /** Seal a batch at this many (estimated) bytes. Default 1 MiB. */
+  batchBytes?: number;
+  /** Seal a non-empty batch this long after its first record. Default 1,000 ms. */
+  flushIntervalMs?: number;
+  /** Metric points held in memory at most; more are dropped and counted. Default 1,000,000. */
+  maxQueuePoints?: number;
+  /** Estimated bytes held in memory at most. Default 64 MiB. */
+  maxQueueBytes?: number;
+  /** First retry delay after a failure; doubles up to `retryMaxMs`. Defaults 500 ms and 30 s. */
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+interface SealedBatch {
+  batch: WriteBatch;
+  points: number;
+  bytes: number;
+}
+
+/** What `stats()` reports; `dropped` counts records that could be neither written nor spooled. */
+export interface WriterStats {
+  queuedPoints: number;
+  queuedBytes: number;
+  dropped: number;
+  /** Batches wait in the spool for the store. */
+  spooling: boolean;
+  /** The last write or probe failed and no probe has succeeded since. */
+  storeFailing: boolean;
+}
+
+const MiB = 1024 * 1024;
+
+export class MetadataWriter {
+  private readonly options: Required<Omit<WriterOptions, 'openStore' | 'spool' | 'ownsStore'>>;
+  private current = new PendingBatch();
+  /** Sealed batches in write order; the head stays here while it is being written. */
+  private readonly sealed: SealedBatch[] = [];
+  private queuedPoints = 0;
+  private queuedBytes = 0;
+  private dropped = 0;
+  private store: MetadataStore | undefined;
+  private storeOpening: Promise<MetadataStore> | undefined;
+  /** False while a retry timer is pending: batches go straight to the spool until it fires. */
+  private probeDue = true;
+  private retryDelay: number;
+  private failureReported = false;
+  private draining: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private drainScheduled = false;
+
+  constructor(private readonly config: WriterOptions) {
+    this.options = {
+      batchPoints: config.batchPoints ?? 2000,
+      batchBytes: config.batchBytes ?? MiB,
+      flushIntervalMs: config.flushIntervalMs ?? 1000,
+      maxQueuePoints: config.maxQueuePoints ?? 1_000_000,
+      maxQueueBytes: config.maxQueueBytes ?? 64 * MiB,
+      retryMinMs: config.retryMinMs ?? 500,
+      retryMaxMs: config.retryMaxMs ?? 30_000,
+    };
+    this.retryDelay = this.options.retryMinMs;
+  }
+
+  /** Queue one metric point. The hot path: no I/O, no allocation beyond the point itself. */
+  enqueueMetric(point: MetricPoint): void {
+    if (this.queuedPoints >= this.options.maxQueuePoints || this.queuedBytes >= this.options.maxQueueBytes) {
+      this.dropped++;
+      return;
+    }
+    this.queuedPoints++;
+    this.queuedBytes += this.current.addMetric(point);
+    this.afterAdd();
+  }
+
+  /**
+   * Queue a node upsert (merged with earlier upserts of the same node in this batch). `essential`
+   * records (a run's start and end state) are kept even when the queue is full.
+   */
+  enqueueNode(upsert: NodeUpsert, essential = false): void {
+    if (!essential && this.queuedBytes >= this.options.maxQueueBytes) {
+      this.dropped++;
+      return;
+    }
+    this.queuedBytes += this.current.addNode(upsert);
+    this.afterAdd();
+  }
+
+  enqueueEdges(edges: LineageEdges, essential = false): void {
+    if (!essential && this.queuedBytes >= this.options.maxQueueBytes) {
+      this.dropped++;
+      return;
+    }
+    this.queuedBytes += this.current.addEdges(edges);
+    this.afterAdd();
+  }
+
+  stats(): WriterStats {
+    return {
+      queuedPoints: this.queuedPoints,
+      queuedBytes: this.queuedBytes,
+      dropped: this.dropped,
+      spooling: this.config.spool.hasPending,
+      storeFailing: this.failureReported,
+    };
+  }
+
+  /** Resolves when everything queued so far is in the store or the spool. Never rejects. */
+  async flush(): Promise<void> {
+    this.seal();
+    while (this.sealed.length > 0 || this.draining) {
+      this.startDrain();
+      await this.draining;
+    }
+  }
+
+  /**
+   * For the `exit` handler, where nothing asynchronous runs any more: append everything queued
+   * (including a batch whose write was in flight) to the spool and close it. Returns true when
+   * the spool file holds batches for the store.
+   */
+  flushSync(): boolean {
+    this.seal();
+    for (const item of this.sealed.splice(0)) this.spoolOrDrop(item);
+    this.queuedPoints = 0;
+    this.queuedBytes = 0;
+    try {
+      this.config.spool.close();
+    } catch (error) {
+      logger.warn('could not sync the spool file to disk:', error);
+    }
+    return this.config.spool.hasPending;
+  }
+
+  /** Flush, stop the timers and close the store. */
+  async close(): Promise<void> {
+    await this.flush();
+    clearTimeout(this.flushTimer);
+    clearTimeout(this.retryTimer);
+    try {
+      this.config.spool.close();
+    } catch (error) {
+      logger.warn('could not sync the spool file to disk:', error);
+    }
+    const store = this.store;
+    this.store = undefined;
+    if (this.config.ownsStore !== false) await store?.close().catch(() => undefined);
+  }
+
+  private afterAdd(): void {
+    if (
+      this.current.metrics.length >= this.options.batchPoints ||
+      this.current.bytes >= this.options.batchBytes
+    ) {
+      this.seal();
+      this.scheduleDrain();
+    } else if (this.flushTimer === undefined) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = undefined;
+        this.seal();
+        this.startDrain();
+      }, this.options.flushIntervalMs);
+      this.flushTimer.unref();
+    }
+  }
+
+  private seal(): void {
+    if (this.current.isEmpty) return;
+    const pending = this.current;
+    this.current = new PendingBatch();
+    this.sealed.push({ batch: pending.seal(), points: pending.metrics.length, bytes: pending.bytes });
+  }
+
+  /** Start draining on the next turn of the loop, so the logging call that filled a batch returns first. */
+  private scheduleDrain(): void {
+    if (this.drainScheduled || this.draining) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.startDrain();
+    });
+  }
+
+  private startDrain(): void {
+    if (this.draining) return;
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.config.spool.hasPending && this.probeDue) await this.recover();
+    while (this.sealed.length > 0) {
+      const item = this.sealed[0];
+      await this.write(item);
+      // flushSync may have taken the queue while the write was in flight.
+      if (this.sealed[0] === item) {
+        this.sealed.shift();
+        this.queuedPoints -= item.points;
+        this.queuedBytes -= item.bytes;
+      }
+    }
+  }
+
+  private async write(item: SealedBatch): Promise<void> {
+    if ((this.config.spool.hasPending || this.store === undefined) && !(await this.recover())) {
+      this.spoolOrDrop(item);
+      return;
+    }
+    try {
+      await applyBatch(this.store!, item.batch);
+    } catch (error) {
+      this.failed(error);
+      this.spoolOrDrop(item);
+    }
+  }
+
+  /** Open the store if needed and replay the spool; false (and a retry scheduled) on failure. */
+  private async recover(): Promise<boolean> {
+    if (!this.probeDue) return false;
+    try {
+      if (this.store === undefined) {
+        this.storeOpening ??= this.config.openStore();
+        this.store = await this.storeOpening;
+      }
+      if (this.config.spool.hasPending) {
+        const batches = await this.config.spool.replay(this.store);
+        logger.info(`store reachable again; replayed ${batches} spooled batch(es)`);
+      }
+      this.retryDelay = this.options.retryMinMs;
+      if (this.failureReported) logger.warn('the store is reachable again; spooled records were written');
+      this.failureReported = false;
+      return true;
+    } catch (error) {
+      this.failed(error);
+      return false;
+    } finally {
+      this.storeOpening = undefined;
+    }
+  }
+
+  private failed(error: unknown): void {
+    if (!this.failureReported) {
+      logger.warn(
+        `could not write to the store; records go to the spool ${this.config.spool.file} and are replayed when it is back:`,
+        error instanceof Error ? error.message : String(error),
+      );
+      this.failureReported = true;
+    }
+    if (this.config.ownsStore !== false) {
+      // Drop the connection: the next probe opens a fresh one (a closed or broken one stays broken).
+      const store = this.store;
+      this.store = undefined;
+      void store?.close().catch(() => undefined);
+    }
+    this.probeDue = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.probeDue = true;
+      this.startDrain();
+    }, this.retryDelay);
+    this.retryTimer.unref();
+    this.retryDelay = Math.min(this.retryDelay * 2, this.options.retryMaxMs);
+  }
+
+  private spoolOrDrop(item: SealedBatch): void {
+    try {
+      this.config.spool.append(item.batch);
+    } catch (error) {
+      const records = item.points + Object.values(item.batch.lineage).reduce((n, list) => n + list.length, 0);
+      this.dropped += records;
+      logger.warn(`could not spool ${records} record(s) to ${this.config.spool.file}; they are lost:`, error);
+    }
+  }
+}
