@@ -1,3 +1,6 @@
+export * from './capture/environment.js';
+export * from './capture/fingerprint.js';
+export * from './capture/hardware.js';
 export * from './capture/redact.js';
 export * from './config/config.js';
 export * from './filter/index.js';
