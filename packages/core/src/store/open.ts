@@ -25,6 +25,11 @@ export async function openStore(
   void options;
   const scheme = uri.slice(0, Math.max(0, uri.indexOf(':'))).toLowerCase();
   switch (scheme) {
+    case 'http':
+    case 'https': {
+      const { openHttpStore } = await import('./http/open-http-store.js');
+      return openHttpStore(uri, { token: options.token });
+    }
     default:
       throw new MlmetaError(
         'INVALID_ARGUMENT',
