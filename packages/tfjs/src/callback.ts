@@ -1,0 +1,129 @@
+/**
+ * `callback()`: the one line a user adds to `model.fit`. The object it returns marks the call
+ * for recording; the fit wrapper (installed here, once) replaces it with a recorder bound to
+ * that call, so one callback object can serve many fits, even concurrent ones.
+ */
+import { logger, type Run } from '@mlmeta/core';
+import { installPatches, removePatches } from './instrumentation.js';
+import { resolveTf } from './resolve-tf.js';
+import { CALLBACK_OPTIONS, tfjsState } from './state.js';
+import type { CallbackTf, TfModule } from './tf-types.js';
+import { type CallbackOptions, type InstrumentOptions, parseCallbackOptions } from './types.js';
+
+/** What callback() returns: a tfjs Callback, plus a way to wait for the records. */
+export interface MlmetaCallback extends CallbackTf {
+  /** The run of the most recent fit this callback took part in. */
+  readonly lastRun: Run | undefined;
+  /** Resolves when every run recorded so far in this process is written (or spooled). */
+  flush(): Promise<void>;
+}
+
+/**
+ * Resolves when every fit recorded so far in this process has been written to its store (or
+ * to the spool). Never rejects.
+ *
+ * @example
+ * await model.fit(xs, ys, { callbacks: [mlmeta.callback()] });
+ * await mlmeta.flush();
+ */
+export async function flush(): Promise<void> {
+  await Promise.all([...tfjsState().pending]);
+}
+
+const markerClasses = new WeakMap<object, new (options: CallbackOptions) => MlmetaCallback>();
+
+function markerClass(tf: TfModule): new (options: CallbackOptions) => MlmetaCallback {
+  const existing = markerClasses.get(tf.Callback);
+  if (existing) return existing;
+  class MlmetaCallbackMarker extends (tf.Callback as new () => CallbackTf) implements MlmetaCallback {
+    readonly [CALLBACK_OPTIONS]: CallbackOptions;
+    lastRun: Run | undefined;
+    constructor(options: CallbackOptions) {
+      super();
+      this[CALLBACK_OPTIONS] = options;
+    }
+    flush(): Promise<void> {
+      return flush();
+    }
+    override setModel(model: unknown): void {
+      super.setModel(model);
+      // Reached only when tfjs runs this object itself: the fit was not seen by mlmeta's
+      // wrapper, so the model comes from a tfjs copy other than the instrumented one.
+      logger.once(
+        'tfjs:uninstrumented-fit',
+        'warn',
+        'mlmeta.callback() is not recording this fit: the model comes from a different copy of TensorFlow.js ' +
+          'than the one mlmeta instrumented; pass it explicitly: callback({ tf })',
+      );
+    }
+  }
+  markerClasses.set(tf.Callback, MlmetaCallbackMarker);
+  return MlmetaCallbackMarker;
+}
+
+/** Stand-in when no tfjs can be found: valid in any callback list, records nothing. */
+function inertCallback(): MlmetaCallback {
+  const noop = async () => {};
+  return {
+    lastRun: undefined,
+    flush,
+    setParams() {},
+    setModel() {},
+    onTrainBegin: noop,
+    onTrainEnd: noop,
+    onEpochBegin: noop,
+    onEpochEnd: noop,
+    onBatchBegin: noop,
+    onBatchEnd: noop,
+  } as MlmetaCallback;
+}
+
+/**
+ * A TensorFlow.js callback that records the fit (or fitDataset) it is passed to as an
+ * mlmeta.Train run: arguments and defaults, optimizer, model summary, data fingerprints,
+ * per-epoch and throttled per-batch metrics, outcome, and the trained model. Invalid options
+ * throw here, before training starts.
+ *
+ * @example
+ * import * as mlmeta from '@mlmeta/tfjs';
+ * await model.fit(xs, ys, { epochs: 10, callbacks: [mlmeta.callback()] });
+ * await model.fit(xs, ys, { callbacks: [mlmeta.callback({ experiment: 'iris', logBatches: { every: 10 } })] });
+ */
+export function callback(options?: CallbackOptions): MlmetaCallback {
+  const parsed = parseCallbackOptions(options);
+  const tf = parsed.tf ?? resolveTf();
+  if (!tf) {
+    logger.warn(
+      'mlmeta.callback() could not find TensorFlow.js from this project; nothing will be recorded. ' +
+        'Install @tensorflow/tfjs (or -node, -node-gpu) or pass it: callback({ tf })',
+    );
+    return inertCallback();
+  }
+  installPatches(tf);
+  const Marker = markerClass(tf);
+  return new Marker(parsed);
+}
+
+/**
+ * Records every fit and fitDataset of `tf`'s models, with or without a callback (the preload
+ * hook's autolog mode). A callback in a call still takes precedence with its own options.
+ * Invalid options throw.
+ *
+ * @example
+ * instrument(require('@tensorflow/tfjs-node'), { experiment: 'nightly' });
+ */
+export function instrument(tf?: TfModule, options: InstrumentOptions = {}): void {
+  const parsed = parseCallbackOptions({ ...options, ...(tf ? { tf } : {}) });
+  const resolved = parsed.tf ?? resolveTf();
+  if (!resolved) {
+    logger.warn('mlmeta could not find TensorFlow.js to instrument; fits will not be recorded');
+    return;
+  }
+  installPatches(resolved);
+  tfjsState().autolog = parsed;
+}
+
+/** Removes every patch installed by callback() or instrument() and turns autolog off. */
+export function uninstrument(): void {
+  removePatches();
+}

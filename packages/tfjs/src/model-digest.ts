@@ -1,0 +1,71 @@
+/**
+ * Identities of models. An in-memory model is identified by its topology and weights, so that
+ * the same weights loaded in another process (by any IOHandler) are recognised as the same
+ * model; a saved model by the artifacts that were written (topology, weight specs, weight bytes).
+ */
+import { fingerprintTensors, type TensorLike } from '@mlmeta/core';
+import { lineageModel } from './state.js';
+import { readTensor } from './tensors.js';
+import type { LayersModelTf, ModelArtifactsTf } from './tf-types.js';
+
+const encoder = new TextEncoder();
+
+// A model digest must cover every byte: a sampled digest could call two models the same.
+const WHOLE = { byteBudget: Number.MAX_SAFE_INTEGER, stats: false };
+
+function jsonPart(name: string, value: unknown): TensorLike {
+  const data = encoder.encode(JSON.stringify(value ?? null));
+  return { name, shape: [data.byteLength], dtype: 'json', data };
+}
+
+/** Topology without the fields that name the writing library's version (not the model). */
+function stableTopology(topology: unknown): unknown {
+  if (!topology || typeof topology !== 'object') return topology;
+  const { keras_version: _k, backend: _b, ...rest } = topology as Record<string, unknown>;
+  return rest;
+}
+
+/**
+ * Digest of a model's topology and weights ('xxh3:…'): equal for a trained model and the same
+ * model after save and load. A Sequential is digested through its inner LayersModel.
+ *
+ * @example
+ * const id = await modelDigest(model);
+ */
+export async function modelDigest(model: LayersModelTf): Promise<string> {
+  const core = lineageModel(model);
+  const parts: TensorLike[] = [jsonPart('topology', stableTopology(core.toJSON(null, false)))];
+  for (const weight of core.weights) {
+    // Variable names get a numeric suffix when a name is reused in a process; the original
+    // name is the one stored in the model.
+    parts.push(await readTensor(weight.originalName ?? weight.name, weight.read()));
+  }
+  return fingerprintTensors(parts, WHOLE).digest;
+}
+
+function weightBuffers(data: ArrayBuffer | ArrayBuffer[] | undefined): Uint8Array[] {
+  if (data == null) return [];
+  return (Array.isArray(data) ? data : [data]).map((buffer) => new Uint8Array(buffer));
+}
+
+/**
+ * Digest of saved model artifacts, as handed to (or returned by) an IOHandler.
+ *
+ * @example
+ * const digest = artifactsDigest(await handler.load());
+ */
+export function artifactsDigest(artifacts: ModelArtifactsTf): string {
+  const parts: TensorLike[] = [
+    jsonPart('modelTopology', stableTopology(artifacts.modelTopology)),
+    jsonPart('weightSpecs', artifacts.weightSpecs ?? []),
+  ];
+  for (const [i, bytes] of weightBuffers(artifacts.weightData).entries()) {
+    parts.push({ name: `weightData[${i}]`, shape: [bytes.byteLength], dtype: 'uint8', data: bytes });
+  }
+  return fingerprintTensors(parts, WHOLE).digest;
+}
+
+/** Total bytes of the weights in saved artifacts. */
+export function artifactsWeightBytes(artifacts: ModelArtifactsTf): number {
+  return weightBuffers(artifacts.weightData).reduce((n, b) => n + b.byteLength, 0);
+}

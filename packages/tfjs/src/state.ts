@@ -1,0 +1,87 @@
+/**
+ * Process-wide state of the tfjs instrumentation. It lives on globalThis because the ESM and
+ * CommonJS builds of this package may both be loaded in one process (a `--require` preload
+ * and an ESM app): both must see one set of patches, one autolog setting, one lineage map.
+ */
+import type { Run } from '@mlmeta/core';
+import type { CallbackOptions } from './types.js';
+
+/** What this process knows about a model object: the run that produced its weights, or where it was loaded from. */
+export interface ModelOrigin {
+  /** The run whose fit produced the current weights, and the digest of the model it recorded. */
+  producedBy?: { run: Run; digest: string };
+  /** Where the weights were loaded from (URL, path or a description of the IOHandler). */
+  loadedFrom?: string;
+  loaded?: boolean;
+}
+
+export interface TfjsInstrumentationState {
+  /** Patched prototypes and their original methods, for a symmetric uninstrument(). */
+  patches: Map<object, Record<string, unknown>>;
+  /** Set by instrument(): record every fit, with or without a callback. */
+  autolog: CallbackOptions | undefined;
+  /**
+   * The inner model a Sequential is handing its fit to, while that synchronous hand-off runs:
+   * its fit is part of the outer call and must not become a second run.
+   */
+  delegatingTo: object | null;
+  origins: WeakMap<object, ModelOrigin>;
+  /** Ends of recorded runs not yet written, for flush(). */
+  pending: Set<Promise<void>>;
+}
+
+const KEY = Symbol.for('mlmeta.tfjs');
+
+/** The shared state, created on first use. */
+export function tfjsState(): TfjsInstrumentationState {
+  const holder = globalThis as Record<symbol, unknown>;
+  let state = holder[KEY] as TfjsInstrumentationState | undefined;
+  if (!state) {
+    state = {
+      patches: new Map(),
+      autolog: undefined,
+      delegatingTo: null,
+      origins: new WeakMap(),
+      pending: new Set(),
+    };
+    holder[KEY] = state;
+  }
+  return state;
+}
+
+/**
+ * The LayersModel that holds a model's weights: a Sequential's inner model, else the model.
+ * Lineage is keyed on it because a Sequential's first fit can reach mlmeta only through its
+ * inner model (when `model.fit` was looked up before `callback()` installed the patches).
+ */
+export function lineageModel<T extends object>(model: T): T {
+  const inner = (model as { model?: unknown }).model;
+  return typeof inner === 'object' && inner !== null && inner !== model ? (inner as T) : model;
+}
+
+/** The origin record of `model`, created on first use. */
+export function modelOrigin(model: object): ModelOrigin {
+  const { origins } = tfjsState();
+  const key = lineageModel(model);
+  let origin = origins.get(key);
+  if (!origin) {
+    origin = {};
+    origins.set(key, origin);
+  }
+  return origin;
+}
+
+/** The origin record of `model`, if any. */
+export function findOrigin(model: object): ModelOrigin | undefined {
+  return tfjsState().origins.get(lineageModel(model));
+}
+
+/** Marks callback objects made by callback(), whichever build of this package made them. */
+export const CALLBACK_OPTIONS = Symbol.for('mlmeta.tfjs.callbackOptions');
+
+/** Keeps `ended` in the pending set until it settles. */
+export function trackPending(ended: Promise<void>): void {
+  const { pending } = tfjsState();
+  const settled = ended.catch(() => undefined).finally(() => pending.delete(settled));
+  pending.add(settled);
+}
