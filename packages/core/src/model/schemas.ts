@@ -27,12 +27,15 @@ export const JsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
   ]),
 );
 
+/** Any JS number, NaN and ±Infinity included (zod 4's z.number() rejects non-finite values). */
+const AnyNumberSchema = z.custom<number>((v) => typeof v === 'number', { message: 'Expected a number' });
+
 /**
  * A property value. Numbers may be non-finite (NaN, ±Infinity) in the JS API; transports that
  * cannot carry them (JSON) encode them. `null` in a write removes the property.
  */
 export const PropertyValueSchema = z.union([
-  z.number(),
+  AnyNumberSchema,
   z.string(),
   z.boolean(),
   z.array(JsonValueSchema),
@@ -218,7 +221,7 @@ export const MetricPointSchema = z
     key: z.string().min(1).max(255),
     step: z.number().int(),
     /** May be NaN or ±Infinity: stored as such and flagged, never dropped. */
-    value: z.number(),
+    value: AnyNumberSchema,
     wallTime: z.number(),
   })
   .strict();

@@ -22,9 +22,19 @@ export async function openStore(
   uri: string = DEFAULT_STORE_URI,
   options: OpenStoreOptions = {},
 ): Promise<MetadataStore> {
-  void options;
   const scheme = uri.slice(0, Math.max(0, uri.indexOf(':'))).toLowerCase();
   switch (scheme) {
+    case 'sqlite': {
+      const path = uri.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+      if (path === '') {
+        throw new MlmetaError(
+          'INVALID_ARGUMENT',
+          'store URI "sqlite:" has no path; write sqlite:<path>, e.g. sqlite:.mlmeta/mlmeta.db',
+        );
+      }
+      const { openSqliteStore } = await import('./sqlite/sqlite-store.js');
+      return openSqliteStore(path, { readOnly: options.readOnly });
+    }
     case 'http':
     case 'https': {
       const { openHttpStore } = await import('./http/open-http-store.js');

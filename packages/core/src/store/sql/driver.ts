@@ -1,0 +1,75 @@
+/**
+ * The shared contract between the SQL that every relational backend runs (this folder) and the
+ * per-database driver (store/sqlite/, store/postgres/). Shaped like Kysely's dialect contract:
+ * what differs between databases is named here once, everything else is written once.
+ */
+
+/** One row as the driver returns it: column name → value. */
+export type Row = Record<string, unknown>;
+
+/** What differs in SQL text between databases. */
+export interface SqlStoreDialect {
+  readonly name: 'sqlite' | 'postgres';
+  /** The n-th (1-based) bind placeholder: sqlite `?`, postgres `$1`. */
+  placeholder(index: number): string;
+  /** A subquery yielding the ids bound at `placeholder`, so one statement serves any list length. */
+  idSet(placeholder: string): string;
+  /** The bind value for `idSet`. */
+  idSetParam(ids: readonly number[]): unknown;
+  /** A query returning a row when the table named by the bound parameter exists. */
+  tableExistsSql(placeholder: string): string;
+  /** Column type of an auto-increment primary key. */
+  readonly autoIdColumn: string;
+  readonly doubleType: string;
+  readonly blobType: string;
+  readonly bigintType: string;
+}
+
+/** Runs statements on one connection (inside or outside a transaction). */
+export interface SqlExecutor {
+  readonly dialect: SqlStoreDialect;
+  all(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  get(sql: string, params?: readonly unknown[]): Promise<Row | undefined>;
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+  /** Run one statement for many parameter rows (bulk inserts); must be called inside a transaction. */
+  runMany(sql: string, rows: readonly (readonly unknown[])[]): Promise<void>;
+  /** Run a script of several statements without parameters (DDL). */
+  exec(script: string): Promise<void>;
+}
+
+export interface SqlDriver extends SqlExecutor {
+  readonly readOnly: boolean;
+  /**
+   * Run `fn` in one write transaction (SQLite: BEGIN IMMEDIATE, so two writers never deadlock on a
+   * lock upgrade). Any throw rolls everything back.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Run `fn` with the connection to itself, serialized with transactions (consistent reads). */
+  read<T>(fn: (db: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds one statement's parameter list while the SQL text is written, so placeholders are
+ * numbered correctly for either dialect and user text only ever becomes a parameter.
+ */
+export class Params {
+  readonly values: unknown[] = [];
+  constructor(readonly dialect: SqlStoreDialect) {}
+
+  /** Bind a value; returns its placeholder. */
+  add(value: unknown): string {
+    this.values.push(value);
+    return this.dialect.placeholder(this.values.length);
+  }
+
+  /** Bind a list of ids as one parameter; returns a subquery usable after `IN`. */
+  ids(ids: readonly number[]): string {
+    return this.dialect.idSet(this.add(this.dialect.idSetParam(ids)));
+  }
+
+  /** The index the next bound value will get (for compilers that number their own placeholders). */
+  get nextIndex(): number {
+    return this.values.length + 1;
+  }
+}

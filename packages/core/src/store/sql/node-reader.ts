@@ -1,0 +1,190 @@
+/**
+ * Node reads: whole nodes (row + type name + properties) for a set of ids in two queries, and
+ * filtered, ordered, keyset-paginated listings.
+ */
+import { ArtifactState, ExecutionState, enumName } from '../../model/enums.js';
+import type { Artifact, Context, Execution, NodeRef, PropertyValue } from '../../model/schemas.js';
+import { MlmetaError } from '../errors.js';
+import type { NodeKind, NodeQuery, Page } from '../store.js';
+import { Params, type Row, type SqlExecutor } from './driver.js';
+import { filterSql } from './filter-sql.js';
+import { NODE_TABLES } from './nodes.js';
+import { decodePageToken, encodePageToken, type OrderBy } from './page-token.js';
+import { decodeProperty } from './property-codec.js';
+
+export type AnyNode = Artifact | Execution | Context;
+export interface NodeOf {
+  artifact: Artifact;
+  execution: Execution;
+  context: Context;
+}
+
+const ORDER_COLUMNS: Record<OrderBy, string> = {
+  id: 'n.id',
+  createTime: 'n.create_time_since_epoch',
+  updateTime: 'n.last_update_time_since_epoch',
+};
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 10_000;
+
+function toNode(kind: NodeKind, row: Row, props: Row[]): AnyNode {
+  const properties: Record<string, PropertyValue> = {};
+  const customProperties: Record<string, PropertyValue> = {};
+  for (const prop of props) {
+    const value = decodeProperty(prop);
+    if (value === undefined) continue;
+    (Number(prop.is_custom_property) ? customProperties : properties)[String(prop.name)] = value;
+  }
+  const node: Record<string, unknown> = {
+    id: Number(row.id),
+    typeId: Number(row.type_id),
+    type: String(row.type_name),
+    properties,
+    customProperties,
+    createTimeSinceEpoch: Number(row.create_time_since_epoch),
+    lastUpdateTimeSinceEpoch: Number(row.last_update_time_since_epoch),
+  };
+  if (row.name != null) node.name = String(row.name);
+  if (row.external_id != null) node.externalId = String(row.external_id);
+  if (kind === 'artifact') {
+    if (row.uri != null) node.uri = String(row.uri);
+    node.state = enumName(ArtifactState, Number(row.state ?? 0));
+  }
+  if (kind === 'execution') node.lastKnownState = enumName(ExecutionState, Number(row.last_known_state ?? 0));
+  return node as unknown as AnyNode;
+}
+
+/** Whole nodes for `ids`, in the order given (missing ids are skipped). */
+export async function loadNodes<K extends NodeKind>(
+  db: SqlExecutor,
+  kind: K,
+  ids: readonly number[],
+): Promise<NodeOf[K][]> {
+  if (ids.length === 0) return [];
+  const table = NODE_TABLES[kind];
+  const p = new Params(db.dialect);
+  const rows = await db.all(
+    `SELECT n.*, t.name AS type_name FROM ${table.table} n JOIN Type t ON t.id = n.type_id WHERE n.id IN ${p.ids(ids)}`,
+    p.values,
+  );
+  const q = new Params(db.dialect);
+  const propRows = await db.all(
+    `SELECT * FROM ${table.propertyTable} WHERE ${table.owner} IN ${q.ids(ids)}`,
+    q.values,
+  );
+  const propsByNode = new Map<number, Row[]>();
+  for (const prop of propRows) {
+    const owner = Number(prop[table.owner]);
+    const list = propsByNode.get(owner);
+    if (list) list.push(prop);
+    else propsByNode.set(owner, [prop]);
+  }
+  const byId = new Map(rows.map((row) => [Number(row.id), row]));
+  const nodes: NodeOf[K][] = [];
+  for (const id of ids) {
+    const row = byId.get(id);
+    if (row) nodes.push(toNode(kind, row, propsByNode.get(id) ?? []) as NodeOf[K]);
+  }
+  return nodes;
+}
+
+/** One node by id or external id. */
+export async function getNode<K extends NodeKind>(
+  db: SqlExecutor,
+  kind: K,
+  ref: NodeRef,
+): Promise<NodeOf[K] | undefined> {
+  if ('id' in ref) return (await loadNodes(db, kind, [ref.id]))[0];
+  const p = new Params(db.dialect);
+  const row = await db.get(
+    `SELECT id FROM ${NODE_TABLES[kind].table} WHERE external_id = ${p.add(ref.externalId)}`,
+    p.values,
+  );
+  return row ? (await loadNodes(db, kind, [Number(row.id)]))[0] : undefined;
+}
+
+/** The WHERE conditions a NodeQuery (without pagination) puts on `n`. */
+export function nodeConditions(kind: NodeKind, query: NodeQuery, p: Params): string[] {
+  const where: string[] = [];
+  if (query.ids) where.push(`n.id IN ${p.ids(query.ids)}`);
+  if (query.externalIds) {
+    where.push(
+      query.externalIds.length === 0
+        ? '1 = 0'
+        : `n.external_id IN (${query.externalIds.map((e) => p.add(e)).join(', ')})`,
+    );
+  }
+  if (query.type !== undefined) {
+    // Bind in textual order: SQLite's `?` placeholders are positional.
+    let types = `SELECT t.id FROM Type t WHERE t.name = ${p.add(query.type)}`;
+    if (query.typeVersion !== undefined) types += ` AND t.version = ${p.add(query.typeVersion)}`;
+    where.push(`n.type_id IN (${types})`);
+  }
+  if (query.name !== undefined) where.push(`n.name = ${p.add(query.name)}`);
+  if (query.uri !== undefined) {
+    if (kind !== 'artifact')
+      throw new MlmetaError('INVALID_ARGUMENT', `uri applies to artifacts only, not ${kind}s`);
+    where.push(`n.uri = ${p.add(query.uri)}`);
+  }
+  if (query.filter !== undefined && query.filter.trim() !== '')
+    where.push(`(${filterSql(query.filter, kind, p)})`);
+  return where;
+}
+
+/** A filtered, ordered page of nodes; `nextPageToken` is set when more rows follow. */
+export async function queryNodes<K extends NodeKind>(
+  db: SqlExecutor,
+  kind: K,
+  query: NodeQuery = {},
+): Promise<Page<NodeOf[K]>> {
+  const orderBy: OrderBy = query.orderBy ?? 'id';
+  if (!(orderBy in ORDER_COLUMNS)) {
+    throw new MlmetaError(
+      'INVALID_ARGUMENT',
+      `orderBy must be id, createTime or updateTime, not "${orderBy}"`,
+    );
+  }
+  const descending = query.descending ?? false;
+  const limit = query.limit ?? DEFAULT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new MlmetaError(
+      'INVALID_ARGUMENT',
+      `limit must be an integer from 1 to ${MAX_LIMIT}, not ${limit}`,
+    );
+  }
+  const p = new Params(db.dialect);
+  const where = nodeConditions(kind, query, p);
+  const column = ORDER_COLUMNS[orderBy];
+  const dir = descending ? 'DESC' : 'ASC';
+  if (query.pageToken) {
+    const at = decodePageToken(query.pageToken, orderBy, descending);
+    const cmp = descending ? '<' : '>';
+    where.push(
+      orderBy === 'id'
+        ? `n.id ${cmp} ${p.add(at.id)}`
+        : `(${column} ${cmp} ${p.add(at.value)} OR (${column} = ${p.add(at.value)} AND n.id ${cmp} ${p.add(at.id)}))`,
+    );
+  }
+  const sql =
+    `SELECT n.id, ${column} AS sort_value FROM ${NODE_TABLES[kind].table} n` +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+    ` ORDER BY ${orderBy === 'id' ? `n.id ${dir}` : `${column} ${dir}, n.id ${dir}`} LIMIT ${p.add(limit + 1)}`;
+  const rows = await db.all(sql, p.values);
+  const pageRows = rows.slice(0, limit);
+  const items = await loadNodes(
+    db,
+    kind,
+    pageRows.map((r) => Number(r.id)),
+  );
+  const page: Page<NodeOf[K]> = { items };
+  const last = pageRows[pageRows.length - 1];
+  if (rows.length > limit && last) {
+    page.nextPageToken = encodePageToken({
+      orderBy,
+      descending,
+      value: Number(last.sort_value),
+      id: Number(last.id),
+    });
+  }
+  return page;
+}

@@ -1,0 +1,373 @@
+/**
+ * MLMD's "put lineage subgraph": types, nodes and edges in one transaction, every node
+ * addressable by external id, idempotent. A node is matched by id, else external id, else
+ * (type, name); a write that changes nothing touches nothing, not even last_update_time.
+ */
+import {
+  ArtifactState,
+  EventType,
+  type EventTypeName,
+  ExecutionState,
+  type PropertyTypeName,
+} from '../../model/enums.js';
+import {
+  type LineageBatch,
+  type LineageBatchResult,
+  LineageBatchSchema,
+  type NodeRef,
+  type Properties,
+  type PropertyValue,
+} from '../../model/schemas.js';
+import { MlmetaError } from '../errors.js';
+import type { NodeKind } from '../store.js';
+import { Params, type Row, type SqlExecutor } from './driver.js';
+import { NODE_TABLES, type NodeTable } from './nodes.js';
+import { encodeProperty, inferKind, type PropertyColumns, sameColumns } from './property-codec.js';
+import { putTypes } from './types.js';
+import { parseInput } from './validate.js';
+
+type Batch = ReturnType<typeof LineageBatchSchema.parse>;
+type NodeInput = NonNullable<Batch['artifacts']>[number] &
+  Partial<NonNullable<Batch['executions']>[number]> & { uri?: string; state?: string };
+
+interface ResolvedType {
+  id: number;
+  name: string;
+  properties: Map<string, PropertyTypeName>;
+}
+
+/** Per-batch memo of type lookups, so a batch of 1,000 nodes of one type reads the type once. */
+class TypeResolver {
+  private readonly cache = new Map<string, ResolvedType>();
+  constructor(private readonly db: SqlExecutor) {}
+
+  async resolve(table: NodeTable, name: string, version: string | undefined): Promise<ResolvedType> {
+    const key = `${table.typeKind}\u0000${name}\u0000${version ?? ''}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const p = new Params(this.db.dialect);
+    let sql = `SELECT id FROM Type WHERE type_kind = ${p.add(table.typeKind)} AND name = ${p.add(name)}`;
+    sql += version === undefined ? ' AND version IS NULL' : ` AND version = ${p.add(version)}`;
+    const row = await this.db.get(sql, p.values);
+    if (!row) {
+      throw new MlmetaError(
+        'NOT_FOUND',
+        `unknown ${table.kind} type "${name}"${version ? ` version "${version}"` : ''}; declare it in the batch's types or with putTypes first`,
+      );
+    }
+    const q = new Params(this.db.dialect);
+    const props = await this.db.all(
+      `SELECT name, data_type FROM TypeProperty WHERE type_id = ${q.add(row.id)}`,
+      q.values,
+    );
+    const kinds: PropertyTypeName[] = ['INT', 'DOUBLE', 'STRING', 'STRUCT', 'PROTO', 'BOOLEAN'];
+    const resolved: ResolvedType = {
+      id: Number(row.id),
+      name,
+      properties: new Map(
+        props.map((prop) => [String(prop.name), kinds[Number(prop.data_type) - 1] ?? 'STRING']),
+      ),
+    };
+    this.cache.set(key, resolved);
+    return resolved;
+  }
+}
+
+function nodeLabel(kind: NodeKind, input: NodeInput): string {
+  const id = input.externalId
+    ? `external id "${input.externalId}"`
+    : input.id
+      ? `id ${input.id}`
+      : `name "${input.name}"`;
+  return `${kind} with ${id}`;
+}
+
+/** Find the stored node an input refers to, if any. */
+async function findExisting(
+  db: SqlExecutor,
+  table: NodeTable,
+  input: NodeInput,
+  typeId: number,
+): Promise<Row | undefined> {
+  const p = new Params(db.dialect);
+  const select = `SELECT * FROM ${table.table} WHERE`;
+  if (input.id !== undefined) {
+    const row = await db.get(`${select} id = ${p.add(input.id)}`, p.values);
+    if (!row)
+      throw new MlmetaError('NOT_FOUND', `no ${table.kind} has id ${input.id}; omit id to create one`);
+    return row;
+  }
+  if (input.externalId !== undefined)
+    return db.get(`${select} external_id = ${p.add(input.externalId)}`, p.values);
+  if (input.name !== undefined) {
+    return db.get(`${select} type_id = ${p.add(typeId)} AND name = ${p.add(input.name)}`, p.values);
+  }
+  return undefined;
+}
+
+interface PropertyWrite {
+  name: string;
+  custom: boolean;
+  /** undefined: delete the stored value. */
+  columns?: PropertyColumns;
+}
+
+function propertyWrites(kind: NodeKind, type: ResolvedType, input: NodeInput): PropertyWrite[] {
+  const writes: PropertyWrite[] = [];
+  const add = (values: Properties | undefined, custom: boolean) => {
+    for (const [name, value] of Object.entries(values ?? {}) as [string, PropertyValue][]) {
+      if (value === null) {
+        writes.push({ name, custom });
+        continue;
+      }
+      const declared = type.properties.get(name);
+      if (!custom && declared === undefined) {
+        throw new MlmetaError(
+          'INVALID_ARGUMENT',
+          `property "${name}" is not declared on ${kind} type "${type.name}"; declare it on the type or write it under customProperties`,
+        );
+      }
+      const where = `${custom ? 'custom property' : 'property'} "${name}" of ${kind} type "${type.name}"`;
+      writes.push({ name, custom, columns: encodeProperty(value, declared ?? inferKind(value), where) });
+    }
+  };
+  add(input.properties, false);
+  add(input.customProperties, true);
+  return writes;
+}
+
+/** Apply property writes; returns whether anything changed. */
+async function writeProperties(
+  db: SqlExecutor,
+  table: NodeTable,
+  nodeId: number,
+  writes: PropertyWrite[],
+  isNew: boolean,
+): Promise<boolean> {
+  if (writes.length === 0) return false;
+  const stored = new Map<string, Row>();
+  if (!isNew) {
+    const p = new Params(db.dialect);
+    const rows = await db.all(
+      `SELECT * FROM ${table.propertyTable} WHERE ${table.owner} = ${p.add(nodeId)}`,
+      p.values,
+    );
+    for (const row of rows) stored.set(`${Number(row.is_custom_property)}:${row.name}`, row);
+  }
+  let changed = false;
+  for (const write of writes) {
+    const existing = stored.get(`${write.custom ? 1 : 0}:${write.name}`);
+    const p = new Params(db.dialect);
+    const key = `${table.owner} = ${p.add(nodeId)} AND name = ${p.add(write.name)} AND is_custom_property = ${p.add(write.custom ? 1 : 0)}`;
+    if (!write.columns) {
+      if (existing) {
+        await db.run(`DELETE FROM ${table.propertyTable} WHERE ${key}`, p.values);
+        changed = true;
+      }
+      continue;
+    }
+    if (existing && sameColumns(existing, write.columns)) continue;
+    const c = write.columns;
+    const q = new Params(db.dialect);
+    const values = [
+      nodeId,
+      write.name,
+      write.custom ? 1 : 0,
+      c.int_value,
+      c.double_value,
+      c.string_value,
+      c.byte_value,
+      c.bool_value,
+    ]
+      .map((v) => q.add(v))
+      .join(', ');
+    await db.run(
+      `INSERT INTO ${table.propertyTable} (${table.owner}, name, is_custom_property, int_value, double_value, string_value, byte_value, bool_value) ` +
+        `VALUES (${values}) ON CONFLICT (${table.owner}, name, is_custom_property) DO UPDATE SET int_value = excluded.int_value, ` +
+        'double_value = excluded.double_value, string_value = excluded.string_value, byte_value = excluded.byte_value, ' +
+        'bool_value = excluded.bool_value, proto_value = NULL',
+      q.values,
+    );
+    changed = true;
+  }
+  return changed;
+}
+
+/** The node columns an input sets (only those it mentions). */
+function nodeFields(kind: NodeKind, input: NodeInput): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  if (input.name !== undefined) fields.name = input.name;
+  if (input.externalId !== undefined) fields.external_id = input.externalId;
+  if (kind === 'artifact') {
+    if (input.uri !== undefined) fields.uri = input.uri;
+    if (input.state !== undefined) fields.state = ArtifactState[input.state as keyof typeof ArtifactState];
+  }
+  if (kind === 'execution' && input.lastKnownState !== undefined) {
+    fields.last_known_state = ExecutionState[input.lastKnownState];
+  }
+  return fields;
+}
+
+async function upsertNode(
+  db: SqlExecutor,
+  types: TypeResolver,
+  kind: NodeKind,
+  input: NodeInput,
+  now: number,
+): Promise<number> {
+  const table = NODE_TABLES[kind];
+  const type = await types.resolve(table, input.type, input.typeVersion);
+  const writes = propertyWrites(kind, type, input);
+  const fields = nodeFields(kind, input);
+  const existing = await findExisting(db, table, input, type.id);
+
+  if (!existing) {
+    const p = new Params(db.dialect);
+    const columns = [
+      'type_id',
+      ...Object.keys(fields),
+      'create_time_since_epoch',
+      'last_update_time_since_epoch',
+    ];
+    const values = [type.id, ...Object.values(fields), now, now].map((v) => p.add(v));
+    const row = await db.get(
+      `INSERT INTO ${table.table} (${columns.join(', ')}) VALUES (${values.join(', ')}) RETURNING id`,
+      p.values,
+    );
+    const id = Number(row!.id);
+    await writeProperties(db, table, id, writes, true);
+    return id;
+  }
+
+  const id = Number(existing.id);
+  if (Number(existing.type_id) !== type.id) {
+    throw new MlmetaError(
+      'FAILED_PRECONDITION',
+      `${nodeLabel(kind, input)} exists with another type (id ${existing.type_id}); a node's type cannot change`,
+    );
+  }
+  const changedFields = Object.entries(fields).filter(
+    ([column, value]) => (existing[column] ?? null) !== value,
+  );
+  const propertiesChanged = await writeProperties(db, table, id, writes, false);
+  if (changedFields.length > 0 || propertiesChanged) {
+    const p = new Params(db.dialect);
+    const sets = changedFields.map(([column, value]) => `${column} = ${p.add(value)}`);
+    sets.push(
+      `last_update_time_since_epoch = ${p.add(Math.max(now, Number(existing.last_update_time_since_epoch)))}`,
+    );
+    await db.run(`UPDATE ${table.table} SET ${sets.join(', ')} WHERE id = ${p.add(id)}`, p.values);
+  }
+  return id;
+}
+
+/** Resolve a node reference to its id; unknown references are NOT_FOUND. */
+async function resolveRef(db: SqlExecutor, kind: NodeKind, ref: NodeRef, role: string): Promise<number> {
+  const table = NODE_TABLES[kind];
+  const p = new Params(db.dialect);
+  const where = 'id' in ref ? `id = ${p.add(ref.id)}` : `external_id = ${p.add(ref.externalId)}`;
+  const row = await db.get(`SELECT id FROM ${table.table} WHERE ${where}`, p.values);
+  if (!row) {
+    const what = 'id' in ref ? `id ${ref.id}` : `external id "${ref.externalId}"`;
+    throw new MlmetaError(
+      'NOT_FOUND',
+      `${role} refers to a ${kind} with ${what} that does not exist; include it in the batch or write it first`,
+    );
+  }
+  return Number(row.id);
+}
+
+async function insertIgnore(
+  db: SqlExecutor,
+  table: string,
+  columns: [string, string],
+  values: [number, number],
+) {
+  const p = new Params(db.dialect);
+  await db.run(
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${p.add(values[0])}, ${p.add(values[1])}) ON CONFLICT DO NOTHING`,
+    p.values,
+  );
+}
+
+async function putEvents(db: SqlExecutor, batch: Batch, now: number): Promise<void> {
+  for (const [i, event] of (batch.events ?? []).entries()) {
+    const artifactId = await resolveRef(db, 'artifact', event.artifact, `events[${i}].artifact`);
+    const executionId = await resolveRef(db, 'execution', event.execution, `events[${i}].execution`);
+    const p = new Params(db.dialect);
+    const row = await db.get(
+      `INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (${p.add(artifactId)}, ${p.add(
+        executionId,
+      )}, ${p.add(EventType[event.type as EventTypeName])}, ${p.add(event.millisecondsSinceEpoch ?? now)}) ON CONFLICT DO NOTHING RETURNING id`,
+      p.values,
+    );
+    // An existing event (the same batch again) keeps its original path.
+    if (!row) continue;
+    for (const step of event.path ?? []) {
+      const q = new Params(db.dialect);
+      const isIndex = 'index' in step;
+      await db.run(
+        `INSERT INTO EventPath (event_id, is_index_step, step_index, step_key) VALUES (${q.add(row.id)}, ${q.add(
+          isIndex ? 1 : 0,
+        )}, ${q.add(isIndex ? step.index : null)}, ${q.add(isIndex ? null : step.key)})`,
+        q.values,
+      );
+    }
+  }
+}
+
+async function putParentContexts(db: SqlExecutor, batch: Batch): Promise<void> {
+  for (const [i, link] of (batch.parentContexts ?? []).entries()) {
+    const child = await resolveRef(db, 'context', link.child, `parentContexts[${i}].child`);
+    const parent = await resolveRef(db, 'context', link.parent, `parentContexts[${i}].parent`);
+    const p = new Params(db.dialect);
+    // The new link closes a cycle if the child is already an ancestor of the parent.
+    const cycle =
+      child === parent ||
+      (await db.get(
+        `WITH RECURSIVE ancestor(id) AS (SELECT parent_context_id FROM ParentContext WHERE context_id = ${p.add(parent)} ` +
+          'UNION SELECT pc.parent_context_id FROM ParentContext pc JOIN ancestor a ON pc.context_id = a.id) ' +
+          `SELECT 1 AS found FROM ancestor WHERE id = ${p.add(child)}`,
+        p.values,
+      )) !== undefined;
+    if (cycle) {
+      throw new MlmetaError(
+        'INVALID_ARGUMENT',
+        `parentContexts[${i}] would make context ${child} its own ancestor (a cycle of parent contexts); remove that link`,
+      );
+    }
+    await insertIgnore(db, 'ParentContext', ['context_id', 'parent_context_id'], [child, parent]);
+  }
+}
+
+/** Write a lineage batch. Call inside a transaction: any throw must roll the whole batch back. */
+export async function putLineage(
+  db: SqlExecutor,
+  raw: LineageBatch,
+  now = Date.now(),
+): Promise<LineageBatchResult> {
+  const batch = parseInput(LineageBatchSchema, raw, 'lineage batch');
+  if (batch.types?.length) await putTypes(db, batch.types);
+  const types = new TypeResolver(db);
+  const result: LineageBatchResult = { artifactIds: [], executionIds: [], contextIds: [] };
+  for (const input of batch.artifacts ?? [])
+    result.artifactIds.push(await upsertNode(db, types, 'artifact', input, now));
+  for (const input of batch.executions ?? []) {
+    result.executionIds.push(await upsertNode(db, types, 'execution', input as NodeInput, now));
+  }
+  for (const input of batch.contexts ?? [])
+    result.contextIds.push(await upsertNode(db, types, 'context', input, now));
+  await putEvents(db, batch, now);
+  for (const [i, a] of (batch.attributions ?? []).entries()) {
+    const artifactId = await resolveRef(db, 'artifact', a.artifact, `attributions[${i}].artifact`);
+    const contextId = await resolveRef(db, 'context', a.context, `attributions[${i}].context`);
+    await insertIgnore(db, 'Attribution', ['context_id', 'artifact_id'], [contextId, artifactId]);
+  }
+  for (const [i, a] of (batch.associations ?? []).entries()) {
+    const executionId = await resolveRef(db, 'execution', a.execution, `associations[${i}].execution`);
+    const contextId = await resolveRef(db, 'context', a.context, `associations[${i}].context`);
+    await insertIgnore(db, 'Association', ['context_id', 'execution_id'], [contextId, executionId]);
+  }
+  await putParentContexts(db, batch);
+  return result;
+}

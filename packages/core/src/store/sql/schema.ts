@@ -1,0 +1,204 @@
+/**
+ * The relational layout: MLMD schema version 10 (same tables, columns and secondary indexes as
+ * google/ml-metadata's metadata_source_query_config.cc, so MLMD's own clients can open the file)
+ * plus mlmeta's extension tables, prefixed `mlmeta_`, versioned separately in `mlmeta_schema`.
+ * Identifiers are unquoted so the same text runs on SQLite and PostgreSQL.
+ */
+import { BASE_ARTIFACT_TYPES, BASE_EXECUTION_TYPES } from '../../model/base-types.js';
+import { TypeKind } from '../../model/enums.js';
+import type { SqlStoreDialect } from './driver.js';
+
+/** The MLMD schema version this layout matches (MLMDEnv.schema_version). */
+export const MLMD_SCHEMA_VERSION = 10;
+
+function propertyTable(d: SqlStoreDialect, table: string, owner: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${table} (
+  ${owner} INT NOT NULL,
+  name VARCHAR(255) NOT NULL,
+  is_custom_property SMALLINT NOT NULL,
+  int_value ${d.bigintType},
+  double_value ${d.doubleType},
+  string_value TEXT,
+  byte_value ${d.blobType},
+  proto_value ${d.blobType},
+  bool_value BOOLEAN,
+  PRIMARY KEY (${owner}, name, is_custom_property)
+)`;
+}
+
+function propertyIndexes(table: string, prefix: string): string[] {
+  return ['int', 'double', 'string'].map(
+    (kind) =>
+      `CREATE INDEX IF NOT EXISTS idx_${prefix}_property_${kind} ON ${table} (name, is_custom_property, ${kind}_value) WHERE ${kind}_value IS NOT NULL`,
+  );
+}
+
+/** MLMD v10 tables and indexes. Times are milliseconds since the epoch, as in MLMD. */
+function mlmdTables(d: SqlStoreDialect): string[] {
+  const node = (extra: string) => `
+  type_id INT NOT NULL,${extra}
+  external_id VARCHAR(255) UNIQUE,
+  create_time_since_epoch ${d.bigintType} NOT NULL DEFAULT 0,
+  last_update_time_since_epoch ${d.bigintType} NOT NULL DEFAULT 0,
+  UNIQUE (type_id, name)`;
+  return [
+    `CREATE TABLE IF NOT EXISTS Type (
+  id ${d.autoIdColumn},
+  name VARCHAR(255) NOT NULL,
+  version VARCHAR(255),
+  type_kind SMALLINT NOT NULL,
+  description TEXT,
+  input_type TEXT,
+  output_type TEXT,
+  external_id VARCHAR(255) UNIQUE
+)`,
+    `CREATE TABLE IF NOT EXISTS ParentType (
+  type_id INT NOT NULL,
+  parent_type_id INT NOT NULL,
+  PRIMARY KEY (type_id, parent_type_id)
+)`,
+    `CREATE TABLE IF NOT EXISTS TypeProperty (
+  type_id INT NOT NULL,
+  name VARCHAR(255) NOT NULL,
+  data_type INT NULL,
+  PRIMARY KEY (type_id, name)
+)`,
+    `CREATE TABLE IF NOT EXISTS Artifact (
+  id ${d.autoIdColumn},${node(`
+  uri TEXT,
+  state INT,
+  name VARCHAR(255),`)}
+)`,
+    propertyTable(d, 'ArtifactProperty', 'artifact_id'),
+    `CREATE TABLE IF NOT EXISTS Execution (
+  id ${d.autoIdColumn},${node(`
+  last_known_state INT,
+  name VARCHAR(255),`)}
+)`,
+    propertyTable(d, 'ExecutionProperty', 'execution_id'),
+    `CREATE TABLE IF NOT EXISTS Context (
+  id ${d.autoIdColumn},${node(`
+  name VARCHAR(255) NOT NULL,`)}
+)`,
+    propertyTable(d, 'ContextProperty', 'context_id'),
+    `CREATE TABLE IF NOT EXISTS ParentContext (
+  context_id INT NOT NULL,
+  parent_context_id INT NOT NULL,
+  PRIMARY KEY (context_id, parent_context_id)
+)`,
+    `CREATE TABLE IF NOT EXISTS Event (
+  id ${d.autoIdColumn},
+  artifact_id INT NOT NULL,
+  execution_id INT NOT NULL,
+  type INT NOT NULL,
+  milliseconds_since_epoch ${d.bigintType},
+  UNIQUE (artifact_id, execution_id, type)
+)`,
+    `CREATE TABLE IF NOT EXISTS EventPath (
+  event_id INT NOT NULL,
+  is_index_step SMALLINT NOT NULL,
+  step_index INT,
+  step_key TEXT
+)`,
+    `CREATE TABLE IF NOT EXISTS Association (
+  id ${d.autoIdColumn},
+  context_id INT NOT NULL,
+  execution_id INT NOT NULL,
+  UNIQUE (context_id, execution_id)
+)`,
+    `CREATE TABLE IF NOT EXISTS Attribution (
+  id ${d.autoIdColumn},
+  context_id INT NOT NULL,
+  artifact_id INT NOT NULL,
+  UNIQUE (context_id, artifact_id)
+)`,
+    'CREATE TABLE IF NOT EXISTS MLMDEnv (schema_version INTEGER PRIMARY KEY)',
+    'CREATE INDEX IF NOT EXISTS idx_artifact_uri ON Artifact (uri)',
+    'CREATE INDEX IF NOT EXISTS idx_artifact_create_time_since_epoch ON Artifact (create_time_since_epoch)',
+    'CREATE INDEX IF NOT EXISTS idx_artifact_last_update_time_since_epoch ON Artifact (last_update_time_since_epoch)',
+    'CREATE INDEX IF NOT EXISTS idx_event_execution_id ON Event (execution_id)',
+    'CREATE INDEX IF NOT EXISTS idx_parentcontext_parent_context_id ON ParentContext (parent_context_id)',
+    'CREATE INDEX IF NOT EXISTS idx_type_name ON Type (name)',
+    'CREATE INDEX IF NOT EXISTS idx_execution_create_time_since_epoch ON Execution (create_time_since_epoch)',
+    'CREATE INDEX IF NOT EXISTS idx_execution_last_update_time_since_epoch ON Execution (last_update_time_since_epoch)',
+    'CREATE INDEX IF NOT EXISTS idx_context_create_time_since_epoch ON Context (create_time_since_epoch)',
+    'CREATE INDEX IF NOT EXISTS idx_context_last_update_time_since_epoch ON Context (last_update_time_since_epoch)',
+    'CREATE INDEX IF NOT EXISTS idx_eventpath_event_id ON EventPath (event_id)',
+    ...propertyIndexes('ArtifactProperty', 'artifact'),
+    ...propertyIndexes('ExecutionProperty', 'execution'),
+    ...propertyIndexes('ContextProperty', 'context'),
+    'CREATE INDEX IF NOT EXISTS idx_type_external_id ON Type (external_id)',
+    'CREATE INDEX IF NOT EXISTS idx_artifact_external_id ON Artifact (external_id)',
+    'CREATE INDEX IF NOT EXISTS idx_execution_external_id ON Execution (external_id)',
+    'CREATE INDEX IF NOT EXISTS idx_context_external_id ON Context (external_id)',
+  ];
+}
+
+/**
+ * MLMD's system base types (mlmd.Dataset, mlmd.Train, ...) are plain Type rows that user types
+ * point at through ParentType, exactly as MLMD stores them.
+ */
+function systemTypeInserts(): string[] {
+  const rows = [
+    ...BASE_ARTIFACT_TYPES.map((name) => [name, TypeKind.artifact] as const),
+    ...BASE_EXECUTION_TYPES.map((name) => [name, TypeKind.execution] as const),
+  ];
+  return rows.map(
+    ([name, kind]) =>
+      `INSERT INTO Type (name, type_kind) SELECT '${name}', ${kind} WHERE NOT EXISTS (SELECT 1 FROM Type WHERE name = '${name}' AND version IS NULL AND type_kind = ${kind})`,
+  );
+}
+
+/** One step of mlmeta's own schema history; `statements` run in one transaction. */
+export interface Migration {
+  version: number;
+  description: string;
+  statements(d: SqlStoreDialect): string[];
+}
+
+/**
+ * mlmeta's schema history. Append only: a released migration never changes. Version 1 is the
+ * MLMD layout (idempotent, so a file MLMD itself created is adopted as is); version 2 adds the
+ * metric series.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'MLMD schema v10 tables, indexes and system base types',
+    statements: (d) => [
+      ...mlmdTables(d),
+      `INSERT INTO MLMDEnv (schema_version) SELECT ${MLMD_SCHEMA_VERSION} WHERE NOT EXISTS (SELECT 1 FROM MLMDEnv)`,
+      // MLMD has no uniqueness on (kind, name, version); two writers declaring one type at once
+      // would create two rows. The expression index closes that race on both databases.
+      "CREATE UNIQUE INDEX IF NOT EXISTS idx_mlmeta_type_identity ON Type (type_kind, name, COALESCE(version, ''))",
+      ...systemTypeInserts(),
+    ],
+  },
+  {
+    version: 2,
+    description: 'metric series (one key row per execution and key; points keyed by step)',
+    statements: (d) => [
+      `CREATE TABLE IF NOT EXISTS mlmeta_metric_key (
+  id ${d.autoIdColumn},
+  execution_id INT NOT NULL,
+  name VARCHAR(255) NOT NULL,
+  UNIQUE (execution_id, name)
+)`,
+      // value is NULL for NaN (SQLite cannot store NaN); flags says what it was.
+      `CREATE TABLE IF NOT EXISTS mlmeta_metric_point (
+  key_id INT NOT NULL,
+  step ${d.bigintType} NOT NULL,
+  value ${d.doubleType},
+  wall_time ${d.doubleType} NOT NULL,
+  flags SMALLINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (key_id, step)
+)`,
+    ],
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** The version bookkeeping table; created before anything else so the version can be read. */
+export const SCHEMA_TABLE_DDL =
+  'CREATE TABLE IF NOT EXISTS mlmeta_schema (component VARCHAR(64) PRIMARY KEY, version INT NOT NULL, written_by VARCHAR(64))';

@@ -1,0 +1,143 @@
+/**
+ * `MetadataStore` over any `SqlDriver`: the one implementation the SQLite and PostgreSQL
+ * backends share. Writes run in one transaction each; reads run as one unit on the connection.
+ */
+import type { TypeKindName } from '../../model/enums.js';
+import type {
+  Artifact,
+  Association,
+  Attribution,
+  Context,
+  Event,
+  Execution,
+  LineageBatch,
+  LineageBatchResult,
+  MetricKeySummary,
+  MetricPoint,
+  MetricSeries,
+  NodeRef,
+  ParentContext,
+  TypeDef,
+  TypeInput,
+} from '../../model/schemas.js';
+import { NodeRefSchema } from '../../model/schemas.js';
+import { isMlmetaError, MlmetaError } from '../errors.js';
+import type {
+  LineageGraph,
+  LineageQuery,
+  MetadataStore,
+  MetricQuery,
+  NodeQuery,
+  Page,
+  PutTypesOptions,
+} from '../store.js';
+import type { SqlDriver, SqlExecutor } from './driver.js';
+import { getAssociations, getAttributions, getEvents, getParentContexts } from './edge-reader.js';
+import { getLineage } from './lineage.js';
+import { appendMetrics, getMetricKeys, getMetrics } from './metrics.js';
+import { getNode, queryNodes } from './node-reader.js';
+import { putLineage } from './put-lineage.js';
+import { getType, getTypes, putTypes } from './types.js';
+import { parseInput } from './validate.js';
+
+/** Database errors that are the caller's doing become typed errors; the rest stay INTERNAL. */
+function translate(error: unknown): unknown {
+  if (isMlmetaError(error)) return error;
+  const e = error as { code?: string; message?: string };
+  if (e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === '23505') {
+    return new MlmetaError(
+      'ALREADY_EXISTS',
+      `the write conflicts with an existing record (${e.message}); an external id or (type, name) is already taken by another node`,
+      { cause: error },
+    );
+  }
+  return new MlmetaError('INTERNAL', `store error: ${e?.message ?? String(error)}`, { cause: error });
+}
+
+export class SqlMetadataStore implements MetadataStore {
+  constructor(
+    readonly uri: string,
+    private readonly driver: SqlDriver,
+  ) {}
+
+  private async read<T>(fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
+    try {
+      return await this.driver.read(fn);
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  private async write<T>(fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
+    try {
+      return await this.driver.transaction(fn);
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  putTypes(types: TypeInput[], options?: PutTypesOptions): Promise<number[]> {
+    return this.write((db) => putTypes(db, types, options));
+  }
+  getTypes(kind?: TypeKindName): Promise<TypeDef[]> {
+    return this.read((db) => getTypes(db, kind));
+  }
+  getType(kind: TypeKindName, name: string, version?: string): Promise<TypeDef | undefined> {
+    return this.read((db) => getType(db, kind, name, version));
+  }
+
+  putLineage(batch: LineageBatch): Promise<LineageBatchResult> {
+    return this.write((db) => putLineage(db, batch));
+  }
+
+  getArtifacts(query?: NodeQuery): Promise<Page<Artifact>> {
+    return this.read((db) => queryNodes(db, 'artifact', query));
+  }
+  getExecutions(query?: NodeQuery): Promise<Page<Execution>> {
+    return this.read((db) => queryNodes(db, 'execution', query));
+  }
+  getContexts(query?: NodeQuery): Promise<Page<Context>> {
+    return this.read((db) => queryNodes(db, 'context', query));
+  }
+  getArtifact(ref: NodeRef): Promise<Artifact | undefined> {
+    return this.read((db) => getNode(db, 'artifact', parseInput(NodeRefSchema, ref, 'artifact reference')));
+  }
+  getExecution(ref: NodeRef): Promise<Execution | undefined> {
+    return this.read((db) => getNode(db, 'execution', parseInput(NodeRefSchema, ref, 'execution reference')));
+  }
+  getContext(ref: NodeRef): Promise<Context | undefined> {
+    return this.read((db) => getNode(db, 'context', parseInput(NodeRefSchema, ref, 'context reference')));
+  }
+
+  getEvents(query: { artifactIds?: number[]; executionIds?: number[] }): Promise<Event[]> {
+    return this.read((db) => getEvents(db, query));
+  }
+  getAttributions(query: { artifactIds?: number[]; contextIds?: number[] }): Promise<Attribution[]> {
+    return this.read((db) => getAttributions(db, query));
+  }
+  getAssociations(query: { executionIds?: number[]; contextIds?: number[] }): Promise<Association[]> {
+    return this.read((db) => getAssociations(db, query));
+  }
+  getParentContexts(query: { childIds?: number[]; parentIds?: number[] }): Promise<ParentContext[]> {
+    return this.read((db) => getParentContexts(db, query));
+  }
+
+  getLineage(query: LineageQuery): Promise<LineageGraph> {
+    return this.read((db) => getLineage(db, query));
+  }
+
+  async appendMetrics(points: MetricPoint[]): Promise<void> {
+    if (points.length === 0) return;
+    await this.write((db) => appendMetrics(db, points));
+  }
+  getMetricKeys(execution: NodeRef): Promise<MetricKeySummary[]> {
+    return this.read((db) => getMetricKeys(db, execution));
+  }
+  getMetrics(query: MetricQuery): Promise<MetricSeries> {
+    return this.read((db) => getMetrics(db, query));
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+}

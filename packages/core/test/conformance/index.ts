@@ -1,0 +1,23 @@
+/**
+ * The conformance suite every `MetadataStore` backend runs (SQLite, PostgreSQL, HTTP):
+ *
+ * @example
+ * defineConformanceSuite('sqlite', () => openStore(`sqlite:${tempFile()}`));
+ */
+import type { MetadataStore } from '@mlmeta/core';
+import { describe } from 'vitest';
+import { defineFilterTests } from './filters.js';
+import { defineLineageTests } from './lineage.js';
+import { defineMetricTests } from './metrics.js';
+import { defineReadTests } from './reads.js';
+import { defineWriteTests } from './writes.js';
+
+export function defineConformanceSuite(label: string, openFresh: () => Promise<MetadataStore>): void {
+  describe(`MetadataStore conformance: ${label}`, () => {
+    defineWriteTests(openFresh);
+    defineReadTests(openFresh);
+    defineFilterTests(openFresh);
+    defineLineageTests(openFresh);
+    defineMetricTests(openFresh);
+  });
+}

@@ -1,0 +1,271 @@
+/** putLineage and putTypes: idempotency, merges, type evolution, invalid input. */
+import type { MetadataStore } from '@mlmeta/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { expectError, snapshot, TYPES, trainBatch } from './fixtures.js';
+
+export function defineWriteTests(openFresh: () => Promise<MetadataStore>): void {
+  let store: MetadataStore;
+  beforeEach(async () => {
+    store = await openFresh();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  describe('putLineage', () => {
+    it('writes nodes, edges and properties that read back as written', async () => {
+      const result = await store.putLineage(trainBatch());
+      expect(result.artifactIds).toHaveLength(2);
+      const dataset = await store.getArtifact({ externalId: 'ds' });
+      expect(dataset).toMatchObject({
+        id: result.artifactIds[0],
+        type: 'test.Dataset',
+        uri: 'file:///data/iris.csv',
+        state: 'LIVE',
+        properties: { rows: 150, source: 'uci' },
+        customProperties: { tags: ['iris', 'small'] },
+      });
+      const model = await store.getArtifact({ id: result.artifactIds[1]! });
+      expect(model?.properties).toEqual({
+        accuracy: 0.97,
+        summary: { layers: 3, units: [8, 3] },
+        frozen: false,
+      });
+      expect(model?.name).toBe('model');
+      const run = await store.getExecution({ externalId: 'run' });
+      expect(run).toMatchObject({ lastKnownState: 'COMPLETE', properties: { epochs: 10 } });
+      const events = await store.getEvents({ executionIds: [run!.id] });
+      expect(events.map((e) => e.type).sort()).toEqual(['INPUT', 'OUTPUT']);
+      expect(events.find((e) => e.type === 'INPUT')?.path).toEqual([{ key: 'x' }, { index: 0 }]);
+      const context = await store.getContext({ externalId: 'exp' });
+      expect(await store.getAttributions({ contextIds: [context!.id] })).toHaveLength(2);
+      expect(await store.getAssociations({ executionIds: [run!.id] })).toEqual([
+        { executionId: run!.id, contextId: context!.id },
+      ]);
+    });
+
+    it('is idempotent: the same batch twice changes nothing, not even update times', async () => {
+      const first = await store.putLineage(trainBatch());
+      const before = await snapshot(store);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const second = await store.putLineage(trainBatch());
+      expect(second).toEqual(first);
+      expect(await snapshot(store)).toEqual(before);
+    });
+
+    it('merges properties on update; null removes one; the update time moves', async () => {
+      await store.putLineage(trainBatch());
+      const before = await store.getArtifact({ externalId: 'model' });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await store.putLineage({
+        artifacts: [
+          {
+            type: 'test.Model',
+            externalId: 'model',
+            state: 'LIVE',
+            properties: { accuracy: 0.99, frozen: null },
+            customProperties: { note: 'retuned' },
+          },
+        ],
+      });
+      const after = await store.getArtifact({ externalId: 'model' });
+      expect(after?.properties).toEqual({ accuracy: 0.99, summary: { layers: 3, units: [8, 3] } });
+      expect(after?.customProperties).toEqual({ note: 'retuned' });
+      expect(after?.state).toBe('LIVE');
+      expect(after?.createTimeSinceEpoch).toBe(before?.createTimeSinceEpoch);
+      expect(after!.lastUpdateTimeSinceEpoch).toBeGreaterThan(before!.lastUpdateTimeSinceEpoch);
+    });
+
+    it('updates by store id and keeps non-finite doubles', async () => {
+      const { executionIds } = await store.putLineage(trainBatch());
+      await store.putLineage({
+        executions: [
+          {
+            id: executionIds[0],
+            type: 'test.Train',
+            lastKnownState: 'FAILED',
+            customProperties: { loss: Number.NaN, best: Number.POSITIVE_INFINITY, big: 2 ** 60 },
+          },
+        ],
+      });
+      const run = await store.getExecution({ id: executionIds[0]! });
+      expect(run?.lastKnownState).toBe('FAILED');
+      expect(run?.customProperties.loss).toBeNaN();
+      expect(run?.customProperties.best).toBe(Number.POSITIVE_INFINITY);
+      expect(run?.customProperties.big).toBe(2 ** 60);
+    });
+
+    it('upserts contexts by (type, name) when no external id is given', async () => {
+      await store.putTypes(TYPES);
+      const a = await store.putLineage({ contexts: [{ type: 'test.Experiment', name: 'shared' }] });
+      const b = await store.putLineage({ contexts: [{ type: 'test.Experiment', name: 'shared' }] });
+      expect(b.contextIds).toEqual(a.contextIds);
+      expect((await store.getContexts({ type: 'test.Experiment' })).items).toHaveLength(1);
+    });
+
+    it('links parent contexts, deduplicated, and rejects cycles without writing anything', async () => {
+      await store.putTypes(TYPES);
+      const contexts = ['a', 'b', 'c'].map((name) => ({ type: 'test.Experiment', name, externalId: name }));
+      const link = (child: string, parent: string) => ({
+        child: { externalId: child },
+        parent: { externalId: parent },
+      });
+      await store.putLineage({ contexts, parentContexts: [link('a', 'b'), link('b', 'c'), link('a', 'b')] });
+      const ids = (await store.getContexts({ orderBy: 'id' })).items.map((c) => c.id);
+      expect(await store.getParentContexts({ childIds: ids })).toHaveLength(2);
+      const before = await snapshot(store);
+      await expectError(
+        store.putLineage({
+          contexts: [{ type: 'test.Experiment', name: 'd', externalId: 'd' }],
+          parentContexts: [link('c', 'a')],
+        }),
+        'INVALID_ARGUMENT',
+        /cycle/,
+      );
+      await expectError(store.putLineage({ parentContexts: [link('a', 'a')] }), 'INVALID_ARGUMENT', /cycle/);
+      expect(await snapshot(store)).toEqual(before);
+    });
+  });
+
+  describe('invalid input is a typed error and rolls the whole batch back', () => {
+    beforeEach(async () => {
+      await store.putLineage(trainBatch());
+    });
+
+    const cases: [string, () => Parameters<MetadataStore['putLineage']>[0], string, RegExp][] = [
+      [
+        'an undeclared property',
+        () => ({ artifacts: [{ type: 'test.Model', externalId: 'm2', properties: { nope: 1 } }] }),
+        'INVALID_ARGUMENT',
+        /not declared on artifact type "test.Model"/,
+      ],
+      [
+        'a value of the wrong kind',
+        () => ({ artifacts: [{ type: 'test.Dataset', externalId: 'd2', properties: { rows: 'many' } }] }),
+        'INVALID_ARGUMENT',
+        /declared INT/,
+      ],
+      [
+        'a fractional INT',
+        () => ({ artifacts: [{ type: 'test.Dataset', externalId: 'd2', properties: { rows: 1.5 } }] }),
+        'INVALID_ARGUMENT',
+        /declared INT/,
+      ],
+      [
+        'an unknown type',
+        () => ({ artifacts: [{ type: 'test.Nope', externalId: 'x' }] }),
+        'NOT_FOUND',
+        /unknown artifact type "test.Nope"/,
+      ],
+      [
+        'an event to an unknown node',
+        () => ({
+          artifacts: [{ type: 'test.Dataset', externalId: 'written-then-rolled-back' }],
+          events: [
+            {
+              artifact: { externalId: 'written-then-rolled-back' },
+              execution: { id: 999_999 },
+              type: 'INPUT',
+            },
+          ],
+        }),
+        'NOT_FOUND',
+        /execution with id 999999/,
+      ],
+      [
+        'an update of a missing id',
+        () => ({ artifacts: [{ id: 999_999, type: 'test.Dataset' }] }),
+        'NOT_FOUND',
+        /no artifact has id 999999/,
+      ],
+      [
+        'a change of a node type',
+        () => ({ artifacts: [{ type: 'test.Model', externalId: 'ds' }] }),
+        'FAILED_PRECONDITION',
+        /type cannot change/,
+      ],
+      [
+        'a malformed batch',
+        () => ({ artifacts: [{ type: '', externalId: 'x' }] }) as never,
+        'INVALID_ARGUMENT',
+        /invalid lineage batch: artifacts\.0\.type/,
+      ],
+      [
+        'a bad enum value',
+        () => ({ executions: [{ type: 'test.Train', lastKnownState: 'DONE' }] }) as never,
+        'INVALID_ARGUMENT',
+        /lastKnownState/,
+      ],
+    ];
+    for (const [name, batch, code, message] of cases) {
+      it(name, async () => {
+        const before = await snapshot(store);
+        await expectError(store.putLineage(batch()), code, message);
+        expect(await snapshot(store)).toEqual(before);
+      });
+    }
+  });
+
+  describe('putTypes', () => {
+    it('returns stable ids and reads types back with base type and properties', async () => {
+      const ids = await store.putTypes(TYPES);
+      expect(await store.putTypes(TYPES)).toEqual(ids);
+      const model = await store.getType('artifact', 'test.Model');
+      expect(model).toMatchObject({
+        id: ids[1],
+        kind: 'artifact',
+        baseType: 'mlmd.Model',
+        properties: { accuracy: 'DOUBLE', frozen: 'BOOLEAN', summary: 'STRUCT' },
+      });
+      expect((await store.getTypes('context')).map((t) => t.name)).toEqual(['test.Experiment']);
+      expect(await store.getType('artifact', 'test.Model', 'v2')).toBeUndefined();
+    });
+
+    it('types gain properties and keep omitted ones', async () => {
+      await store.putTypes(TYPES);
+      await store.putTypes([{ kind: 'execution', name: 'test.Train', properties: { lr: 'DOUBLE' } }]);
+      expect((await store.getType('execution', 'test.Train'))?.properties).toEqual({
+        epochs: 'INT',
+        lr: 'DOUBLE',
+      });
+    });
+
+    it('refuses to change a property kind, or to omit one when canOmitFields is false', async () => {
+      await store.putTypes(TYPES);
+      const before = await store.getTypes();
+      await expectError(
+        store.putTypes([{ kind: 'execution', name: 'test.Train', properties: { epochs: 'STRING' } }]),
+        'ALREADY_EXISTS',
+        /"epochs" as INT/,
+      );
+      await expectError(
+        store.putTypes([{ kind: 'execution', name: 'test.Train', properties: {} }], { canOmitFields: false }),
+        'ALREADY_EXISTS',
+        /epochs/,
+      );
+      expect(await store.getTypes()).toEqual(before);
+    });
+
+    it('deletes omitted properties only with canDeleteFields', async () => {
+      await store.putTypes(TYPES);
+      await store.putTypes([{ kind: 'context', name: 'test.Experiment', properties: {} }], {
+        canDeleteFields: true,
+      });
+      expect((await store.getType('context', 'test.Experiment'))?.properties).toEqual({});
+    });
+
+    it('keeps versions apart and rejects unknown base types', async () => {
+      await store.putTypes([
+        { kind: 'artifact', name: 'test.Model', version: 'v2', properties: { f1: 'DOUBLE' } },
+      ]);
+      await store.putTypes(TYPES);
+      expect((await store.getType('artifact', 'test.Model', 'v2'))?.properties).toEqual({ f1: 'DOUBLE' });
+      await expectError(
+        store.putTypes([{ kind: 'artifact', name: 'test.X', baseType: 'mlmd.Train' }]),
+        'INVALID_ARGUMENT',
+        /mlmd\.Dataset/,
+      );
+      await expectError(store.putTypes([{ kind: 'artifact', name: '' }]), 'INVALID_ARGUMENT', /name/);
+    });
+  });
+}
