@@ -111,7 +111,13 @@ const AWS_SECRET_IN_CONTEXT =
 const LONG_RUN = /[A-Za-z0-9+=_-]{32,}/g;
 
 // Digests mlmeta records itself (`xxh3:…`, `sha256:…`, SRI-style `sha512-…`) are not secrets.
-const DIGEST_PREFIX = /(?:xxh3|xxh64|xxh128|sha1|sha224|sha256|sha384|sha512|md5)[:-]$/i;
+const DIGEST_NAME = '(?:xxh3|xxh64|xxh128|sha1|sha224|sha256|sha384|sha512|md5)';
+const DIGEST_BEFORE = new RegExp(`${DIGEST_NAME}[:-]$`, 'i');
+const DIGEST_START = new RegExp(`^${DIGEST_NAME}[-_]`, 'i');
+
+// A standalone 40-character base64 run is the shape of an AWS secret access key; `/` is part
+// of it, so the LONG_RUN check (which splits at `/`) would miss it.
+const AWS_SECRET_SHAPE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 
 function shannonEntropy(text: string): number {
   const counts = new Map<string, number>();
@@ -168,8 +174,10 @@ export function redactString(text: string, options?: RedactOptions): string {
       return `${quote}${name}${quote}${sep}${q}${REDACTED}${q}`;
     },
   );
+  out = out.replace(AWS_SECRET_SHAPE, (run: string) => (looksRandom(run) ? REDACTED : run));
   out = out.replace(LONG_RUN, (run: string, offset: number, whole: string) => {
-    if (DIGEST_PREFIX.test(whole.slice(Math.max(0, offset - 8), offset))) return run;
+    if (DIGEST_START.test(run) || DIGEST_BEFORE.test(whole.slice(Math.max(0, offset - 8), offset)))
+      return run;
     return looksRandom(run) ? REDACTED : run;
   });
   return out;
