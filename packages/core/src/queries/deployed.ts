@@ -1,0 +1,153 @@
+/**
+ * "Which models are deployed, where, and where did they come from?" — the latest Serve execution
+ * per (model, host), with the model artifact it loaded and the run that produced that model.
+ */
+
+import { MLMETA_TYPES } from '../model/base-types.js';
+import { INPUT_EVENT_TYPES, OUTPUT_EVENT_TYPES } from '../model/enums.js';
+import type { Artifact, Execution } from '../model/schemas.js';
+import type { MetadataStore } from '../store/store.js';
+import { RUN_PROPERTIES } from '../tracker/run.js';
+import { type RunStatus, runStatus } from '../tracker/status.js';
+
+/** Custom properties a serving integration (@mlmeta/onnx) writes on its Serve execution. */
+export const SERVE_PROPERTIES = {
+  /** Where the model was loaded from (absolute path), absent for in-memory models. */
+  modelUri: 'serve.model_uri',
+  /** A display name: the file name, else the graph name. */
+  modelName: 'serve.model_name',
+  /** 'sha256:<hex>' of the model bytes: the Model artifact's external id. */
+  modelDigest: 'serve.model_digest',
+  host: 'serve.host',
+} as const;
+
+export interface DeployedModelsQuery {
+  /** Only models whose uri, name or digest equals this, or whose uri ends with `/<model>`. */
+  model?: string;
+  /** Only this host name. */
+  host?: string;
+  /** Read at most this many Serve executions, newest first; default 10,000. */
+  scanLimit?: number;
+}
+
+export interface DeployedModel {
+  /** What the serving is grouped by: the model's uri, else its name, else its digest. */
+  model: string;
+  host: string;
+  /** The latest Serve execution for this (model, host). */
+  serve: Execution;
+  startTime: number;
+  /** Its state; 'LOST' when RUNNING but its heartbeat stopped (the process died unseen). */
+  status: RunStatus;
+  /** The Model artifact the serve loaded (INPUT event), when recorded. */
+  modelArtifact?: Artifact;
+  /** The execution that output this model (OUTPUT event), e.g. the training or export run. */
+  producer?: Execution;
+}
+
+const PAGE = 1000;
+
+function text(execution: Execution, name: string): string | undefined {
+  const value = execution.customProperties[name] ?? execution.properties[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function matchesModel(wanted: string, uri?: string, name?: string, digest?: string): boolean {
+  return wanted === uri || wanted === name || wanted === digest || (uri?.endsWith(`/${wanted}`) ?? false);
+}
+
+function startTimeOf(execution: Execution): number {
+  const start = execution.customProperties[RUN_PROPERTIES.startTime];
+  return typeof start === 'number' ? start : execution.createTimeSinceEpoch;
+}
+
+/**
+ * The latest Serve execution per (model, host), newest first, with the model artifact and the
+ * run that produced it when known.
+ *
+ * @example
+ * for (const d of await deployedModels(store, { host: 'web-1' }))
+ *   console.log(d.model, d.status, d.producer?.name);
+ */
+export async function deployedModels(
+  store: MetadataStore,
+  query: DeployedModelsQuery = {},
+): Promise<DeployedModel[]> {
+  const scanLimit = query.scanLimit ?? 10_000;
+  const latest = new Map<string, DeployedModel>();
+  let pageToken: string | undefined;
+  let scanned = 0;
+  do {
+    const page = await store.getExecutions({
+      type: MLMETA_TYPES.serve,
+      orderBy: 'createTime',
+      descending: true,
+      limit: Math.min(PAGE, scanLimit - scanned),
+      pageToken,
+    });
+    for (const serve of page.items) {
+      const uri = text(serve, SERVE_PROPERTIES.modelUri);
+      const name = text(serve, SERVE_PROPERTIES.modelName);
+      const digest = text(serve, SERVE_PROPERTIES.modelDigest);
+      const host = text(serve, SERVE_PROPERTIES.host) ?? 'unknown';
+      const model = uri ?? name ?? digest ?? `serve:${serve.id}`;
+      if (query.host !== undefined && host !== query.host) continue;
+      if (query.model !== undefined && !matchesModel(query.model, uri, name, digest)) continue;
+      const key = `${model}\u0000${host}`;
+      const known = latest.get(key);
+      if (known === undefined || startTimeOf(serve) > known.startTime) {
+        latest.set(key, { model, host, serve, startTime: startTimeOf(serve), status: runStatus(serve) });
+      }
+    }
+    scanned += page.items.length;
+    pageToken = page.nextPageToken;
+  } while (pageToken !== undefined && scanned < scanLimit);
+
+  const deployed = [...latest.values()].sort((a, b) => b.startTime - a.startTime);
+  await attachModels(store, deployed);
+  return deployed;
+}
+
+/** Fills in each entry's model artifact and producer with three batched reads. */
+async function attachModels(store: MetadataStore, deployed: DeployedModel[]): Promise<void> {
+  if (deployed.length === 0) return;
+  const serveEvents = await store.getEvents({ executionIds: deployed.map((d) => d.serve.id) });
+  const modelOf = new Map<number, number>();
+  for (const event of serveEvents) {
+    if ((INPUT_EVENT_TYPES as readonly string[]).includes(event.type))
+      modelOf.set(event.executionId, event.artifactId);
+  }
+  const modelIds = [...new Set(modelOf.values())];
+  if (modelIds.length === 0) return;
+  const [models, modelEvents] = await Promise.all([
+    store.getArtifacts({ ids: modelIds, limit: modelIds.length }),
+    store.getEvents({ artifactIds: modelIds }),
+  ]);
+  const artifacts = new Map(models.items.map((a) => [a.id, a]));
+  // The latest OUTPUT event wins when several runs wrote the same bytes.
+  const producerOf = new Map<number, { executionId: number; at: number }>();
+  for (const event of modelEvents) {
+    if (!(OUTPUT_EVENT_TYPES as readonly string[]).includes(event.type)) continue;
+    const known = producerOf.get(event.artifactId);
+    if (!known || event.millisecondsSinceEpoch >= known.at) {
+      producerOf.set(event.artifactId, { executionId: event.executionId, at: event.millisecondsSinceEpoch });
+    }
+  }
+  const producerIds = [...new Set([...producerOf.values()].map((p) => p.executionId))];
+  const producers =
+    producerIds.length === 0
+      ? new Map<number, Execution>()
+      : new Map(
+          (await store.getExecutions({ ids: producerIds, limit: producerIds.length })).items.map((e) => [
+            e.id,
+            e,
+          ]),
+        );
+  for (const entry of deployed) {
+    const modelId = modelOf.get(entry.serve.id);
+    if (modelId === undefined) continue;
+    entry.modelArtifact = artifacts.get(modelId);
+    const producer = producerOf.get(modelId);
+    if (producer) entry.producer = producers.get(producer.executionId);
+  }
+}
