@@ -50,7 +50,7 @@ export function compileFilter(
       `firstParamIndex must be an integer >= 1, got ${firstParamIndex}`,
     );
   }
-  if (!(kind in TABLES)) {
+  if (!Object.hasOwn(TABLES, kind)) {
     throw new MlmetaError(
       'INVALID_ARGUMENT',
       `kind must be artifact, execution or context, got ${String(kind)}`,

@@ -105,4 +105,10 @@ describe('compileFilter on a real SQLite database', () => {
       /firstParamIndex must be an integer >= 1/,
     );
   });
+
+  it('rejects a node kind that is not artifact, execution or context (own keys only)', () => {
+    expect(() => compileFilter('id = 1', 'constructor' as never, sqliteDialect)).toThrow(
+      /kind must be artifact, execution or context/,
+    );
+  });
 });
