@@ -15,3 +15,8 @@ export { backoffDelay, DEFAULT_RETRY, type RetryOptions } from './store/http/ret
 export * from './store/http/wire.js';
 export { DEFAULT_STORE_URI, type OpenStoreOptions, openStore, redactUri } from './store/open.js';
 export * from './store/store.js';
+export type { ArtifactRecord, Run, RunEndState, StartRunOptions } from './tracker/api.js';
+export { LOST_AFTER_HEARTBEATS, type RunStatus, runStatus } from './tracker/status.js';
+export { RUN_PROPERTIES } from './tracker/run.js';
+export { activeRun, startRun } from './tracker/tracker.js';
+export { type ReplayResult, replaySpool, replaySpoolFile, type SpoolProgress } from './writer/spool.js';

@@ -22,3 +22,19 @@ export async function applyBatch(store: MetadataStore, batch: WriteBatch): Promi
     await store.appendMetrics(batch.metrics.slice(i, i + METRIC_CHUNK));
   }
 }
+
+/**
+ * Errors that writing the same batch again cannot fix (a record the store rejects as invalid or
+ * conflicting). Such a batch is reported and set aside; spooling it would block every later
+ * batch behind it forever. Everything else (unreachable, locked, closed) is worth a retry.
+ */
+export function isPermanentWriteError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string') return false;
+  return (
+    code === 'INVALID_ARGUMENT' ||
+    code === 'ALREADY_EXISTS' ||
+    code.startsWith('SQLITE_CONSTRAINT') ||
+    /^23\d{3}$/.test(code) // PostgreSQL integrity constraint violations
+  );
+}

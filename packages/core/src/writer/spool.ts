@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { logger } from '../log.js';
 import type { MetadataStore } from '../store/store.js';
-import { applyBatch } from './apply-batch.js';
+import { applyBatch, isPermanentWriteError } from './apply-batch.js';
 import type { WriteBatch } from './batch.js';
 import { decodeJson, encodeJson } from './json-codec.js';
 
@@ -117,7 +117,7 @@ export interface ReplayResult {
   files: number;
   batches: number;
   points: number;
-  /** Lines that could not be read (a write torn by a crash); they are reported, then removed. */
+  /** Lines that could not be read (torn by a crash) or that the store rejected; reported, then removed. */
   skipped: number;
   /** Files left alone because their process is still running (its own writer replays them). */
   active: string[];
@@ -149,7 +149,14 @@ export async function replaySpoolFile(
         `spool file ${file} has format ${line.v}; replay it with the mlmeta version that wrote it`,
       );
     }
-    await applyBatch(store, { lineage: line.lineage, metrics: line.metrics });
+    try {
+      await applyBatch(store, { lineage: line.lineage, metrics: line.metrics });
+    } catch (error) {
+      if (!isPermanentWriteError(error)) throw error;
+      logger.warn(`spool ${file}: the store rejected a batch; skipping it:`, error);
+      result.skipped++;
+      continue;
+    }
     result.batches++;
     result.points += line.metrics.length;
     onProgress?.({ file, batches: result.batches, points: result.points });

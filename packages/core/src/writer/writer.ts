@@ -8,7 +8,7 @@
 import { logger } from '../log.js';
 import type { MetricPoint } from '../model/schemas.js';
 import type { MetadataStore } from '../store/store.js';
-import { applyBatch } from './apply-batch.js';
+import { applyBatch, isPermanentWriteError } from './apply-batch.js';
 import { type LineageEdges, type NodeUpsert, PendingBatch, type WriteBatch } from './batch.js';
 import type { Spool } from './spool.js';
 
@@ -235,6 +235,14 @@ export class MetadataWriter {
     try {
       await applyBatch(this.store!, item.batch);
     } catch (error) {
+      if (isPermanentWriteError(error)) {
+        this.dropped += recordCount(item);
+        logger.warn(
+          `the store rejected a batch of ${recordCount(item)} record(s); they are not retried:`,
+          error,
+        );
+        return;
+      }
       this.failed(error);
       this.spoolOrDrop(item);
     }
@@ -293,9 +301,13 @@ export class MetadataWriter {
     try {
       this.config.spool.append(item.batch);
     } catch (error) {
-      const records = item.points + Object.values(item.batch.lineage).reduce((n, list) => n + list.length, 0);
+      const records = recordCount(item);
       this.dropped += records;
       logger.warn(`could not spool ${records} record(s) to ${this.config.spool.file}; they are lost:`, error);
     }
   }
+}
+
+function recordCount(item: SealedBatch): number {
+  return item.points + Object.values(item.batch.lineage).reduce((n, list) => n + (list?.length ?? 0), 0);
 }

@@ -1,0 +1,60 @@
+/**
+ * Writing from an `exit` handler, where no promise settles any more: the final records are
+ * spooled synchronously, then a short-lived child process (spawnSync, so still synchronous here)
+ * replays that spool file into the store with the ordinary async store code. This works for
+ * every backend and keeps one implementation of each write.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { logger } from '../log.js';
+
+/** Longest the process's exit waits for the replay child. */
+export const EXIT_REPLAY_TIMEOUT_MS = 5000;
+
+/** This module's file: dist/index.cjs under require, dist/index.js under import. */
+function ownModuleFile(): string | undefined {
+  try {
+    return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+  } catch {
+    return undefined;
+  }
+}
+
+// Runs in the child: open the store, replay exactly this one file, close. No hooks, no tracking.
+const CHILD_SCRIPT = `
+const { MLMETA_REPLAY_MODULE: mod, MLMETA_REPLAY_STORE: uri, MLMETA_REPLAY_FILE: file } = process.env;
+import(mod).then(async (ns) => {
+  const core = typeof ns.replaySpoolFile === 'function' ? ns : ns.default;
+  const store = await core.openStore(uri);
+  try { await core.replaySpoolFile(store, file); } finally { await store.close(); }
+}).catch((error) => { process.stderr.write(String(error && error.message || error)); process.exitCode = 1; });
+`;
+
+/**
+ * Replay `file` into the store at `uri` from a child process, synchronously. Returns true when
+ * the child wrote everything (and removed the file).
+ */
+export function replaySpoolInChild(uri: string, file: string): boolean {
+  const moduleFile = ownModuleFile();
+  // Under a TypeScript test runner the module is .ts, which a plain child cannot load.
+  if (!moduleFile || !/\.(c|m)?js$/.test(moduleFile) || !existsSync(moduleFile)) return false;
+  const result = spawnSync(process.execPath, ['-e', CHILD_SCRIPT], {
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      MLMETA_DISABLED: 'true',
+      MLMETA_REPLAY_MODULE: pathToFileURL(moduleFile).href,
+      MLMETA_REPLAY_STORE: uri,
+      MLMETA_REPLAY_FILE: file,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: EXIT_REPLAY_TIMEOUT_MS,
+    encoding: 'utf8',
+  });
+  if (result.status === 0) return true;
+  logger.warn(
+    `could not write the final records at exit: ${result.error?.message ?? result.stderr ?? 'timed out'}`,
+  );
+  return false;
+}

@@ -1,0 +1,161 @@
+/**
+ * Process lifecycle hooks, installed once per process: they end live runs when the process ends
+ * and never change how it ends. An uncaught exception → FAILED with the stack; a non-zero exit
+ * code → FAILED with the code; SIGINT/SIGTERM → CANCELED with the signal (flushed within 2 s,
+ * then the signal is raised again if no one else listens, so the process still dies by it);
+ * `beforeExit` → end and flush; `exit` → end and write synchronously (nothing async runs then).
+ */
+import { logger } from '../log.js';
+import { replaySpoolInChild } from './exit-replay.js';
+import { existingTracker, type Tracker } from './tracker.js';
+
+const HOOKS_KEY = Symbol.for('mlmeta.processHooks');
+/** Longest wait for a flush after SIGINT/SIGTERM before the signal is raised again. */
+export const SIGNAL_FLUSH_MS = 2000;
+
+interface HookState {
+  signal?: NodeJS.Signals;
+  processEndRecorded: boolean;
+}
+
+function state(): HookState | undefined {
+  return (globalThis as Record<symbol, unknown>)[HOOKS_KEY] as HookState | undefined;
+}
+
+/** The --unhandled-rejections mode from execArgv or NODE_OPTIONS (the last one given wins). */
+function unhandledRejectionsMode(): string {
+  const flags = [...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...process.execArgv];
+  let mode = 'throw';
+  for (const flag of flags) {
+    const match = /^--unhandled-rejections=(\w[\w-]*)$/.exec(flag);
+    if (match) mode = match[1];
+  }
+  return mode;
+}
+
+function endRuns(tracker: Tracker, exitCode: number | undefined, error?: unknown): void {
+  const signal = state()?.signal;
+  for (const run of tracker.liveRuns()) {
+    if (signal) run.finish('CANCELED', { signal, exitCode });
+    else if (error !== undefined) run.finish('FAILED', { error });
+    else if (exitCode !== undefined && exitCode !== 0) run.finish('FAILED', { exitCode });
+    else run.finish('COMPLETE', { exitCode });
+  }
+}
+
+function onUncaughtException(error: unknown): void {
+  // With an 'uncaughtException' listener the app survives the error; the run goes on.
+  if (process.listenerCount('uncaughtException') > 0) return;
+  const tracker = existingTracker();
+  if (tracker) guard(() => endRuns(tracker, undefined, error));
+}
+
+function onUnhandledRejectionWarned(reason: unknown): void {
+  // Only installed where our listener changes nothing (--unhandled-rejections=warn or none): the
+  // process goes on, so the run is not ended; the rejection is recorded on it.
+  const run = existingTracker()?.activeRun();
+  if (!run) return;
+  const message = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+  guard(() => run.setProperties({ 'mlmeta.unhandled_rejection': message }));
+}
+
+function onBeforeExit(): void {
+  const tracker = existingTracker();
+  const hooks = state();
+  if (!tracker || !hooks) return;
+  const live = tracker.liveRuns();
+  // beforeExit fires again after our flush empties the loop; only act when there is work.
+  if (live.length === 0 && hooks.processEndRecorded) return;
+  guard(() => {
+    endRuns(tracker, process.exitCode === undefined ? 0 : Number(process.exitCode));
+    tracker.recordProcessEnd({ exitCode: Number(process.exitCode ?? 0), signal: hooks.signal });
+    hooks.processEndRecorded = true;
+  });
+  void Promise.all(tracker.storeWriters().map(({ writer }) => writer.flush()));
+}
+
+function onExit(code: number): void {
+  const tracker = existingTracker();
+  const hooks = state();
+  if (!tracker || !hooks) return;
+  guard(() => {
+    const live = tracker.liveRuns();
+    endRuns(tracker, code);
+    if (live.length > 0 || !hooks.processEndRecorded) {
+      tracker.recordProcessEnd({ exitCode: code, signal: hooks.signal });
+      hooks.processEndRecorded = true;
+    }
+    for (const { writer, uri, spoolFile } of tracker.storeWriters()) {
+      const failing = writer.stats().storeFailing;
+      if (!writer.flushSync()) continue;
+      // The store worked until now: write the spooled tail through a short-lived child process
+      // (synchronous from here), so the final state is in the store, not only in the spool.
+      if (uri !== undefined && !failing && replaySpoolInChild(uri, spoolFile)) continue;
+      logger.warn(
+        `final records of this process are in the spool ${spoolFile}; run \`mlmeta sync\` to write them`,
+      );
+    }
+  });
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  const hooks = state();
+  const tracker = existingTracker();
+  const alone = process.listenerCount(signal) === 1;
+  if (hooks?.signal) {
+    // A second signal while flushing: stop waiting.
+    if (alone) reraise(signal);
+    return;
+  }
+  if (hooks) hooks.signal = signal;
+  if (!tracker) {
+    if (alone) reraise(signal);
+    return;
+  }
+  // Apps with their own handler decide what the signal means; their exit ends the runs
+  // (CANCELED, since a signal was received). Alone, we end them now and die by the signal.
+  if (!alone) return;
+  guard(() => {
+    endRuns(tracker, undefined);
+    tracker.recordProcessEnd({ signal });
+    if (hooks) hooks.processEndRecorded = true;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, SIGNAL_FLUSH_MS);
+  });
+  void Promise.race([Promise.all(tracker.storeWriters().map(({ writer }) => writer.flush())), deadline]).then(
+    () => {
+      clearTimeout(timer);
+      reraise(signal);
+    },
+  );
+}
+
+function reraise(signal: NodeJS.Signals): void {
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    logger.warn('process lifecycle hook failed:', error);
+  }
+}
+
+/** Install the hooks once per process (idempotent across the ESM and CJS builds). */
+export function installProcessHooks(): void {
+  const scope = globalThis as Record<symbol, unknown>;
+  if (scope[HOOKS_KEY]) return;
+  scope[HOOKS_KEY] = { processEndRecorded: false } satisfies HookState;
+  process.on('uncaughtExceptionMonitor', onUncaughtException);
+  const mode = unhandledRejectionsMode();
+  if (mode === 'warn' || mode === 'none') process.on('unhandledRejection', onUnhandledRejectionWarned);
+  process.on('beforeExit', onBeforeExit);
+  process.on('exit', onExit);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}

@@ -1,0 +1,278 @@
+/**
+ * A run: one Execution, associated with its experiment and process contexts. Every method
+ * queues records for the background writer and returns; nothing here throws into the caller.
+ */
+import { randomUUID } from 'node:crypto';
+import { redactString, stripUrlCredentials } from '../capture/redact.js';
+import { logger } from '../log.js';
+import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
+import type { EventTypeName } from '../model/enums.js';
+import type { ArtifactInput, PathStep, PropertyValue, TypeInput } from '../model/schemas.js';
+import type { MetadataWriter } from '../writer/writer.js';
+import type { ArtifactRecord, Run, RunEndState } from './api.js';
+import { capString, toProperties } from './values.js';
+
+/** Custom property names the tracker writes on a run's execution (readers rely on these). */
+export const RUN_PROPERTIES = {
+  runName: 'mlmeta.run_name',
+  heartbeat: 'mlmeta.heartbeat',
+  heartbeatInterval: 'mlmeta.heartbeat_interval_ms',
+  startTime: 'mlmeta.start_time',
+  endTime: 'mlmeta.end_time',
+  error: 'mlmeta.error',
+  exitCode: 'mlmeta.exit_code',
+  signal: 'mlmeta.signal',
+  dropped: 'mlmeta.dropped',
+} as const;
+
+const KNOWN_TYPES = new Set(MLMETA_TYPE_DECLARATIONS.map((t) => `${t.kind}:${t.name}`));
+
+/** A declaration for a type the tracker was asked to use but mlmeta does not declare itself. */
+function typeDeclaration(kind: 'artifact' | 'execution', name: string): TypeInput[] {
+  return KNOWN_TYPES.has(`${kind}:${name}`) ? [] : [{ kind, name, properties: {} }];
+}
+
+/** 'validation.x' → [{ key: 'validation' }, { key: 'x' }]; numeric parts become list indexes. */
+function eventPath(role: string | undefined): PathStep[] | undefined {
+  if (!role) return undefined;
+  return role.split('.').map((part) => (/^\d+$/.test(part) ? { index: Number(part) } : { key: part }));
+}
+
+/** A short suffix from an id, so names stay unique per type as MLMD requires. */
+const shortId = (id: string) => id.replace(/^[a-z0-9]+:/i, '').slice(0, 12);
+
+function describeError(error: unknown): Record<string, PropertyValue> {
+  if (error instanceof Error) {
+    return {
+      name: redactString(error.name),
+      message: capString(redactString(error.message)),
+      stack: capString(redactString(error.stack ?? '')),
+    };
+  }
+  return { message: capString(redactString(String(error))) };
+}
+
+export interface RunSetup {
+  writer: MetadataWriter;
+  name: string;
+  experiment: string;
+  type: string;
+  experimentContextId: string;
+  processContextId: string;
+  heartbeatIntervalMs: number;
+  /** Background captures (environment, hardware) that end() waits for, briefly. */
+  captures: Promise<unknown>[];
+  onEnd: (run: TrackedRun) => void;
+}
+
+/** How a run ended, beyond its state (filled in by the process lifecycle hooks). */
+export interface RunEnding {
+  error?: unknown;
+  exitCode?: number;
+  signal?: string;
+}
+
+/** How long end() waits for background captures before flushing without them. */
+const CAPTURE_WAIT_MS = 2000;
+
+export class TrackedRun implements Run {
+  readonly id = randomUUID();
+  readonly name: string;
+  readonly experiment: string;
+  private readonly ref: { externalId: string };
+  private readonly writer: MetadataWriter;
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly droppedAtStart: number;
+  private autoStep = 0;
+  private ended: Promise<void> | undefined;
+  private endedState: RunEndState | undefined;
+
+  constructor(private readonly setup: RunSetup) {
+    this.name = setup.name;
+    this.experiment = setup.experiment;
+    this.writer = setup.writer;
+    this.ref = { externalId: this.id };
+    this.droppedAtStart = this.writer.stats().dropped;
+    const now = Date.now();
+    this.writer.enqueueEdges(
+      { types: [...MLMETA_TYPE_DECLARATIONS, ...typeDeclaration('execution', setup.type)] },
+      true,
+    );
+    this.writer.enqueueNode(
+      {
+        kind: 'execution',
+        node: {
+          type: setup.type,
+          externalId: this.id,
+          name: `${setup.name}-${shortId(this.id)}`,
+          lastKnownState: 'RUNNING',
+          customProperties: {
+            [RUN_PROPERTIES.runName]: capString(redactString(setup.name)),
+            [RUN_PROPERTIES.startTime]: now,
+            [RUN_PROPERTIES.heartbeat]: now,
+            [RUN_PROPERTIES.heartbeatInterval]: setup.heartbeatIntervalMs,
+          },
+        },
+      },
+      true,
+    );
+    this.writer.enqueueEdges(
+      {
+        associations: [
+          { execution: this.ref, context: { externalId: setup.experimentContextId } },
+          { execution: this.ref, context: { externalId: setup.processContextId } },
+        ],
+      },
+      true,
+    );
+    this.heartbeat = setInterval(() => this.beat(), setup.heartbeatIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  /** The state the run ended in, or undefined while it runs. */
+  get state(): RunEndState | undefined {
+    return this.endedState;
+  }
+
+  logParams(params: Record<string, unknown>): void {
+    this.guard('logParams', () => this.updateExecution(toProperties(params, 'param.')));
+  }
+
+  logMetrics(values: Record<string, number>, step?: number): void {
+    try {
+      const at = step === undefined ? this.autoStep++ : Number.isInteger(step) ? step : Math.floor(step);
+      const wallTime = Date.now();
+      for (const key in values) {
+        const value = values[key];
+        if (typeof value !== 'number' || key.length === 0 || key.length > 255) {
+          logger.once(
+            `metric:${key}`,
+            'warn',
+            `metric "${key.slice(0, 80)}" skipped: needs a number value and a 1-255 character key`,
+          );
+          continue;
+        }
+        this.writer.enqueueMetric({ execution: this.ref, key, step: at, value, wallTime });
+      }
+    } catch (error) {
+      logger.warn('logMetrics failed:', error);
+    }
+  }
+
+  setProperties(properties: Record<string, unknown>): void {
+    this.guard('setProperties', () => this.updateExecution(toProperties(properties)));
+  }
+
+  setTags(tags: Record<string, string>): void {
+    this.guard('setTags', () => this.updateExecution(toProperties(tags, 'tag.')));
+  }
+
+  logInput(artifact: ArtifactRecord): string {
+    return this.linkArtifact(artifact, 'INPUT', MLMETA_TYPES.dataset);
+  }
+
+  logOutput(artifact: ArtifactRecord): string {
+    return this.linkArtifact(artifact, 'OUTPUT', MLMETA_TYPES.model);
+  }
+
+  end(state: RunEndState = 'COMPLETE', error?: unknown): Promise<void> {
+    this.finish(state, { error });
+    return this.ended!;
+  }
+
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  /**
+   * Record the end synchronously (first call wins) and start flushing. The `exit` hook calls
+   * this and then spools synchronously, since nothing asynchronous runs after `exit`.
+   */
+  finish(state: RunEndState, ending: RunEnding = {}): void {
+    if (this.ended) return;
+    clearInterval(this.heartbeat);
+    this.endedState = state;
+    const custom: Record<string, PropertyValue> = { [RUN_PROPERTIES.endTime]: Date.now() };
+    if (ending.error !== undefined) custom[RUN_PROPERTIES.error] = describeError(ending.error);
+    if (ending.exitCode !== undefined) custom[RUN_PROPERTIES.exitCode] = ending.exitCode;
+    if (ending.signal !== undefined) custom[RUN_PROPERTIES.signal] = ending.signal;
+    const dropped = this.writer.stats().dropped - this.droppedAtStart;
+    if (dropped > 0) {
+      custom[RUN_PROPERTIES.dropped] = dropped;
+      logger.warn(
+        `run ${this.name}: ${dropped} record(s) were dropped because the write queue was full or the spool failed`,
+      );
+    }
+    this.writer.enqueueNode(
+      {
+        kind: 'execution',
+        node: { type: this.setup.type, externalId: this.id, lastKnownState: state, customProperties: custom },
+      },
+      true,
+    );
+    this.setup.onEnd(this);
+    this.ended = this.settle();
+  }
+
+  private async settle(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, CAPTURE_WAIT_MS);
+      timer.unref();
+    });
+    await Promise.race([Promise.allSettled(this.setup.captures), timeout]);
+    clearTimeout(timer);
+    await this.writer.flush();
+  }
+
+  private beat(): void {
+    this.updateExecution({ [RUN_PROPERTIES.heartbeat]: Date.now() });
+  }
+
+  /** Merge custom properties into the execution (coalesced with other updates in the batch). */
+  updateExecution(customProperties: Record<string, PropertyValue>): void {
+    this.writer.enqueueNode({
+      kind: 'execution',
+      node: { type: this.setup.type, externalId: this.id, customProperties },
+    });
+  }
+
+  private linkArtifact(artifact: ArtifactRecord, event: EventTypeName, defaultType: string): string {
+    const externalId = artifact?.digest || `artifact:${randomUUID()}`;
+    const method = event === 'INPUT' ? 'logInput' : 'logOutput';
+    if (artifact === null || typeof artifact !== 'object') {
+      logger.warn(`${method} needs an artifact record such as { digest, uri, role }; nothing was linked`);
+      return externalId;
+    }
+    try {
+      const type = artifact.type ?? defaultType;
+      const node: ArtifactInput & { externalId: string } = {
+        type,
+        externalId,
+        state: 'LIVE',
+        customProperties: toProperties(artifact.properties ?? {}),
+      };
+      if (artifact.uri) node.uri = capString(redactString(stripUrlCredentials(artifact.uri)));
+      if (artifact.name) node.name = `${capString(redactString(artifact.name))}@${shortId(externalId)}`;
+      this.writer.enqueueNode({ kind: 'artifact', node });
+      this.writer.enqueueEdges({
+        types: typeDeclaration('artifact', type),
+        events: [
+          { artifact: { externalId }, execution: this.ref, type: event, path: eventPath(artifact.role) },
+        ],
+        attributions: [{ artifact: { externalId }, context: { externalId: this.setup.experimentContextId } }],
+      });
+    } catch (error) {
+      logger.warn(`${method} failed:`, error);
+    }
+    return externalId;
+  }
+
+  private guard(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      logger.warn(`${what} failed:`, error);
+    }
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * The process-wide tracker: one per process (kept on globalThis, so the ESM and CJS builds of
+ * core share it), one writer per store, the process context, background captures and the
+ * active run. `startRun` and `activeRun` are the public entry points.
+ */
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { basename, extname, join } from 'node:path';
+import { redact } from '../capture/redact.js';
+import { loadConfig, type MlmetaConfig } from '../config/config.js';
+import { logger } from '../log.js';
+import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
+import { openStore } from '../store/open.js';
+import type { MetadataStore } from '../store/store.js';
+import { Spool, spoolFileName } from '../writer/spool.js';
+import { MetadataWriter } from '../writer/writer.js';
+import type { Run, StartRunOptions } from './api.js';
+import { startCaptures } from './captures.js';
+import { installProcessHooks } from './lifecycle.js';
+import { TrackedRun } from './run.js';
+import { toProperties } from './values.js';
+
+const TRACKER_KEY = Symbol.for('mlmeta.tracker');
+
+/** One store's writer, and the URI a separate process can reopen it with (for the `exit` path). */
+export interface StoreWriter {
+  writer: MetadataWriter;
+  /** Absent for a store object passed in by the caller. */
+  uri?: string;
+  spoolFile: string;
+}
+
+function entryScriptName(): string | undefined {
+  const script = process.argv[1];
+  return script ? basename(script, extname(script)) : undefined;
+}
+
+function generatedRunName(): string {
+  const iso = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-');
+  return `run-${iso.slice(0, 15)}`;
+}
+
+export class Tracker {
+  readonly config: MlmetaConfig;
+  readonly startTime = Date.now();
+  readonly processContextId: string;
+  /** Context names are unique per type: host, pid and start time make this one unique. */
+  readonly processName: string;
+  private readonly writers = new Map<string | MetadataStore, StoreWriter>();
+  private readonly runs = new Set<TrackedRun>();
+  private current: TrackedRun | undefined;
+  private captures: ReturnType<typeof startCaptures> | undefined;
+
+  constructor(config: MlmetaConfig = loadConfig()) {
+    this.config = config;
+    this.processName = `${hostname()}:${process.pid}:${this.startTime}`;
+    this.processContextId = `process:${this.processName}`;
+  }
+
+  /** Runs not yet ended, oldest first (the lifecycle hooks end them when the process goes). */
+  liveRuns(): TrackedRun[] {
+    return [...this.runs];
+  }
+
+  storeWriters(): StoreWriter[] {
+    return [...this.writers.values()];
+  }
+
+  activeRun(): TrackedRun | undefined {
+    return this.current;
+  }
+
+  startRun(options: StartRunOptions = {}): TrackedRun {
+    const store = options.store ?? this.config.store;
+    const { writer } = this.writerFor(store);
+    const experiment = options.experiment ?? this.config.experiment ?? entryScriptName() ?? 'default';
+    const experimentContextId = `experiment:${experiment}`;
+    this.declareContexts(writer, experiment, experimentContextId);
+    this.captures ??= startCaptures(this.config);
+    const run = new TrackedRun({
+      writer,
+      name: options.name ?? this.config.runName ?? generatedRunName(),
+      experiment,
+      type: options.type ?? MLMETA_TYPES.run,
+      experimentContextId,
+      processContextId: this.processContextId,
+      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+      captures: this.captures.all,
+      onEnd: (ended) => {
+        this.runs.delete(ended);
+        if (this.current === ended) this.current = this.liveRuns().at(-1);
+      },
+    });
+    this.runs.add(run);
+    this.current = run;
+    const tags = { ...this.config.tags, ...options.tags };
+    if (Object.keys(tags).length > 0) run.setTags(tags);
+    if (options.params) run.logParams(options.params);
+    this.captures.record(run);
+    installProcessHooks();
+    return run;
+  }
+
+  private declareContexts(writer: MetadataWriter, experiment: string, experimentContextId: string): void {
+    writer.enqueueEdges({ types: MLMETA_TYPE_DECLARATIONS }, true);
+    writer.enqueueNode(
+      {
+        kind: 'context',
+        node: { type: MLMETA_TYPES.experiment, externalId: experimentContextId, name: experiment },
+      },
+      true,
+    );
+    writer.enqueueNode(
+      {
+        kind: 'context',
+        node: {
+          type: MLMETA_TYPES.process,
+          externalId: this.processContextId,
+          name: this.processName,
+          customProperties: toProperties({
+            host: hostname(),
+            pid: process.pid,
+            argv: redact(process.argv),
+            start_time: this.startTime,
+            node_version: process.version,
+          }),
+        },
+      },
+      true,
+    );
+  }
+
+  /** Record how the process ended on its context, in every store this process wrote to. */
+  recordProcessEnd(ending: { exitCode?: number; signal?: string }): void {
+    const customProperties = toProperties({
+      end_time: Date.now(),
+      exit_code: ending.exitCode,
+      signal: ending.signal,
+    });
+    for (const { writer } of this.writers.values()) {
+      writer.enqueueNode(
+        {
+          kind: 'context',
+          node: {
+            type: MLMETA_TYPES.process,
+            externalId: this.processContextId,
+            name: this.processName,
+            customProperties,
+          },
+        },
+        true,
+      );
+    }
+  }
+
+  private writerFor(store: string | MetadataStore): StoreWriter {
+    let entry = this.writers.get(store);
+    if (entry) return entry;
+    const uri = typeof store === 'string' ? store : store.uri;
+    // One spool per store: the default store's spool is spoolDir itself (what `mlmeta sync` reads);
+    // other stores get a subfolder named by their URI's digest.
+    const dir =
+      uri === this.config.store
+        ? this.config.spoolDir
+        : join(this.config.spoolDir, createHash('sha256').update(uri).digest('hex').slice(0, 12));
+    const spool = new Spool(dir, spoolFileName(this.startTime));
+    const writer = new MetadataWriter({
+      openStore:
+        typeof store === 'string' ? () => openStore(store, { token: this.config.token }) : async () => store,
+      ownsStore: typeof store === 'string',
+      spool,
+    });
+    entry = { writer, uri: typeof store === 'string' ? store : undefined, spoolFile: spool.file };
+    this.writers.set(store, entry);
+    return entry;
+  }
+}
+
+/** The process's tracker, created on first use. */
+export function getTracker(): Tracker {
+  const scope = globalThis as Record<symbol, unknown>;
+  let tracker = scope[TRACKER_KEY] as Tracker | undefined;
+  if (!tracker) {
+    tracker = new Tracker();
+    scope[TRACKER_KEY] = tracker;
+  }
+  return tracker;
+}
+
+/** The tracker if one was created in this process (the lifecycle hooks must not create one). */
+export function existingTracker(): Tracker | undefined {
+  return (globalThis as Record<symbol, unknown>)[TRACKER_KEY] as Tracker | undefined;
+}
+
+/**
+ * Start a run: an Execution with its experiment and process contexts. Returns at once; records
+ * are written in the background. With MLMETA_DISABLED=true the run records nothing.
+ *
+ * @example
+ * const run = startRun({ experiment: 'mnist', params: { lr: 0.001 } });
+ * run.logMetrics({ loss: 0.31 }, 1);
+ * await run.end();
+ */
+export function startRun(options: StartRunOptions = {}): Run {
+  const tracker = getTracker();
+  if (tracker.config.disabled) return disabledRun(options);
+  try {
+    return tracker.startRun(options);
+  } catch (error) {
+    logger.warn('could not start a run; this run records nothing:', error);
+    return disabledRun(options);
+  }
+}
+
+/** The run most recently started and not yet ended, if any. */
+export function activeRun(): Run | undefined {
+  return existingTracker()?.activeRun();
+}
+
+/** A run that records nothing: what MLMETA_DISABLED=true (or a tracker failure) gives. */
+function disabledRun(options: StartRunOptions): Run {
+  let externalIds = 0;
+  return {
+    id: `disabled:${process.pid}:${Date.now()}`,
+    name: options.name ?? 'disabled',
+    experiment: options.experiment ?? 'disabled',
+    logParams() {},
+    logMetrics() {},
+    setProperties() {},
+    setTags() {},
+    logInput: (a) => a.digest ?? `artifact:disabled-${++externalIds}`,
+    logOutput: (a) => a.digest ?? `artifact:disabled-${++externalIds}`,
+    end: async () => {},
+    flush: async () => {},
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Turning arbitrary user values (hyperparameters, tags, structured facts) into property values a
+ * store can hold: redacted first, JSON-safe, and capped in size with a digest of what was cut.
+ */
+import { createHash } from 'node:crypto';
+import { inspect } from 'node:util';
+import { redact, redactString } from '../capture/redact.js';
+import type { JsonValue, PropertyValue } from '../model/schemas.js';
+
+/** Largest value stored as is (bytes of its JSON or string form). */
+export const MAX_VALUE_BYTES = 64 * 1024;
+
+/**
+ * A string capped at MAX_VALUE_BYTES; a longer one keeps its head and ends with a marker that
+ * names the full size and sha256, so the original can still be recognised.
+ *
+ * @example
+ * capString('x'.repeat(100_000)); // 'xxx…[truncated by mlmeta: 100000 bytes, sha256:…]'
+ */
+export function capString(text: string): string {
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= MAX_VALUE_BYTES) return text;
+  const digest = createHash('sha256').update(text).digest('hex');
+  const head = Buffer.from(text)
+    .subarray(0, MAX_VALUE_BYTES)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+  return `${head}…[truncated by mlmeta: ${bytes} bytes, sha256:${digest}]`;
+}
+
+// JSON.stringify's replacer: keeps what JSON would lose or reject in a readable form.
+function jsonSafe(this: unknown, _key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (value instanceof Set) return [...value];
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    return Array.from(value as unknown as number[]);
+  return value;
+}
+
+/**
+ * One already-redacted value as a property value: numbers (NaN and ±Infinity kept), strings,
+ * booleans as themselves; objects and arrays as STRUCT; anything JSON cannot represent
+ * (cycles, class instances without toJSON, functions) as a string. `undefined` is skipped.
+ */
+export function toPropertyValue(value: unknown): PropertyValue | undefined {
+  switch (typeof value) {
+    case 'undefined':
+      return undefined;
+    case 'number':
+    case 'boolean':
+      return value;
+    case 'string':
+      return capString(value);
+    case 'bigint':
+      return value.toString();
+    case 'function':
+    case 'symbol':
+      return capString(redactString(String(value)));
+  }
+  if (value === null) return 'null';
+  if (value instanceof Date) return value.toISOString();
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value, jsonSafe);
+  } catch {
+    // Cycles and throwing getters: a readable description is better than nothing.
+    return capString(redactString(inspect(value, { depth: 6, breakLength: Number.POSITIVE_INFINITY })));
+  }
+  if (json === undefined) return capString(redactString(String(value)));
+  if (Buffer.byteLength(json) > MAX_VALUE_BYTES) return capString(json);
+  return JSON.parse(json) as JsonValue[] | { [key: string]: JsonValue };
+}
+
+/**
+ * Redact a record and convert each entry, prefixing its name: `{ lr: 0.1 }` → `{ 'param.lr': 0.1 }`.
+ *
+ * @example
+ * toProperties({ lr: 0.01, apiKey: 'sk-…' }, 'param.'); // { 'param.lr': 0.01, 'param.apiKey': '[REDACTED]' }
+ */
+export function toProperties(values: Record<string, unknown>, prefix = ''): Record<string, PropertyValue> {
+  const out: Record<string, PropertyValue> = {};
+  const safe = redact(values);
+  for (const [name, value] of Object.entries(safe)) {
+    const converted = toPropertyValue(value);
+    if (converted !== undefined) out[`${prefix}${name}`] = converted;
+  }
+  return out;
+}

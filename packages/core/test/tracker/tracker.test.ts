@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { activeRun, type MetadataStore, openStore, runStatus, startRun } from '@mlmeta/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capString, MAX_VALUE_BYTES, toPropertyValue } from '../../src/tracker/values.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mlmeta-tracker-'));
+const uri = `sqlite:${join(dir, 'm.db')}`;
+let store: MetadataStore;
+
+beforeAll(() => {
+  process.env.MLMETA_SPOOL_DIR = join(dir, 'spool');
+  process.env.MLMETA_CAPTURE_DISABLED = 'hardware,git,packages';
+});
+afterAll(async () => {
+  await store?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('startRun', () => {
+  it('records a run with params, tags, metrics, inputs and outputs, then COMPLETE', async () => {
+    const run = startRun({
+      store: uri,
+      experiment: 'exp-a',
+      name: 'first',
+      params: { lr: 0.01, apiKey: 'sk-canary' },
+    });
+    expect(activeRun()).toBe(run);
+    run.logParams({ layers: [64, 32], optimizer: { name: 'adam', beta1: 0.9 }, seed: 10n, fn: () => 1 });
+    run.setTags({ team: 'vision' });
+    for (let epoch = 0; epoch < 3; epoch++)
+      run.logMetrics({ loss: 1 / (epoch + 1), acc: epoch === 1 ? Number.NaN : 0.5 }, epoch);
+    const input = run.logInput({
+      digest: 'xxh3:feedbeef',
+      uri: 'https://user:hunter2@data.example.com/train.csv',
+      role: 'x',
+      name: 'train',
+    });
+    const output = run.logOutput({ properties: { format: 'layers-model' } });
+    await run.end();
+    expect(activeRun()).toBeUndefined();
+
+    store = await openStore(uri);
+    const execution = await store.getExecution({ externalId: run.id });
+    expect(execution?.type).toBe('mlmeta.Run');
+    expect(execution?.lastKnownState).toBe('COMPLETE');
+    expect(runStatus(execution!)).toBe('COMPLETE');
+    const custom = execution!.customProperties;
+    expect(custom['param.lr']).toBe(0.01);
+    expect(custom['param.apiKey']).toBe('[REDACTED]');
+    expect(custom['param.layers']).toEqual([64, 32]);
+    expect(custom['param.optimizer']).toEqual({ name: 'adam', beta1: 0.9 });
+    expect(custom['param.seed']).toBe('10');
+    expect(typeof custom['param.fn']).toBe('string');
+    expect(custom['tag.team']).toBe('vision');
+    expect(custom['mlmeta.run_name']).toBe('first');
+    expect(custom.environment).toMatchObject({ node: process.versions.node });
+
+    const acc = await store.getMetrics({ execution: { externalId: run.id }, key: 'acc' });
+    expect(acc.total).toBe(3);
+    expect(acc.points[1].value).toBeNaN();
+
+    const dataset = await store.getArtifact({ externalId: input });
+    expect(dataset?.type).toBe('mlmeta.Dataset');
+    expect(dataset?.uri).not.toContain('hunter2');
+    const model = await store.getArtifact({ externalId: output });
+    expect(model?.type).toBe('mlmeta.Model');
+    const events = await store.getEvents({ executionIds: [execution!.id] });
+    expect(events.map((e) => e.type).sort()).toEqual(['INPUT', 'OUTPUT']);
+    expect(events.find((e) => e.type === 'INPUT')?.path).toEqual([{ key: 'x' }]);
+    const contexts = await store.getContexts({
+      ids: (await store.getAssociations({ executionIds: [execution!.id] })).map((a) => a.contextId),
+    });
+    expect(contexts.items.map((c) => c.type).sort()).toEqual(['mlmeta.Experiment', 'mlmeta.Process']);
+    expect(contexts.items.find((c) => c.type === 'mlmeta.Experiment')?.name).toBe('exp-a');
+    const attributions = await store.getAttributions({ artifactIds: [dataset!.id] });
+    expect(attributions.map((a) => a.contextId)).toContain(
+      contexts.items.find((c) => c.type === 'mlmeta.Experiment')!.id,
+    );
+  });
+
+  it('never throws into the caller on bad input', async () => {
+    const run = startRun({ store: uri, experiment: 'exp-a' });
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    expect(() => run.logParams(cyclic)).not.toThrow();
+    expect(() => run.logMetrics({ loss: 'high' as unknown as number, '': 1 }, 1.5)).not.toThrow();
+    expect(() => run.logInput(undefined as never)).not.toThrow();
+    await run.end('FAILED', new Error('boom'));
+    const execution = await store.getExecution({ externalId: run.id });
+    expect(execution?.lastKnownState).toBe('FAILED');
+    expect(execution?.customProperties['mlmeta.error']).toMatchObject({ message: 'boom' });
+    expect(String(execution?.customProperties['param.self'] ?? '')).toContain('Circular');
+  });
+});
+
+describe('values', () => {
+  it('truncates oversized values with a marker and the full value digest', () => {
+    const big = 'a'.repeat(MAX_VALUE_BYTES * 2);
+    const capped = capString(big);
+    expect(Buffer.byteLength(capped)).toBeLessThan(MAX_VALUE_BYTES + 200);
+    expect(capped).toMatch(/truncated by mlmeta: 131072 bytes, sha256:[0-9a-f]{64}\]$/);
+    expect(typeof toPropertyValue({ blob: big })).toBe('string');
+  });
+});
+
+describe('runStatus', () => {
+  const running = (heartbeat: number) => ({
+    lastKnownState: 'RUNNING' as const,
+    customProperties: { 'mlmeta.heartbeat': heartbeat, 'mlmeta.heartbeat_interval_ms': 1000 },
+  });
+  it('shows a RUNNING run whose heartbeat stopped more than 3 intervals ago as LOST', () => {
+    expect(runStatus(running(10_000), 12_000)).toBe('RUNNING');
+    expect(runStatus(running(10_000), 13_001)).toBe('LOST');
+    expect(runStatus({ lastKnownState: 'COMPLETE', customProperties: {} }, 1e12)).toBe('COMPLETE');
+  });
+});
