@@ -3,7 +3,13 @@
  * `{ error: { code, message } }`, with the status core's wire format assigns to the code.
  * Internal details (stacks, SQL) never reach the client; they go to the server's log.
  */
-import { isMlmetaError, type MlmetaErrorCode, statusForCode, type WireErrorBody } from '@mlmeta/core';
+import {
+  FilterSyntaxError,
+  isMlmetaError,
+  type MlmetaErrorCode,
+  statusForCode,
+  type WireErrorBody,
+} from '@mlmeta/core';
 
 /** Network and lock errors from a store driver that mean "try again later", not "bug". */
 const UNAVAILABLE_SYSTEM_CODES = new Set([
@@ -40,6 +46,11 @@ function reply(
 
 /** The answer for `error`; fastify's own errors (FST_ERR_*) carry a statusCode we keep when it is a 4xx. */
 export function toErrorReply(error: unknown): ErrorReply {
+  if (error instanceof FilterSyntaxError) {
+    const answer = reply(error.code, error.message);
+    answer.body.error.position = error.position;
+    return answer;
+  }
   if (isMlmetaError(error)) {
     return reply(error.code, error.message, statusForCode(error.code), error.code === 'INTERNAL');
   }

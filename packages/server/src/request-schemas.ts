@@ -209,20 +209,16 @@ export const MetricSeriesQueryString = z
   .pipe(MetricQuerySchema);
 
 /**
- * Validates `value` or throws MlmetaError('INVALID_ARGUMENT') naming the first problems, e.g.
- * `body.points.3.value: Invalid input: expected number, received string`.
+ * Validates `value` or throws MlmetaError('INVALID_ARGUMENT') naming the first problems, worded
+ * like the stores' own validation so that a client sees the same message local or remote, e.g.
+ * `invalid metric query: key: Invalid input: expected string, received undefined`.
  */
-export function validate<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  where: 'body' | 'query',
-): z.output<S> {
+export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues.slice(0, 3).map((issue) => {
-    const path = [where, ...issue.path.map(String)].join('.');
-    return `${path}: ${issue.message}`;
-  });
-  const more = result.error.issues.length > 3 ? ` (and ${result.error.issues.length - 3} more)` : '';
-  throw new MlmetaError('INVALID_ARGUMENT', `${issues.join('; ')}${more}`);
+  const problems = result.error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+  throw new MlmetaError('INVALID_ARGUMENT', `invalid ${what}: ${problems}`);
 }

@@ -42,8 +42,12 @@ declare module 'fastify' {
 
 const query = (request: FastifyRequest) => ({ ...(request.query as Record<string, unknown>) });
 
-function parseBody<S extends z.ZodType>(schema: S, request: FastifyRequest): z.output<S> {
-  return validate(schema, request.body ?? {}, 'body');
+function parseBody<S extends z.ZodType>(
+  schema: S,
+  request: FastifyRequest,
+  what = 'request body',
+): z.output<S> {
+  return validate(schema, request.body ?? {}, what);
 }
 
 /** Registers every API route on `app` (already carrying auth, parsing and error handling). */
@@ -54,11 +58,11 @@ export function registerApiRoutes(app: FastifyInstance, store: MetadataStore): v
 
   // ------------------------------------------------------------ types
   app.get(`${p}/types`, read, async (request) => {
-    const { kind } = validate(TypesQueryString, query(request), 'query');
+    const { kind } = validate(TypesQueryString, query(request), 'query string');
     return { types: await store.getTypes(kind) };
   });
   app.get(`${p}/types/lookup`, read, async (request) => {
-    const q = validate(TypeLookupQueryString, query(request), 'query');
+    const q = validate(TypeLookupQueryString, query(request), 'query string');
     return { type: (await store.getType(q.kind, q.name, q.version)) ?? null };
   });
   app.post(`${p}/types`, write, async (request) => {
@@ -68,7 +72,7 @@ export function registerApiRoutes(app: FastifyInstance, store: MetadataStore): v
 
   // ------------------------------------------------------------ lineage
   app.post(`${p}/lineage/batches`, write, async (request) => {
-    return store.putLineage(parseBody(LineageBatchSchema, request));
+    return store.putLineage(parseBody(LineageBatchSchema, request, 'lineage batch'));
   });
   app.post(`${p}/lineage/query`, read, async (request) => {
     return store.getLineage(parseBody(LineageQuerySchema, request));
@@ -90,11 +94,11 @@ export function registerApiRoutes(app: FastifyInstance, store: MetadataStore): v
   ] as const;
   for (const [path, list, getOne] of nodeKinds) {
     app.get(`${p}/${path}`, read, async (request) =>
-      list(validate(NodeQueryString, query(request), 'query')),
+      list(validate(NodeQueryString, query(request), 'query string')),
     );
     app.post(`${p}/${path}/query`, read, async (request) => list(parseBody(NodeQuerySchema, request)));
     app.get(`${p}/${path}/lookup`, read, async (request) => {
-      const ref = validate(NodeRefQueryString, query(request), 'query');
+      const ref = validate(NodeRefQueryString, query(request), 'query string');
       return { node: (await getOne(ref)) ?? null };
     });
   }
@@ -113,7 +117,7 @@ export function registerApiRoutes(app: FastifyInstance, store: MetadataStore): v
   ] as const;
   for (const [path, queryString, bodySchema, get] of edgeKinds) {
     app.get(`${p}/${path}`, read, async (request) => ({
-      items: await get(validate(queryString, query(request), 'query') as object),
+      items: await get(validate(queryString, query(request), 'query string') as object),
     }));
     app.post(`${p}/${path}/query`, read, async (request) => ({
       items: await get(parseBody(bodySchema, request) as object),
@@ -126,11 +130,11 @@ export function registerApiRoutes(app: FastifyInstance, store: MetadataStore): v
     return reply.code(204).send();
   });
   app.get(`${p}/metrics/keys`, read, async (request) => {
-    const { execution } = validate(MetricKeysQueryString, query(request), 'query');
+    const { execution } = validate(MetricKeysQueryString, query(request), 'query string');
     return { keys: await store.getMetricKeys(execution) };
   });
   app.get(`${p}/metrics/series`, read, async (request) => {
-    return store.getMetrics(validate(MetricSeriesQueryString, query(request), 'query'));
+    return store.getMetrics(validate(MetricSeriesQueryString, query(request), 'query string'));
   });
   app.post(`${p}/metrics/query`, read, async (request) =>
     store.getMetrics(parseBody(MetricQuerySchema, request)),

@@ -24,7 +24,7 @@ import type {
   TypeDef,
   TypeInput,
 } from '../../model/schemas.js';
-import { MlmetaError } from '../errors.js';
+import { FilterSyntaxError, MlmetaError } from '../errors.js';
 import type {
   LineageGraph,
   LineageQuery,
@@ -91,10 +91,19 @@ function httpFailure(status: number, text: string): Failure {
   const wire = parseWireError(body);
   const code = wire?.code ?? codeForStatus(status);
   const message = wire?.message ?? `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+  if (wire?.position !== undefined)
+    return { retry: 'never', error: filterSyntaxError(message, wire.position) };
   // 503 means the server did not apply the request (store down, or shutting down): always safe.
   const retry: Retry =
     status === 503 ? 'always' : status >= 500 || status === 408 ? 'if-idempotent' : 'never';
   return { retry, error: new MlmetaError(code, message) };
+}
+
+/** The same error class a local store throws for a bad filter, message unchanged. */
+function filterSyntaxError(message: string, position: number): FilterSyntaxError {
+  const error = new FilterSyntaxError(message, position);
+  error.message = message;
+  return error;
 }
 
 /** A batch is safe to resend when every node is addressed by id, external id or (contexts) name. */
@@ -136,7 +145,8 @@ export class HttpStore implements MetadataStore {
       response = await this.api(path, {
         method,
         body,
-        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+        // An explicit `headers: undefined` would drop the instance's Authorization header.
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' } }),
         searchParams: init.searchParams
           ? (Object.fromEntries(
               Object.entries(init.searchParams).filter(([, v]) => v !== undefined),

@@ -87,7 +87,8 @@ export function decodeWireJson(text: string): unknown {
 
 /** The body of every non-2xx answer of the API. */
 export interface WireErrorBody {
-  error: { code: MlmetaErrorCode; message: string };
+  /** `position` is set for a filter syntax error (FilterSyntaxError), the offset of the problem. */
+  error: { code: MlmetaErrorCode; message: string; position?: number };
 }
 
 const STATUS_BY_CODE: Record<MlmetaErrorCode, number> = {
@@ -117,13 +118,14 @@ export function codeForStatus(status: number): MlmetaErrorCode {
 const CODES = new Set(Object.keys(STATUS_BY_CODE));
 
 /** Reads an error body; undefined when `value` is not one. */
-export function parseWireError(value: unknown): { code: MlmetaErrorCode; message: string } | undefined {
+export function parseWireError(value: unknown): WireErrorBody['error'] | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const error = (value as { error?: unknown }).error;
   if (error === null || typeof error !== 'object') return undefined;
-  const { code, message } = error as { code?: unknown; message?: unknown };
+  const { code, message, position } = error as { code?: unknown; message?: unknown; position?: unknown };
   if (typeof code !== 'string' || !CODES.has(code) || typeof message !== 'string') return undefined;
-  return { code: code as MlmetaErrorCode, message };
+  const at = typeof position === 'number' && Number.isInteger(position) ? { position } : {};
+  return { code: code as MlmetaErrorCode, message, ...at };
 }
 
 /** Path prefix of every API route. */
