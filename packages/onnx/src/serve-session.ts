@@ -200,23 +200,21 @@ export function attachServe(
   const originalRelease = session.release;
 
   // The hot path: one counter pass over the feeds' dims and two timestamps.
-  session.run = function run(this: unknown, feeds: unknown, fetches?: unknown, runOptions?: unknown) {
+  session.run = async function run(this: unknown, feeds: unknown, fetches?: unknown, runOptions?: unknown) {
     try {
       stats.observeFeeds(feeds);
     } catch {
       // A feeds object whose getters throw: onnxruntime will report it; we count nothing more.
     }
     const start = performance.now();
-    return originalRun.call(this, feeds, fetches, runOptions).then(
-      (result) => {
-        stats.recordSuccess(performance.now() - start);
-        return result;
-      },
-      (error: unknown) => {
-        stats.recordError();
-        throw error;
-      },
-    );
+    try {
+      const result = await originalRun.call(this, feeds, fetches, runOptions);
+      stats.recordSuccess(performance.now() - start);
+      return result;
+    } catch (error) {
+      stats.recordError();
+      throw error;
+    }
   };
   session.release = async function release(this: unknown) {
     try {
