@@ -5,17 +5,31 @@
  */
 import { logger, type Run } from '@mlmeta/core';
 import { installPatches, removePatches } from './instrumentation.js';
+import { markLoadedModel } from './lineage.js';
 import { resolveTf } from './resolve-tf.js';
 import { CALLBACK_OPTIONS, tfjsState } from './state.js';
 import type { CallbackTf, TfModule } from './tf-types.js';
 import { type CallbackOptions, type InstrumentOptions, parseCallbackOptions } from './types.js';
 
-/** What callback() returns: a tfjs Callback, plus a way to wait for the records. */
-export interface MlmetaCallback extends CallbackTf {
+/**
+ * What callback() returns: a tfjs Callback, plus a way to wait for the records. The lifecycle
+ * methods are declared so the object type-checks in `callbacks` of fit and fitDataset.
+ */
+export interface MlmetaCallback extends TfCallbackLifecycle {
   /** The run of the most recent fit this callback took part in. */
   readonly lastRun: Run | undefined;
   /** Resolves when every run recorded so far in this process is written (or spooled). */
   flush(): Promise<void>;
+}
+
+/** tfjs-layers' BaseCallback lifecycle (base_callbacks.ts). */
+export interface TfCallbackLifecycle extends CallbackTf {
+  onTrainBegin(logs?: Record<string, unknown>): Promise<void>;
+  onTrainEnd(logs?: Record<string, unknown>): Promise<void>;
+  onEpochBegin(epoch: number, logs?: Record<string, unknown>): Promise<void>;
+  onEpochEnd(epoch: number, logs?: Record<string, unknown>): Promise<void>;
+  onBatchBegin(batch: number, logs?: Record<string, unknown>): Promise<void>;
+  onBatchEnd(batch: number, logs?: Record<string, unknown>): Promise<void>;
 }
 
 /**
@@ -35,7 +49,9 @@ const markerClasses = new WeakMap<object, new (options: CallbackOptions) => Mlme
 function markerClass(tf: TfModule): new (options: CallbackOptions) => MlmetaCallback {
   const existing = markerClasses.get(tf.Callback);
   if (existing) return existing;
-  class MlmetaCallbackMarker extends (tf.Callback as new () => CallbackTf) implements MlmetaCallback {
+  // tf.Callback implements the lifecycle methods; the cast only tells TypeScript so.
+  const Base = tf.Callback as unknown as new () => TfCallbackLifecycle;
+  class MlmetaCallbackMarker extends Base implements MlmetaCallback {
     readonly [CALLBACK_OPTIONS]: CallbackOptions;
     lastRun: Run | undefined;
     constructor(options: CallbackOptions) {
@@ -126,4 +142,21 @@ export function instrument(tf?: TfModule, options: InstrumentOptions = {}): void
 /** Removes every patch installed by callback() or instrument() and turns autolog off. */
 export function uninstrument(): void {
   removePatches();
+}
+
+/**
+ * Marks `model` as loaded from `source`, so that training it records the loaded model (by the
+ * digest of its layers and weights) as the new run's "base_model" input: fine-tuning shows its
+ * parent, across processes. Models loaded after callback()/instrument() are marked by
+ * themselves (model.loadWeights is instrumented); this adds where the model came from, and
+ * instruments fit before the model is trained.
+ *
+ * @example
+ * const model = await tf.loadLayersModel('file://./model/model.json');
+ * recordLoadedModel(model, 'file://./model/model.json');
+ */
+export function recordLoadedModel(model: object, source?: string, options: { tf?: TfModule } = {}): void {
+  const tf = options.tf ?? resolveTf();
+  if (tf) installPatches(tf);
+  markLoadedModel(model, source);
 }

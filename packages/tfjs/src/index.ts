@@ -1,5 +1,11 @@
-export { callback, flush, instrument, type MlmetaCallback, uninstrument } from './callback.js';
-export { recordLoadedModel } from './lineage.js';
+export {
+  callback,
+  flush,
+  instrument,
+  type MlmetaCallback,
+  recordLoadedModel,
+  uninstrument,
+} from './callback.js';
 export { artifactsDigest, modelDigest } from './model-digest.js';
 export { modelSummary } from './model-summary.js';
 export { isTfModule, resolveTf } from './resolve-tf.js';

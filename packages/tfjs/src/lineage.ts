@@ -41,17 +41,8 @@ export async function recordSavedModel(
   }
 }
 
-/**
- * Marks `model` as loaded from `source`, so that training it records the loaded model (by the
- * digest of its topology and weights) as the new run's input: fine-tuning shows its parent.
- * model.loadWeights is instrumented, so tf.loadLayersModel marks models by itself; call this to
- * add where the model came from.
- *
- * @example
- * const model = await tf.loadLayersModel('file://./model/model.json');
- * recordLoadedModel(model, 'file://./model/model.json');
- */
-export function recordLoadedModel(model: object, source?: string): void {
+/** Marks `model` as loaded from `source` (see recordLoadedModel). Never throws. */
+export function markLoadedModel(model: object, source?: string): void {
   try {
     const origin = modelOrigin(model);
     origin.loaded = true;

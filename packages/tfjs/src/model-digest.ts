@@ -4,7 +4,6 @@
  * model; a saved model by the artifacts that were written (topology, weight specs, weight bytes).
  */
 import { fingerprintTensors, type TensorLike } from '@mlmeta/core';
-import { lineageModel } from './state.js';
 import { readTensor } from './tensors.js';
 import type { LayersModelTf, ModelArtifactsTf } from './tf-types.js';
 
@@ -26,16 +25,26 @@ function stableTopology(topology: unknown): unknown {
 }
 
 /**
+ * The layers (class and config, input layers left out) in order. Not model.toJSON(): a
+ * Sequential and its inner LayersModel describe the same layers and weights with different
+ * model-level JSON, and a model-level name is not part of what was learned.
+ */
+function layerConfigs(model: LayersModelTf): unknown {
+  return model.layers
+    .filter((layer) => layer.getClassName() !== 'InputLayer')
+    .map((layer) => ({ class: layer.getClassName(), config: layer.getConfig() }));
+}
+
+/**
  * Digest of a model's topology and weights ('xxh3:…'): equal for a trained model and the same
- * model after save and load. A Sequential is digested through its inner LayersModel.
+ * model after save and load, and for a Sequential and the inner LayersModel it trains through.
  *
  * @example
  * const id = await modelDigest(model);
  */
 export async function modelDigest(model: LayersModelTf): Promise<string> {
-  const core = lineageModel(model);
-  const parts: TensorLike[] = [jsonPart('topology', stableTopology(core.toJSON(null, false)))];
-  for (const weight of core.weights) {
+  const parts: TensorLike[] = [jsonPart('layers', layerConfigs(model))];
+  for (const weight of model.weights) {
     // Variable names get a numeric suffix when a name is reused in a process; the original
     // name is the one stored in the model.
     parts.push(await readTensor(weight.originalName ?? weight.name, weight.read()));

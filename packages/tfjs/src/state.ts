@@ -49,31 +49,26 @@ export function tfjsState(): TfjsInstrumentationState {
   return state;
 }
 
-/**
- * The LayersModel that holds a model's weights: a Sequential's inner model, else the model.
- * Lineage is keyed on it because a Sequential's first fit can reach mlmeta only through its
- * inner model (when `model.fit` was looked up before `callback()` installed the patches).
- */
-export function lineageModel<T extends object>(model: T): T {
-  const inner = (model as { model?: unknown }).model;
-  return typeof inner === 'object' && inner !== null && inner !== model ? (inner as T) : model;
-}
-
 /** The origin record of `model`, created on first use. */
 export function modelOrigin(model: object): ModelOrigin {
   const { origins } = tfjsState();
-  const key = lineageModel(model);
-  let origin = origins.get(key);
+  let origin = origins.get(model);
   if (!origin) {
     origin = {};
-    origins.set(key, origin);
+    origins.set(model, origin);
   }
   return origin;
 }
 
-/** The origin record of `model`, if any. */
+/**
+ * The origin record of `model`, if any. A Sequential's first fit can reach mlmeta only through
+ * its inner LayersModel (when `model.fit` was looked up before `callback()` installed the
+ * patches), so a Sequential also answers with its inner model's record.
+ */
 export function findOrigin(model: object): ModelOrigin | undefined {
-  return tfjsState().origins.get(lineageModel(model));
+  const { origins } = tfjsState();
+  const inner = (model as { model?: unknown }).model;
+  return origins.get(model) ?? (typeof inner === 'object' && inner !== null ? origins.get(inner) : undefined);
 }
 
 /** Marks callback objects made by callback(), whichever build of this package made them. */

@@ -31,6 +31,7 @@ export interface LayerTf {
   readonly outputShape: unknown;
   readonly trainable: boolean;
   getClassName(): string;
+  getConfig(): Record<string, unknown>;
   countParams(): number;
 }
 
