@@ -8,6 +8,7 @@ export { isLogLevel, LOG_LEVELS, type LogLevel, logger } from './log.js';
 export * from './model/base-types.js';
 export * from './model/enums.js';
 export * from './model/schemas.js';
+export * from './queries/deployed.js';
 export * from './store/errors.js';
 export { HttpStore, type HttpStoreOptions } from './store/http/http-store.js';
 export { openHttpStore } from './store/http/open-http-store.js';
