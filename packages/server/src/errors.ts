@@ -6,6 +6,7 @@
 import {
   FilterSyntaxError,
   isMlmetaError,
+  isMlmetaErrorCode,
   type MlmetaErrorCode,
   statusForCode,
   type WireErrorBody,
@@ -51,7 +52,8 @@ export function toErrorReply(error: unknown): ErrorReply {
     answer.body.error.position = error.position;
     return answer;
   }
-  if (isMlmetaError(error)) {
+  // isMlmetaError alone would also accept fastify's and Node's errors: they have string codes too.
+  if (isMlmetaError(error) && isMlmetaErrorCode(error.code)) {
     return reply(error.code, error.message, statusForCode(error.code), error.code === 'INTERNAL');
   }
   const e = error as { code?: unknown; statusCode?: unknown; message?: unknown };

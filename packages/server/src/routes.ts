@@ -47,7 +47,8 @@ function parseBody<S extends z.ZodType>(
   request: FastifyRequest,
   what = 'request body',
 ): z.output<S> {
-  return validate(schema, request.body ?? {}, what);
+  // No body at all is an empty query; an explicit `null` is a wrong type.
+  return validate(schema, request.body === undefined ? {} : request.body, what);
 }
 
 /** Registers every API route on `app` (already carrying auth, parsing and error handling). */

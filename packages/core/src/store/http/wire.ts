@@ -117,13 +117,18 @@ export function codeForStatus(status: number): MlmetaErrorCode {
 
 const CODES = new Set(Object.keys(STATUS_BY_CODE));
 
+/** True for the codes MlmetaError uses (unlike, say, a Node or fastify error's `code`). */
+export function isMlmetaErrorCode(code: unknown): code is MlmetaErrorCode {
+  return typeof code === 'string' && CODES.has(code);
+}
+
 /** Reads an error body; undefined when `value` is not one. */
 export function parseWireError(value: unknown): WireErrorBody['error'] | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const error = (value as { error?: unknown }).error;
   if (error === null || typeof error !== 'object') return undefined;
   const { code, message, position } = error as { code?: unknown; message?: unknown; position?: unknown };
-  if (typeof code !== 'string' || !CODES.has(code) || typeof message !== 'string') return undefined;
+  if (!isMlmetaErrorCode(code) || typeof message !== 'string') return undefined;
   const at = typeof position === 'number' && Number.isInteger(position) ? { position } : {};
   return { code: code as MlmetaErrorCode, message, ...at };
 }
