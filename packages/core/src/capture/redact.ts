@@ -91,16 +91,27 @@ const TOKEN_PATTERNS: RegExp[] = [
   /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
 ];
 
-// `Bearer <token>`, `Basic <base64>` in headers and curl commands.
-const AUTH_SCHEME = /\b(Bearer|Basic|Token)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
+const SCHEMES = 'Bearer|Basic|Token|Digest|Negotiate|NTLM|ApiKey|AWS4-HMAC-SHA256';
+
+// An Authorization header's credentials, with or without a scheme word before them.
+const AUTH_HEADER = new RegExp(
+  `\\b(authorization["']?\\s*[:=]\\s*["']?)(?:(${SCHEMES})(\\s+))?([^\\s"',;]+)`,
+  'gi',
+);
+
+// `Bearer <token>` / `Basic <base64>` outside a header (curl lines, code). The credential must
+// contain a digit or symbol, so that prose ("basic training", "bearer bonds") survives.
+const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)(?=[\w.~+/=-]*[0-9.~+/=-])[\w.~+/=-]{8,}/gi;
 
 // userinfo with a password part; user-only userinfo (`ssh://git@host`) is an account name.
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@:]*:[^/?#\s@]*@/gi;
 
 // `name=value`, `name: value`, `"name": "value"`, `--name=value`: the value is redacted when
 // the name is secret. Quoted values may contain spaces.
-const ASSIGNMENT =
-  /(["']?)(-{0,2}[A-Za-z_][\w.-]*)\1(\s*[=:]\s*)(?:"([^"]*)"|'([^']*)'|(\[REDACTED\]|(?:Bearer|Basic|Token)\s+\[REDACTED\])|([^\s"'&,;}\])]+))/g;
+const ASSIGNMENT = new RegExp(
+  String.raw`(["']?)(-{0,2}[A-Za-z_][\w.-]*)\1(\s*[=:]\s*)(?:"([^"]*)"|'([^']*)'|(\[REDACTED\]|(?:${SCHEMES})\s+\[REDACTED\])|([^\s"'&,;}\])]+))`,
+  'g',
+);
 
 // AWS secret access keys are 40 base64 chars with no prefix: only their context gives them away.
 const AWS_SECRET_IN_CONTEXT =
@@ -152,6 +163,11 @@ export function redactString(text: string, options?: RedactOptions): string {
   if (text.length === 0) return text;
   let out = text;
   for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, REDACTED);
+  out = out.replace(
+    AUTH_HEADER,
+    (_m, head: string, scheme?: string, space?: string) =>
+      `${head}${scheme ? scheme + space : ''}${REDACTED}`,
+  );
   out = out.replace(AUTH_SCHEME, (_m, scheme: string, space: string) => `${scheme}${space}${REDACTED}`);
   out = out.replace(URL_USERINFO, '$1***@');
   out = out.replace(AWS_SECRET_IN_CONTEXT, (_m, context: string) => `${context}${REDACTED}`);

@@ -93,6 +93,17 @@ describe('redactString', () => {
     );
   });
 
+  it('removes Authorization header values with any scheme, or none', () => {
+    expect(redactString('Authorization: Token abc123 next')).toBe(`Authorization: Token ${REDACTED} next`);
+    expect(redactString('authorization=opaquevalue next')).toBe(`authorization=${REDACTED} next`);
+    expect(redactString('{"Authorization": "Digest u=1"}')).toBe(`{"Authorization": "${REDACTED}"}`);
+  });
+
+  it('keeps prose that merely contains scheme words', () => {
+    const prose = 'basic training loop; Token embeddings; bearer bonds of the tokenizer';
+    expect(redactString(prose)).toBe(prose);
+  });
+
   it('removes URL passwords and keeps the rest of the URL', () => {
     expect(redactString('clone https://user:hunter2@example.com/org/repo.git done')).toBe(
       'clone https://***@example.com/org/repo.git done',
