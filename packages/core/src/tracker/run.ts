@@ -222,7 +222,7 @@ export class TrackedRun implements Run {
     });
     await Promise.race([Promise.allSettled(this.setup.captures), timeout]);
     clearTimeout(timer);
-    await this.writer.flush();
+    await this.writer.flush({ probe: true });
   }
 
   private beat(): void {

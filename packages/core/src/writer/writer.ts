@@ -130,10 +130,15 @@ export class MetadataWriter {
     };
   }
 
-  /** Resolves when everything queued so far is in the store or the spool. Never rejects. */
-  async flush(): Promise<void> {
+  /**
+   * Resolves when everything queued so far is in the store or the spool. Never rejects. With
+   * `probe` (a run's end), a failing store is tried again now rather than at the next backoff.
+   */
+  async flush(options: { probe?: boolean } = {}): Promise<void> {
+    if (options.probe && this.config.spool.hasPending) this.probeDue = true;
     this.seal();
-    while (this.sealed.length > 0 || this.draining) {
+    const probePending = () => options.probe === true && this.probeDue && this.config.spool.hasPending;
+    while (this.sealed.length > 0 || this.draining || probePending()) {
       this.startDrain();
       await this.draining;
     }
