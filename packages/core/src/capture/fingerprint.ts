@@ -204,7 +204,7 @@ export function fingerprintTensors(
   tensors: TensorLike[],
   options: FingerprintOptions = {},
 ): DatasetFingerprint {
-  const fp = createFingerprinter({ byteBudget: Number.POSITIVE_INFINITY, ...options });
+  const fp = createFingerprinter({ ...options, byteBudget: options.byteBudget ?? Number.POSITIVE_INFINITY });
   fp.update(tensors);
   return fp.finish();
 }

@@ -110,6 +110,12 @@ describe('byte budget', () => {
     return fp.finish();
   }
 
+  it('applies to the one-shot form when given', () => {
+    const whole = { data, shape: [8192, 8], dtype: 'float32' };
+    expect(fingerprintTensors([whole]).sampled).toBe(false);
+    expect(fingerprintTensors([whole], { byteBudget: 1024 }).sampled).toBe(true);
+  });
+
   it('stops hashing bytes past the budget but keeps counting rows and bytes', () => {
     const f = stream(batches);
     expect(f.sampled).toBe(true);
