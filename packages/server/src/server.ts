@@ -182,6 +182,14 @@ export async function createServer(options: ServerOptions): Promise<MlmetaServer
     }
   });
 
+  // Answers still in flight when close() starts must end their keep-alive connection, or the
+  // drain would wait for the client to hang up.
+  let shuttingDown = false;
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (shuttingDown) reply.header('connection', 'close');
+    return payload;
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: query strings and paths may carry anything.
     log.info(
@@ -255,6 +263,7 @@ export async function createServer(options: ServerOptions): Promise<MlmetaServer
     },
     close() {
       closing ??= (async () => {
+        shuttingDown = true;
         try {
           await app.close();
         } finally {
