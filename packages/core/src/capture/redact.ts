@@ -42,6 +42,8 @@ const SECRET_PARTS = new Set([
 const GLUED_SECRET =
   /^(?:api|access|secret|private|signing|client|session|encryption|master|auth)(?:key|token|secret)$|^(?:access|refresh|auth|id|bearer|session|csrf|xsrf)token$/;
 
+const keyCache = new Map<string, boolean>();
+
 function keyParts(key: string): string[] {
   return key
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
@@ -59,11 +61,20 @@ function keyParts(key: string): string[] {
  * isSecretKey('keyboardLayout');        // false
  */
 export function isSecretKey(key: string, options?: RedactOptions): boolean {
-  const extra = options?.extraSecretKeys?.map((k) => k.toLowerCase());
-  for (const part of keyParts(key)) {
-    if (SECRET_PARTS.has(part) || GLUED_SECRET.test(part) || extra?.includes(part)) return true;
+  if (options?.extraSecretKeys === undefined) {
+    const cached = keyCache.get(key);
+    if (cached !== undefined) return cached;
   }
-  return false;
+  const extra = options?.extraSecretKeys?.map((k) => k.toLowerCase());
+  const secret = keyParts(key).some(
+    (part) => SECRET_PARTS.has(part) || GLUED_SECRET.test(part) || extra?.includes(part) === true,
+  );
+  if (extra === undefined) {
+    // Text with many `name=value` pairs asks about the same few names over and over.
+    if (keyCache.size >= 10_000) keyCache.clear();
+    keyCache.set(key, secret);
+  }
+  return secret;
 }
 
 /**
@@ -104,14 +115,19 @@ const AUTH_HEADER = new RegExp(
 const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)(?=[\w.~+/=-]*[0-9.~+/=-])[\w.~+/=-]{8,}/gi;
 
 // userinfo with a password part; user-only userinfo (`ssh://git@host`) is an account name.
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#\s@:]*:[^/?#\s@]*@/gi;
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,30}:\/\/)[^/?#\s@:]*:[^/?#\s@]*@/gi;
 
 // `name=value`, `name: value`, `"name": "value"`, `--name=value`: the value is redacted when
-// the name is secret. Quoted values may contain spaces.
+// the name is secret. Quoted values may contain spaces. Names start at a word boundary and are
+// bounded so that a megabyte-long word cannot make the match quadratic.
 const ASSIGNMENT = new RegExp(
-  String.raw`(["']?)(-{0,2}[A-Za-z_][\w.-]*)\1(\s*[=:]\s*)(?:"([^"]*)"|'([^']*)'|(\[REDACTED\]|(?:${SCHEMES})\s+\[REDACTED\])|([^\s"'&,;}\])]+))`,
+  String.raw`(?<![\w.-])(["']?)(-{0,2}[A-Za-z_][\w.-]{0,80})\1(\s*[=:]\s*)(?:"([^"]*)"|'([^']*)'|(\[REDACTED\]|(?:${SCHEMES})\s+\[REDACTED\])|([^\s"'&,;}\])]+))`,
   'g',
 );
+
+// Every secret key name contains one of these; text without any skips the ASSIGNMENT pass,
+// whose per-match callback dominates the cost of redacting large texts.
+const SECRET_WORD_HINT = /token|secret|passw|passphrase|key|credential|auth|private|cookie/i;
 
 // AWS secret access keys are 40 base64 chars with no prefix: only their context gives them away.
 const AWS_SECRET_IN_CONTEXT =
@@ -131,10 +147,12 @@ const DIGEST_START = new RegExp(`^${DIGEST_NAME}[-_]`, 'i');
 const AWS_SECRET_SHAPE = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
 
 function shannonEntropy(text: string): number {
-  const counts = new Map<string, number>();
-  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  // Runs are ASCII by construction (LONG_RUN, AWS_SECRET_SHAPE), so char codes index directly.
+  const counts = new Uint32Array(128);
+  for (let i = 0; i < text.length; i++) counts[text.charCodeAt(i) & 127]!++;
   let bits = 0;
-  for (const n of counts.values()) {
+  for (const n of counts) {
+    if (n === 0) continue;
     const p = n / text.length;
     bits -= p * Math.log2(p);
   }
@@ -157,7 +175,7 @@ function looksRandom(run: string): boolean {
  *
  * @example
  * redactString('curl -H "Authorization: Bearer eyJhbGciOi..." https://u:p@host');
- * // 'curl -H "Authorization: [REDACTED]" https://***@host'
+ * // 'curl -H "Authorization: Bearer [REDACTED]" https://***@host'
  */
 export function redactString(text: string, options?: RedactOptions): string {
   if (text.length === 0) return text;
@@ -171,25 +189,29 @@ export function redactString(text: string, options?: RedactOptions): string {
   out = out.replace(AUTH_SCHEME, (_m, scheme: string, space: string) => `${scheme}${space}${REDACTED}`);
   out = out.replace(URL_USERINFO, '$1***@');
   out = out.replace(AWS_SECRET_IN_CONTEXT, (_m, context: string) => `${context}${REDACTED}`);
-  out = out.replace(
-    ASSIGNMENT,
-    (
-      match: string,
-      quote: string,
-      name: string,
-      sep: string,
-      dq?: string,
-      sq?: string,
-      done?: string,
-      bare?: string,
-    ) => {
-      // `done`: an earlier net already redacted this value (possibly after an auth scheme).
-      const value = dq ?? sq ?? bare ?? '';
-      if (done !== undefined || value.length === 0 || !isSecretKey(name, options)) return match;
-      const q = dq !== undefined ? '"' : sq !== undefined ? "'" : '';
-      return `${quote}${name}${quote}${sep}${q}${REDACTED}${q}`;
-    },
-  );
+  const mayNameSecret =
+    SECRET_WORD_HINT.test(out) ||
+    options?.extraSecretKeys?.some((k) => out.toLowerCase().includes(k.toLowerCase()));
+  if (mayNameSecret)
+    out = out.replace(
+      ASSIGNMENT,
+      (
+        match: string,
+        quote: string,
+        name: string,
+        sep: string,
+        dq?: string,
+        sq?: string,
+        done?: string,
+        bare?: string,
+      ) => {
+        // `done`: an earlier net already redacted this value (possibly after an auth scheme).
+        const value = dq ?? sq ?? bare ?? '';
+        if (done !== undefined || value.length === 0 || !isSecretKey(name, options)) return match;
+        const q = dq !== undefined ? '"' : sq !== undefined ? "'" : '';
+        return `${quote}${name}${quote}${sep}${q}${REDACTED}${q}`;
+      },
+    );
   out = out.replace(AWS_SECRET_SHAPE, (run: string) => (looksRandom(run) ? REDACTED : run));
   out = out.replace(LONG_RUN, (run: string, offset: number, whole: string) => {
     if (DIGEST_START.test(run) || DIGEST_BEFORE.test(whole.slice(Math.max(0, offset - 8), offset)))

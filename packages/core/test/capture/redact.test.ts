@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isSecretKey, REDACTED, redact, redactString, stripUrlCredentials } from '@mlmeta/core';
 import { describe, expect, it } from 'vitest';
 
@@ -143,6 +144,15 @@ describe('redactString', () => {
       'http://127.0.0.1:8080/api/v1/runs',
     ];
     for (const text of keep) expect(redactString(text)).toBe(text);
+  });
+
+  it('stays linear on multi-megabyte inputs (diffs of minified files, base64 blobs)', () => {
+    const word = randomBytes(1_500_000).toString('base64').replaceAll('/', 'x');
+    const dotted = 'a.'.repeat(1_000_000);
+    const assignments = 'x=1 '.repeat(300_000);
+    expect(redactString(word)).toBe(REDACTED);
+    expect(redactString(dotted)).toBe(dotted);
+    expect(redactString(assignments)).toBe(assignments);
   });
 
   it('is idempotent', () => {
