@@ -8,7 +8,8 @@ import { isEmptyLineage, type WriteBatch } from './batch.js';
  */
 export const METRIC_CHUNK = 2000;
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Let timers and I/O run before the next synchronous store write. */
+export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Write one batch: the lineage subgraph first (metric points refer to its execution by external

@@ -8,7 +8,7 @@
 import { logger } from '../log.js';
 import type { MetricPoint } from '../model/schemas.js';
 import type { MetadataStore } from '../store/store.js';
-import { applyBatch, isPermanentWriteError } from './apply-batch.js';
+import { applyBatch, isPermanentWriteError, yieldToLoop } from './apply-batch.js';
 import { type LineageEdges, type NodeUpsert, PendingBatch, type WriteBatch } from './batch.js';
 import type { Spool } from './spool.js';
 
@@ -229,6 +229,8 @@ export class MetadataWriter {
         this.queuedPoints -= item.points;
         this.queuedBytes -= item.bytes;
       }
+      // Store writes may be synchronous (better-sqlite3): give the loop a turn between batches.
+      if (this.sealed.length > 0) await yieldToLoop();
     }
   }
 
