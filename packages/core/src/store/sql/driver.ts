@@ -23,6 +23,8 @@ export interface SqlStoreDialect {
   readonly doubleType: string;
   readonly blobType: string;
   readonly bigintType: string;
+  /** Appended to CREATE TABLE for tables read by primary key only (SQLite: WITHOUT ROWID). */
+  readonly clusteredTableOption: string;
 }
 
 /** Runs statements on one connection (inside or outside a transaction). */
@@ -31,7 +33,10 @@ export interface SqlExecutor {
   all(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   get(sql: string, params?: readonly unknown[]): Promise<Row | undefined>;
   run(sql: string, params?: readonly unknown[]): Promise<number>;
-  /** Run one statement for many parameter rows (bulk inserts); must be called inside a transaction. */
+  /**
+   * Run one statement for many parameter rows (bulk inserts); call inside a transaction. Rows
+   * must hold bindable values already (numbers, strings, null): this is the hot path.
+   */
   runMany(sql: string, rows: readonly (readonly unknown[])[]): Promise<void>;
   /** Run a script of several statements without parameters (DDL). */
   exec(script: string): Promise<void>;

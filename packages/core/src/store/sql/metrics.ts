@@ -68,24 +68,29 @@ function checkPoint(point: MetricPoint, index: number): void {
 
 /** Append points in one statement run per point. Call inside a transaction. */
 export async function appendMetrics(db: SqlExecutor, points: readonly MetricPoint[]): Promise<void> {
-  const executions = new Map<string, number>();
-  const keys = new Map<string, number>();
+  // Points of one call almost always share a handful of executions and keys: resolve each once.
+  const executions = new Map<unknown, number>();
+  const keys = new Map<number, Map<string, number>>();
   const rows: unknown[][] = new Array(points.length);
   for (let i = 0; i < points.length; i++) {
     const point = points[i]!;
     checkPoint(point, i);
     const ref = point.execution as NodeRef;
-    const refKey = ref && 'id' in ref ? `#${ref.id}` : `@${(ref as { externalId?: string })?.externalId}`;
+    const refKey = ref && 'id' in ref ? ref.id : `@${(ref as { externalId?: string })?.externalId}`;
     let execution = executions.get(refKey);
     if (execution === undefined) {
       execution = await executionId(db, ref);
       executions.set(refKey, execution);
     }
-    const seriesKey = `${execution}\u0000${point.key}`;
-    let keyId = keys.get(seriesKey);
+    let series = keys.get(execution);
+    if (!series) {
+      series = new Map();
+      keys.set(execution, series);
+    }
+    let keyId = series.get(point.key);
     if (keyId === undefined) {
       keyId = await keyIdFor(db, execution, point.key, true);
-      keys.set(seriesKey, keyId!);
+      series.set(point.key, keyId);
     }
     const flags = flagsOf(point.value);
     rows[i] = [keyId, point.step, flags & FLAG_NAN ? null : point.value, point.wallTime, flags];

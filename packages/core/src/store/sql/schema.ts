@@ -192,7 +192,7 @@ export const MIGRATIONS: readonly Migration[] = [
   wall_time ${d.doubleType} NOT NULL,
   flags SMALLINT NOT NULL DEFAULT 0,
   PRIMARY KEY (key_id, step)
-)`,
+) ${d.clusteredTableOption}`,
     ],
   },
 ];

@@ -16,4 +16,5 @@ export const sqliteDialect: SqlStoreDialect = {
   doubleType: 'DOUBLE',
   blobType: 'BLOB',
   bigintType: 'INTEGER',
+  clusteredTableOption: 'WITHOUT ROWID',
 };

@@ -66,7 +66,7 @@ class SqliteConnection implements SqlExecutor {
 
   async runMany(sql: string, rows: readonly (readonly unknown[])[]): Promise<void> {
     const statement = this.prepare(sql);
-    for (const row of rows) statement.run(...bindable(row));
+    for (const row of rows) statement.run(...(row as Bindable[]));
   }
 
   async exec(script: string): Promise<void> {
