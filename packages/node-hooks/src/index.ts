@@ -1,1 +1,5 @@
-export {};
+export { preloadDisabled } from './enabled.js';
+export { installImportHook } from './import-hook.js';
+export { frameworkExports, instrumentFramework, type LoadModule } from './instrumentation.js';
+export { installRequireHook } from './require-hook.js';
+export { HOOKED_MODULE_NAMES, HOOKED_MODULES, type Integration } from './targets.js';

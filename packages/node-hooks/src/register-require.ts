@@ -1,0 +1,8 @@
+/**
+ * `node --require @mlmeta/node-hooks/register app.cjs`: instruments tfjs and onnxruntime-node as
+ * they are required. Built as CommonJS only (dist/register.cjs).
+ */
+import { preloadDisabled } from './enabled.js';
+import { installRequireHook } from './require-hook.js';
+
+if (!preloadDisabled(process.env)) installRequireHook(require);

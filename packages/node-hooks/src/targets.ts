@@ -1,0 +1,25 @@
+/**
+ * The framework modules the preload hook watches, and which mlmeta integration instruments each.
+ * Every tfjs flavour re-exports tfjs-layers' classes and onnxruntime-node re-exports
+ * onnxruntime-common's, so several of these can announce the same classes: the instrumentation
+ * is keyed by class, not by module name.
+ */
+
+export type Integration = 'tfjs' | 'onnx';
+
+export const HOOKED_MODULES: Readonly<Record<string, Integration>> = {
+  '@tensorflow/tfjs': 'tfjs',
+  '@tensorflow/tfjs-node': 'tfjs',
+  '@tensorflow/tfjs-node-gpu': 'tfjs',
+  '@tensorflow/tfjs-layers': 'tfjs',
+  'onnxruntime-node': 'onnx',
+  'onnxruntime-common': 'onnx',
+};
+
+export const HOOKED_MODULE_NAMES: readonly string[] = Object.keys(HOOKED_MODULES);
+
+/** The export whose identity says "this framework copy is instrumented". */
+export const IDENTITY_EXPORT: Readonly<Record<Integration, string>> = {
+  tfjs: 'LayersModel',
+  onnx: 'InferenceSession',
+};
