@@ -35,6 +35,11 @@ export async function openStore(
       const { openSqliteStore } = await import('./sqlite/sqlite-store.js');
       return openSqliteStore(path, { readOnly: options.readOnly });
     }
+    case 'postgres':
+    case 'postgresql': {
+      const { openPostgresStore } = await import('./postgres/postgres-store.js');
+      return openPostgresStore(uri, { readOnly: options.readOnly });
+    }
     case 'http':
     case 'https': {
       const { openHttpStore } = await import('./http/open-http-store.js');

@@ -14,10 +14,12 @@ import { defineWriteTests } from './writes.js';
 
 export function defineConformanceSuite(label: string, openFresh: () => Promise<MetadataStore>): void {
   describe(`MetadataStore conformance: ${label}`, () => {
-    defineWriteTests(openFresh);
-    defineReadTests(openFresh);
-    defineFilterTests(openFresh);
-    defineLineageTests(openFresh);
-    defineMetricTests(openFresh);
+    // One describe each, so each part's beforeEach opens (and fills) a store for its own tests
+    // only, rather than every test opening five stores.
+    describe('writes', () => defineWriteTests(openFresh));
+    describe('reads', () => defineReadTests(openFresh));
+    describe('filters', () => defineFilterTests(openFresh));
+    describe('lineage', () => defineLineageTests(openFresh));
+    describe('metrics', () => defineMetricTests(openFresh));
   });
 }
