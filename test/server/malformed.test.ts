@@ -56,7 +56,7 @@ function send(base: string, token: string, c: Case): Promise<{ status: number; b
 
 const BODY_LIMIT = 64 * 1024;
 
-function cases(routes: { method: string; url: string }[]): Case[] {
+function cases(routes: readonly { method: string; url: string }[]): Case[] {
   const random = prng(20240611);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const posts = routes.filter((r) => r.method === 'POST').map((r) => r.url);
