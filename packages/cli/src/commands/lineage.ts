@@ -1,0 +1,108 @@
+/** `mlmeta lineage <artifact | run | file>`: where it came from and what was made from it. */
+import type { Artifact, Execution } from '@mlmeta/core';
+import { type Command, Option } from 'commander';
+import type { CliContext } from '../context.js';
+import { type Labeler, lineageTree, renderTree, type TreeNode } from '../lineage-tree.js';
+import { positiveInt } from '../options.js';
+import { formatTime, paint, paintState, shortDigest } from '../output/format.js';
+import { runName } from '../resolve.js';
+import { resolveTarget } from '../target.js';
+import type { Action } from './action.js';
+
+interface LineageFlags {
+  upstream?: boolean;
+  downstream?: boolean;
+  depth: number;
+}
+
+export function labeler(ctx: CliContext): Labeler {
+  return {
+    artifact: (a: Artifact) =>
+      [
+        paint(ctx.color, 'bold', `${a.type} #${a.id}`),
+        a.name,
+        shortDigest(a.externalId),
+        a.uri,
+        a.state === 'LIVE' ? undefined : paintState(ctx.color, a.state),
+      ]
+        .filter(Boolean)
+        .join('  '),
+    execution: (e: Execution) =>
+      [
+        paint(ctx.color, 'bold', `${e.type} #${e.id}`),
+        runName(e),
+        paintState(ctx.color, e.lastKnownState),
+        formatTime(e.createTimeSinceEpoch),
+      ].join('  '),
+  };
+}
+
+export async function lineage(ctx: CliContext, ref: string, flags: LineageFlags): Promise<void> {
+  const store = await ctx.store({ readOnly: true });
+  const target = await resolveTarget(store, ref);
+  const direction =
+    flags.upstream && !flags.downstream
+      ? 'upstream'
+      : flags.downstream && !flags.upstream
+        ? 'downstream'
+        : 'both';
+  const start = { kind: target.kind, id: target.node.id } as const;
+  const graph = await store.getLineage({
+    start:
+      target.kind === 'artifact'
+        ? { artifacts: { ids: [target.node.id] } }
+        : { executions: { ids: [target.node.id] } },
+    direction,
+    maxHops: flags.depth,
+  });
+  const trees: { upstream?: TreeNode[]; downstream?: TreeNode[] } = {};
+  if (direction !== 'downstream') trees.upstream = lineageTree(graph, start, 'upstream', flags.depth);
+  if (direction !== 'upstream') trees.downstream = lineageTree(graph, start, 'downstream', flags.depth);
+  if (ctx.json) {
+    return ctx.printJson({
+      start,
+      ...(target.kind === 'artifact' && target.file ? { file: target.file } : {}),
+      direction,
+      depth: flags.depth,
+      tree: trees,
+      artifacts: graph.artifacts,
+      executions: graph.executions,
+      events: graph.events,
+      truncated: graph.truncated,
+    });
+  }
+  const label = labeler(ctx);
+  ctx.print(target.kind === 'artifact' ? label.artifact(target.node) : label.execution(target.node));
+  for (const side of ['upstream', 'downstream'] as const) {
+    const roots = trees[side];
+    if (!roots) continue;
+    ctx.print(
+      paint(
+        ctx.color,
+        'dim',
+        side === 'upstream' ? 'upstream (where it came from):' : 'downstream (what was made from it):',
+      ),
+    );
+    const lines = renderTree(graph, roots, label, side);
+    ctx.print(
+      lines.length > 0
+        ? lines.map((l) => (ctx.width ? l.slice(0, ctx.width) : l)).join('\n')
+        : '   (nothing recorded)',
+    );
+  }
+  if (graph.truncated) ctx.warn('the graph was cut at 10,000 nodes; use --depth to look closer');
+}
+
+export function registerLineage(program: Command, action: Action): void {
+  program
+    .command('lineage')
+    .description('the lineage of an artifact, a run or a file (hashed like the integrations do) as a tree')
+    .argument(
+      '<target>',
+      'artifact or run (id, external id, name, uri, prefix), or a model/data file or tfjs model folder',
+    )
+    .addOption(new Option('--upstream', 'only where it came from').conflicts('downstream'))
+    .addOption(new Option('--downstream', 'only what was made from it'))
+    .option('--depth <n>', 'event hops to follow (artifact → run is one)', positiveInt(100), 20)
+    .action(action((ctx, ref: string, flags: LineageFlags) => lineage(ctx, ref, flags)));
+}

@@ -1,0 +1,83 @@
+/** `mlmeta runs`: the recent runs, newest first, with state, timing, key params and final metrics. */
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { positiveInt, runState } from '../options.js';
+import { formatDuration, formatPairs, formatTime, paintState } from '../output/format.js';
+import { renderTable } from '../output/table.js';
+import { literal } from '../resolve.js';
+import { summarizeRuns } from '../run-summary.js';
+import type { Action } from './action.js';
+
+interface RunsFlags {
+  experiment?: string;
+  state?: string;
+  filter?: string;
+  type?: string;
+  limit: number;
+}
+
+export async function runs(ctx: CliContext, flags: RunsFlags): Promise<void> {
+  const store = await ctx.store({ readOnly: true });
+  const conditions: string[] = [];
+  if (flags.filter) conditions.push(`(${flags.filter})`);
+  if (flags.experiment) {
+    conditions.push(
+      `contexts_e.type = 'mlmeta.Experiment' AND contexts_e.name = ${literal(flags.experiment)}`,
+    );
+  }
+  // LOST is RUNNING with a stopped heartbeat: ask the store for RUNNING, then tell them apart here.
+  if (flags.state) conditions.push(`state = ${flags.state === 'LOST' ? 'RUNNING' : flags.state}`);
+  const found = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await store.getExecutions({
+      ...(flags.type ? { type: flags.type } : {}),
+      ...(conditions.length > 0 ? { filter: conditions.join(' AND ') } : {}),
+      orderBy: 'createTime',
+      descending: true,
+      limit: Math.min(1000, flags.limit),
+      pageToken,
+    });
+    const summaries = await summarizeRuns(store, page.items);
+    found.push(...summaries.filter((s) => !flags.state || s.state === flags.state));
+    pageToken = page.nextPageToken;
+  } while (pageToken !== undefined && found.length < flags.limit);
+  const shown = found.slice(0, flags.limit);
+
+  if (ctx.json) return ctx.printJson({ runs: shown });
+  if (shown.length === 0) return ctx.print(`no runs in ${store.uri}${conditions.length > 0 ? ' match' : ''}`);
+  const rows = shown.map((r) => [
+    String(r.id),
+    r.name,
+    r.experiment ?? '-',
+    paintState(ctx.color, r.state),
+    formatTime(r.startTime),
+    formatDuration(r.durationMs),
+    formatPairs(r.params, 4),
+    formatPairs(r.metrics, 4),
+  ]);
+  ctx.print(
+    renderTable(['id', 'name', 'experiment', 'state', 'started', 'duration', 'params', 'metrics'], rows, {
+      width: ctx.width,
+      flexible: [7, 6, 2, 1],
+      color: ctx.color,
+    }),
+  );
+}
+
+export function registerRuns(program: Command, action: Action): void {
+  program
+    .command('runs')
+    .description(
+      'list runs, newest first: state (LOST for dead runs), start, duration, key params, final metrics',
+    )
+    .option('--experiment <name>', 'only runs of this experiment')
+    .option('--state <state>', 'COMPLETE, RUNNING, FAILED, CACHED, CANCELED, NEW or LOST', runState)
+    .option(
+      '--filter <filter>',
+      'filter expression, e.g. "custom_properties.`param.lr` < 0.01" (see mlmeta\'s filter language)',
+    )
+    .option('--type <type>', 'only executions of this type, e.g. mlmeta.Train')
+    .option('--limit <n>', 'at most this many runs', positiveInt(10_000), 20)
+    .action(action((ctx, flags: RunsFlags) => runs(ctx, flags)));
+}

@@ -1,0 +1,114 @@
+/** `mlmeta show <run>`: one run in full. */
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { environmentFacts, hardwareFacts } from '../output/environment.js';
+import { formatDuration, formatTime, formatValue, paint, paintState, shortDigest } from '../output/format.js';
+import { renderTable } from '../output/table.js';
+import { resolveRun } from '../resolve.js';
+import { type LinkedArtifact, runDetails } from '../run-details.js';
+import type { Action } from './action.js';
+
+function datasetLine(a: LinkedArtifact): string[] {
+  const p = a.properties;
+  const shape = Array.isArray(p.tensors)
+    ? p.tensors
+        .map((t) =>
+          t && typeof t === 'object' && !Array.isArray(t) ? `${t.name ?? ''}${JSON.stringify(t.shape)}` : '',
+        )
+        .join(' ')
+    : p.shape !== undefined
+      ? JSON.stringify(p.shape)
+      : '';
+  const rows = p.rows !== undefined ? `${formatValue(p.rows)} rows` : '';
+  return [
+    a.role,
+    `#${a.id}`,
+    a.type,
+    shortDigest(a.digest),
+    [rows, shape].filter(Boolean).join(', ') || '-',
+    a.uri ?? '-',
+  ];
+}
+
+function section(ctx: CliContext, title: string, lines: string[] | string): void {
+  const body = Array.isArray(lines) ? lines.join('\n') : lines;
+  if (body.trim() === '') return;
+  ctx.print(`\n${paint(ctx.color, 'bold', title)}`);
+  ctx.print(body);
+}
+
+const pairs = (values: Record<string, unknown>) =>
+  Object.entries(values).map(([k, v]) => `  ${k}: ${formatValue(v)}`);
+
+export async function show(ctx: CliContext, ref: string): Promise<void> {
+  const store = await ctx.store({ readOnly: true });
+  const details = await runDetails(store, await resolveRun(store, ref));
+  if (ctx.json) return ctx.printJson({ run: details });
+  ctx.print(
+    `${paint(ctx.color, 'bold', `run ${details.name}`)}  #${details.id}  ${details.type}  ${paintState(ctx.color, details.state)}`,
+  );
+  ctx.print(`  external id: ${details.externalId ?? '-'}`);
+  if (details.experiment) ctx.print(`  experiment:  ${details.experiment}`);
+  ctx.print(
+    `  started:     ${formatTime(details.startTime)}   duration: ${formatDuration(details.durationMs)}`,
+  );
+  section(ctx, 'params', pairs(details.params));
+  if (Object.keys(details.tags).length > 0) section(ctx, 'tags', pairs(details.tags));
+  if (details.metricRanges.length > 0) {
+    section(
+      ctx,
+      'metrics',
+      renderTable(
+        ['key', 'last', 'min', 'max', 'points'],
+        details.metricRanges.map((m) => [
+          m.key,
+          formatValue(m.last),
+          formatValue(m.min),
+          formatValue(m.max),
+          String(m.count),
+        ]),
+        { width: ctx.width, flexible: [0] },
+      ),
+    );
+  } else if (Object.keys(details.metrics).length > 0) {
+    section(ctx, 'metrics', pairs(details.metrics));
+  }
+  const linkedTable = (list: LinkedArtifact[]) =>
+    renderTable(['role', 'id', 'type', 'digest', 'shape', 'uri'], list.map(datasetLine), {
+      width: ctx.width,
+      flexible: [5, 4, 2],
+    });
+  if (details.inputs.length > 0) section(ctx, 'inputs', linkedTable(details.inputs));
+  if (details.outputs.length > 0) section(ctx, 'outputs', linkedTable(details.outputs));
+  section(ctx, 'environment', pairs(environmentFacts(details.environment)));
+  section(ctx, 'hardware', pairs(hardwareFacts(details.hardware)));
+  if (Object.keys(details.properties).length > 0) {
+    section(
+      ctx,
+      'properties',
+      pairs(details.properties).map((line) => (ctx.width ? line.slice(0, ctx.width) : line)),
+    );
+  }
+  if (details.failure) {
+    const f = details.failure;
+    const head = [f.name, f.message].filter(Boolean).join(': ') || 'the process ended abnormally';
+    const how = [
+      f.exitCode !== undefined ? `exit code ${f.exitCode}` : '',
+      f.signal ? `signal ${f.signal}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    section(ctx, paint(ctx.color, 'red', 'failure'), [
+      `  ${head}${how ? ` (${how})` : ''}`,
+      ...(f.stack ? [f.stack] : []),
+    ]);
+  }
+}
+
+export function registerShow(program: Command, action: Action): void {
+  program
+    .command('show')
+    .description('one run: params, metrics (last/min/max), datasets, outputs, environment, hardware, failure')
+    .argument('<run>', 'run id, external id, name, or a unique prefix of one')
+    .action(action((ctx, ref: string) => show(ctx, ref)));
+}

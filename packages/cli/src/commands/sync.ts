@@ -1,0 +1,50 @@
+/** `mlmeta sync`: replay the spool (batches a store could not take) into the store. */
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, replaySpool } from '@mlmeta/core';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { progressBar } from '../output/progress.js';
+import type { Action } from './action.js';
+
+async function countLines(file: string): Promise<number> {
+  let lines = 0;
+  for await (const chunk of createReadStream(file)) {
+    for (const byte of chunk as Buffer) if (byte === 10) lines++;
+  }
+  return lines;
+}
+
+export async function sync(ctx: CliContext, flags: { spoolDir?: string }): Promise<void> {
+  const dir = flags.spoolDir ?? loadConfig({}, ctx.io.env).spoolDir;
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')) : [];
+  const store = await ctx.store();
+  let total = 0;
+  if (ctx.progress) for (const f of files) total += await countLines(join(dir, f));
+  const bar = progressBar(ctx, 'replaying spool', total);
+  const doneBefore = new Map<string, number>();
+  let done = 0;
+  const result = await replaySpool(store, dir, {
+    onProgress: (p) => {
+      done += p.batches - (doneBefore.get(p.file) ?? 0);
+      doneBefore.set(p.file, p.batches);
+      bar.update(done);
+    },
+  }).finally(() => bar.stop());
+  if (ctx.json) return ctx.printJson({ spoolDir: dir, ...result });
+  ctx.print(
+    `replayed ${result.batches} batch(es), ${result.points} metric point(s) from ${result.files} file(s) in ${dir} into ${store.uri}`,
+  );
+  if (result.skipped > 0) ctx.warn(`${result.skipped} unreadable or rejected line(s) were skipped`);
+  if (result.active.length > 0) {
+    ctx.warn(`${result.active.length} spool file(s) belong to running processes; they replay their own`);
+  }
+}
+
+export function registerSync(program: Command, action: Action): void {
+  program
+    .command('sync')
+    .description('replay the local spool into the store (progress bar on a terminal)')
+    .option('--spool-dir <dir>', 'spool directory (default MLMETA_SPOOL_DIR, else .mlmeta/spool)')
+    .action(action((ctx, flags: { spoolDir?: string }) => sync(ctx, flags)));
+}

@@ -1,0 +1,90 @@
+/**
+ * What every command gets: the resolved global flags, where to write, and the store (opened on
+ * first use, closed once when the command ends).
+ */
+import { DEFAULT_STORE_URI, isMlmetaError, type MetadataStore, openStore, redactUri } from '@mlmeta/core';
+
+/** An error the user caused or can fix: printed as `mlmeta: <message>`, exits with `exitCode`. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export interface Io {
+  out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  err: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  env: NodeJS.ProcessEnv;
+}
+
+export interface GlobalFlags {
+  store?: string;
+  json?: boolean;
+  color?: boolean;
+}
+
+export class CliContext {
+  readonly storeUri: string;
+  readonly json: boolean;
+  /** Colours only on a terminal, and never with --no-color or NO_COLOR. */
+  readonly color: boolean;
+  private opened: Promise<MetadataStore> | undefined;
+
+  constructor(
+    readonly io: Io,
+    flags: GlobalFlags,
+  ) {
+    this.storeUri = flags.store ?? (io.env.MLMETA_STORE?.trim() || DEFAULT_STORE_URI);
+    this.json = flags.json === true;
+    this.color = flags.color !== false && io.out.isTTY === true && !io.env.NO_COLOR;
+  }
+
+  /** Table width: the terminal's, else COLUMNS, else unlimited (a pipe gets whole lines). */
+  get width(): number | undefined {
+    const fromEnv = Number(this.io.env.COLUMNS);
+    return this.io.out.columns ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : undefined);
+  }
+
+  /** Progress bars only when stderr is a terminal and the output is not JSON. */
+  get progress(): boolean {
+    return this.io.err.isTTY === true && !this.json;
+  }
+
+  store(options: { readOnly?: boolean } = {}): Promise<MetadataStore> {
+    this.opened ??= openStore(this.storeUri, { readOnly: options.readOnly }).catch((error: unknown) => {
+      const reason = isMlmetaError(error) || error instanceof Error ? error.message : String(error);
+      throw new CliError(`cannot open store ${redactUri(this.storeUri)}: ${reason}`);
+    });
+    return this.opened;
+  }
+
+  print(text = ''): void {
+    this.io.out.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Machine-readable output: pretty JSON, non-finite numbers as {"$float": "NaN"}. */
+  printJson(value: unknown): void {
+    this.print(JSON.stringify(value, jsonReplacer, 2));
+  }
+
+  warn(text: string): void {
+    this.io.err.write(`mlmeta: ${text}\n`);
+  }
+
+  async close(): Promise<void> {
+    if (!this.opened) return;
+    const store = await this.opened.catch(() => undefined);
+    await store?.close();
+  }
+}
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return { $float: Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity' };
+  }
+  return value;
+}

@@ -1,0 +1,147 @@
+/**
+ * Finding the run or artifact a user means: by numeric id, external id, name, run name or uri,
+ * else by a unique prefix. Nothing found gives "no run named X" and the closest names.
+ */
+import { type Artifact, type Execution, type MetadataStore, RUN_PROPERTIES } from '@mlmeta/core';
+import { CliError } from './context.js';
+
+/** Levenshtein distance, case-insensitive. */
+export function editDistance(a: string, b: string): number {
+  const s = a.toLowerCase();
+  const t = b.toLowerCase();
+  let previous = Array.from({ length: t.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= s.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= t.length; j++) {
+      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+    }
+    previous = current;
+  }
+  return previous[t.length]!;
+}
+
+/** Up to `count` candidates nearest to `wanted`, nearest first. */
+export function closest(wanted: string, candidates: Iterable<string>, count = 3): string[] {
+  const scored = [...new Set(candidates)].map((c) => ({ c, d: editDistance(wanted, c) }));
+  scored.sort((x, y) => x.d - y.d || x.c.localeCompare(y.c));
+  const limit = Math.max(3, Math.ceil(wanted.length * 0.6));
+  return scored
+    .filter((s) => s.d <= limit)
+    .slice(0, count)
+    .map((s) => s.c);
+}
+
+/** A filter string literal: quotes and backslashes escaped. */
+export const literal = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+/** A LIKE prefix pattern with the user's % and _ taken literally. */
+const prefixPattern = (text: string) => literal(`${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+
+export const runName = (e: Execution): string => {
+  const name = e.customProperties[RUN_PROPERTIES.runName];
+  return typeof name === 'string' ? name : (e.name ?? `#${e.id}`);
+};
+
+function notFound(kind: 'run' | 'artifact', ref: string, names: string[]): CliError {
+  const near = closest(ref, names);
+  const hint = near.length > 0 ? `; closest: ${near.join(', ')}` : '';
+  const list = kind === 'run' ? 'mlmeta runs' : 'mlmeta lineage <run>';
+  return new CliError(`no ${kind} named ${ref}${hint} (see ${list})`);
+}
+
+function ambiguous(kind: string, ref: string, labels: string[]): CliError {
+  return new CliError(
+    `${kind} "${ref}" is ambiguous: it matches ${labels.slice(0, 5).join(', ')}${labels.length > 5 ? ', ...' : ''}; give more of it or the numeric id`,
+  );
+}
+
+/**
+ * The execution `ref` names; several runs with one run name give the newest.
+ *
+ * @example
+ * const run = await resolveRun(store, 'train-2025');
+ */
+export async function resolveRun(store: MetadataStore, ref: string): Promise<Execution> {
+  const found = await findRun(store, ref);
+  if (found) return found;
+  const recent = await store.getExecutions({ orderBy: 'id', descending: true, limit: 1000 });
+  throw notFound(
+    'run',
+    ref,
+    recent.items.flatMap((e) => [runName(e), ...(e.name ? [e.name] : [])]),
+  );
+}
+
+export async function findRun(store: MetadataStore, ref: string): Promise<Execution | undefined> {
+  const bare = ref.replace(/^run:/, '');
+  if (/^\d+$/.test(bare)) {
+    const byId = await store.getExecution({ id: Number(bare) });
+    if (byId) return byId;
+  }
+  const byExternal = await store.getExecution({ externalId: ref });
+  if (byExternal) return byExternal;
+  const named = await store.getExecutions({
+    filter: `name = ${literal(bare)} OR custom_properties.\`${RUN_PROPERTIES.runName}\` = ${literal(bare)}`,
+    orderBy: 'createTime',
+    descending: true,
+    limit: 1,
+  });
+  if (named.items[0]) return named.items[0];
+  const prefixed = await store.getExecutions({
+    filter: `external_id LIKE ${prefixPattern(bare)} OR name LIKE ${prefixPattern(bare)}`,
+    limit: 6,
+  });
+  if (prefixed.items.length === 1) return prefixed.items[0];
+  if (prefixed.items.length > 1)
+    throw ambiguous(
+      'run',
+      ref,
+      prefixed.items.map((e) => e.name ?? `#${e.id}`),
+    );
+  return undefined;
+}
+
+/** The artifact `ref` names (id, external id, uri, name, or a unique prefix of one). */
+export async function findArtifact(store: MetadataStore, ref: string): Promise<Artifact | undefined> {
+  const bare = ref.replace(/^artifact:(?=\d+$)/, '');
+  if (/^\d+$/.test(bare)) {
+    const byId = await store.getArtifact({ id: Number(bare) });
+    if (byId) return byId;
+  }
+  const byExternal = await store.getArtifact({ externalId: ref });
+  if (byExternal) return byExternal;
+  const exact = await store.getArtifacts({
+    filter: `uri = ${literal(ref)} OR name = ${literal(ref)}`,
+    orderBy: 'id',
+    descending: true,
+    limit: 1,
+  });
+  if (exact.items[0]) return exact.items[0];
+  const prefixed = await store.getArtifacts({
+    filter: `external_id LIKE ${prefixPattern(ref)} OR name LIKE ${prefixPattern(ref)}`,
+    limit: 6,
+  });
+  if (prefixed.items.length === 1) return prefixed.items[0];
+  if (prefixed.items.length > 1) {
+    throw ambiguous(
+      'artifact',
+      ref,
+      prefixed.items.map((a) => a.name ?? a.externalId ?? `#${a.id}`),
+    );
+  }
+  return undefined;
+}
+
+/** Names to suggest when nothing matched: recent runs and artifacts. */
+export async function knownNames(store: MetadataStore): Promise<string[]> {
+  const [runs, artifacts] = await Promise.all([
+    store.getExecutions({ orderBy: 'id', descending: true, limit: 1000 }),
+    store.getArtifacts({ orderBy: 'id', descending: true, limit: 1000 }),
+  ]);
+  return [
+    ...runs.items.flatMap((e) => [runName(e), ...(e.name ? [e.name] : [])]),
+    ...artifacts.items.flatMap((a) => (a.name ? [a.name] : [])),
+  ];
+}
+
+export { notFound };

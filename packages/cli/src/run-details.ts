@@ -1,0 +1,134 @@
+/**
+ * Everything about one run that `show`, `diff` and `trace` print: its summary, metric ranges,
+ * input datasets and outputs, environment, hardware and failure.
+ */
+import {
+  type Artifact,
+  type Execution,
+  INPUT_EVENT_TYPES,
+  type MetadataStore,
+  OUTPUT_EVENT_TYPES,
+  type PropertyValue,
+  RUN_PROPERTIES,
+} from '@mlmeta/core';
+import { type RunSummary, summarizeRuns } from './run-summary.js';
+
+export interface MetricRange {
+  key: string;
+  last: number;
+  min: number;
+  max: number;
+  count: number;
+}
+
+export interface LinkedArtifact {
+  role: string;
+  id: number;
+  type: string;
+  digest?: string;
+  uri?: string;
+  name?: string;
+  state: string;
+  /** Shape, rows, statistics, format, ... as recorded. */
+  properties: Record<string, PropertyValue>;
+}
+
+export interface RunDetails extends RunSummary {
+  metricRanges: MetricRange[];
+  inputs: LinkedArtifact[];
+  outputs: LinkedArtifact[];
+  environment?: PropertyValue;
+  hardware?: PropertyValue;
+  failure?: { name?: string; message?: string; stack?: string; exitCode?: number; signal?: string };
+  properties: Record<string, PropertyValue>;
+}
+
+const isIn = (list: readonly string[], value: string) => list.includes(value);
+
+function linked(artifact: Artifact, role: string): LinkedArtifact {
+  return {
+    role,
+    id: artifact.id,
+    type: artifact.type,
+    ...(artifact.externalId ? { digest: artifact.externalId } : {}),
+    ...(artifact.uri ? { uri: artifact.uri } : {}),
+    ...(artifact.name ? { name: artifact.name } : {}),
+    state: artifact.state,
+    properties: { ...artifact.properties, ...artifact.customProperties },
+  };
+}
+
+async function metricRanges(store: MetadataStore, execution: Execution): Promise<MetricRange[]> {
+  const keys = await store.getMetricKeys({ id: execution.id });
+  return Promise.all(
+    keys.map(async (k) => {
+      // Downsampled points keep each bucket's extremes, so min and max stay exact.
+      const series = await store.getMetrics({ execution: { id: execution.id }, key: k.key, maxPoints: 500 });
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (const p of series.points) {
+        min = Math.min(min, p.min ?? p.value);
+        max = Math.max(max, p.max ?? p.value);
+      }
+      return { key: k.key, last: k.lastValue, min, max, count: k.count };
+    }),
+  );
+}
+
+function failureOf(custom: Record<string, PropertyValue>): RunDetails['failure'] {
+  const error = custom[RUN_PROPERTIES.error];
+  const exitCode = custom[RUN_PROPERTIES.exitCode];
+  const signal = custom[RUN_PROPERTIES.signal];
+  if (error === undefined && signal === undefined && (exitCode === undefined || exitCode === 0))
+    return undefined;
+  const described = error && typeof error === 'object' && !Array.isArray(error) ? error : { message: error };
+  return {
+    ...(typeof described.name === 'string' ? { name: described.name } : {}),
+    ...(typeof described.message === 'string' ? { message: described.message } : {}),
+    ...(typeof described.stack === 'string' ? { stack: described.stack } : {}),
+    ...(typeof exitCode === 'number' ? { exitCode } : {}),
+    ...(typeof signal === 'string' ? { signal } : {}),
+  };
+}
+
+const SHOWN_ELSEWHERE = /^(param\.|tag\.|mlmeta\.)|^(environment|hardware|finalMetrics)$/;
+
+/** The whole picture of one run. */
+export async function runDetails(store: MetadataStore, execution: Execution): Promise<RunDetails> {
+  const [[summary], ranges, events] = await Promise.all([
+    summarizeRuns(store, [execution]),
+    metricRanges(store, execution),
+    store.getEvents({ executionIds: [execution.id] }),
+  ]);
+  const ids = [...new Set(events.map((e) => e.artifactId))];
+  const artifacts = new Map(
+    ids.length === 0
+      ? []
+      : (await store.getArtifacts({ ids, limit: ids.length })).items.map((a) => [a.id, a] as const),
+  );
+  const inputs: LinkedArtifact[] = [];
+  const outputs: LinkedArtifact[] = [];
+  for (const event of events) {
+    const artifact = artifacts.get(event.artifactId);
+    if (!artifact) continue;
+    const role = event.path.map((s) => ('key' in s ? s.key : String(s.index))).join('.') || '-';
+    if (isIn(INPUT_EVENT_TYPES, event.type)) inputs.push(linked(artifact, role));
+    else if (isIn(OUTPUT_EVENT_TYPES, event.type)) outputs.push(linked(artifact, role));
+  }
+  const custom = execution.customProperties;
+  const properties: Record<string, PropertyValue> = {};
+  for (const [k, v] of Object.entries({ ...execution.properties, ...custom })) {
+    if (!SHOWN_ELSEWHERE.test(k)) properties[k] = v;
+  }
+  const failure = failureOf(custom);
+  return {
+    ...summary!,
+    metricRanges: ranges,
+    inputs,
+    outputs,
+    ...(custom.environment !== undefined ? { environment: custom.environment } : {}),
+    ...(custom.hardware !== undefined ? { hardware: custom.hardware } : {}),
+    ...(failure ? { failure } : {}),
+    properties,
+  };
+}

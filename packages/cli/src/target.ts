@@ -1,0 +1,55 @@
+/**
+ * What `lineage` and `trace` start from: a file on disk (hashed the way the integrations hash
+ * it), an artifact, or a run.
+ */
+import { existsSync } from 'node:fs';
+import type { Artifact, Execution, MetadataStore } from '@mlmeta/core';
+import { CliError } from './context.js';
+import { type FileIdentity, identifyFile } from './file-digest.js';
+import { findArtifact, findRun, knownNames, literal, notFound } from './resolve.js';
+
+export type Target =
+  | { kind: 'artifact'; node: Artifact; file?: FileIdentity }
+  | { kind: 'execution'; node: Execution };
+
+/** The artifact recorded for a file: by digest, else by the path it was recorded at. */
+export async function artifactForFile(
+  store: MetadataStore,
+  file: FileIdentity,
+): Promise<Artifact | undefined> {
+  const byDigest = await store.getArtifacts({ externalIds: [file.digest], limit: 1 });
+  if (byDigest.items[0]) return byDigest.items[0];
+  const byUri = await store.getArtifacts({
+    filter: `uri IN (${file.uris.map(literal).join(', ')})`,
+    orderBy: 'id',
+    descending: true,
+    limit: 1,
+  });
+  return byUri.items[0];
+}
+
+export function unknownFile(store: MetadataStore, file: FileIdentity, shown: string): CliError {
+  return new CliError(
+    `${shown} is unknown to ${store.uri}: no artifact has digest ${file.digest} or uri ${file.path}` +
+      ' (was it recorded into another store? pass --store)',
+  );
+}
+
+export async function resolveTarget(store: MetadataStore, ref: string): Promise<Target> {
+  if (existsSync(ref)) {
+    const file = await identifyFile(ref);
+    const node = await artifactForFile(store, file);
+    if (!node) throw unknownFile(store, file, ref);
+    return { kind: 'artifact', node, file };
+  }
+  if (!ref.startsWith('run:')) {
+    const artifact = await findArtifact(store, ref);
+    if (artifact) return { kind: 'artifact', node: artifact };
+  }
+  if (!ref.startsWith('artifact:')) {
+    const run = await findRun(store, ref);
+    if (run) return { kind: 'execution', node: run };
+  }
+  const error = notFound('run', ref, await knownNames(store));
+  return Promise.reject(new CliError(error.message.replace(/^no run named/, 'no run or artifact named')));
+}

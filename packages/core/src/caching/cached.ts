@@ -1,0 +1,266 @@
+/**
+ * Step caching, as MLMD and TFX do it: skip a step when its inputs, params and code are the
+ * ones of a recorded execution whose outputs are still there. The record of a skipped step is a
+ * CACHED execution linked to the same inputs and outputs, so lineage reads the same either way.
+ */
+import { existsSync } from 'node:fs';
+import { logger } from '../log.js';
+import { OUTPUT_EVENT_TYPES } from '../model/enums.js';
+import type { Artifact, Execution } from '../model/schemas.js';
+import { MlmetaError } from '../store/errors.js';
+import { openStore } from '../store/open.js';
+import type { MetadataStore } from '../store/store.js';
+import type { ArtifactRecord, Run } from '../tracker/api.js';
+import { getTracker, startRun } from '../tracker/tracker.js';
+import { cacheKey, codeDigest, localPath, sha256File } from './cache-key.js';
+
+/** Execution type of a cached step, and the custom properties that make it findable. */
+export const STEP_TYPE = 'mlmeta.Step';
+export const CACHE_PROPERTIES = {
+  key: 'mlmeta.cacheKey',
+  /** On a CACHED execution: the external id of the execution whose outputs it reused. */
+  cachedFrom: 'mlmeta.cachedFrom',
+} as const;
+
+export interface StepSpec {
+  /** Input artifacts: a digest string, or a record with a digest or a local file `uri` (hashed). */
+  inputs?: Array<string | ArtifactRecord>;
+  /** Everything else that changes the result (hyperparameters, options); compared as canonical JSON. */
+  params?: Record<string, unknown>;
+  /** The step's code: a digest or version string, or `{ file }` to hash a source file. */
+  code?: string | { file: string };
+}
+
+export interface CachedOptions {
+  /** A store URI or an open store; default MLMETA_STORE, else the embedded SQLite file. */
+  store?: string | MetadataStore;
+  experiment?: string;
+  /** Run name; default the step name. */
+  name?: string;
+}
+
+/** An output as recorded: its digest is the artifact's external id. */
+export interface StepOutput {
+  type: string;
+  digest: string;
+  uri?: string;
+  name?: string;
+  /** The store id, when it could be read back. */
+  id?: number;
+  properties?: Record<string, unknown>;
+}
+
+export interface CachedResult {
+  /** True when `fn` did not run and recorded outputs were reused. */
+  cached: boolean;
+  /** The external id of the execution recorded for this call. */
+  runId: string;
+  /** For a cached result: the external id of the execution that produced the outputs. */
+  cachedFrom?: string;
+  cacheKey: string;
+  outputs: StepOutput[];
+}
+
+// biome-ignore lint/suspicious/noConfusingVoidType: a step that writes no artifacts returns nothing
+type StepFunction = (run: Run) => Promise<ArtifactRecord[] | undefined | void>;
+
+async function digestOf(input: string | ArtifactRecord, what: string): Promise<ArtifactRecord> {
+  if (typeof input === 'string') return { digest: input };
+  if (input.digest) return { ...input, uri: input.uri ? (localPath(input.uri) ?? input.uri) : undefined };
+  const path = localPath(input.uri);
+  if (path === undefined || !existsSync(path)) {
+    throw new MlmetaError(
+      'INVALID_ARGUMENT',
+      `${what} needs a digest or the uri of a local file to hash (got ${input.uri ? `"${input.uri}"` : 'neither'})`,
+    );
+  }
+  return { ...input, uri: path, digest: await sha256File(path) };
+}
+
+/** Outputs still usable: LIVE, and their local files (if any) still on disk. */
+function stillThere(artifacts: Artifact[]): boolean {
+  return artifacts.every((a) => {
+    if (a.state !== 'LIVE') return false;
+    const path = localPath(a.uri);
+    return path === undefined || existsSync(path);
+  });
+}
+
+async function recordedOutputs(store: MetadataStore, execution: Execution): Promise<Artifact[] | undefined> {
+  const events = await store.getEvents({ executionIds: [execution.id] });
+  const ids = [
+    ...new Set(
+      events
+        .filter((e) => (OUTPUT_EVENT_TYPES as readonly string[]).includes(e.type))
+        .map((e) => e.artifactId),
+    ),
+  ];
+  if (ids.length === 0) return [];
+  const page = await store.getArtifacts({ ids, limit: ids.length });
+  return page.items.length === ids.length ? page.items : undefined;
+}
+
+async function findReusable(
+  store: MetadataStore,
+  key: string,
+): Promise<{ execution: Execution; outputs: Artifact[] } | undefined> {
+  const page = await store.getExecutions({
+    filter: `custom_properties.\`${CACHE_PROPERTIES.key}\` = '${key}' AND state IN (COMPLETE, CACHED)`,
+    orderBy: 'createTime',
+    descending: true,
+    limit: 1,
+  });
+  const newest = page.items[0];
+  if (!newest) return undefined;
+  const outputs = await recordedOutputs(store, newest);
+  return outputs && stillThere(outputs) ? { execution: newest, outputs } : undefined;
+}
+
+const toOutput = (a: Artifact): StepOutput => ({
+  type: a.type,
+  digest: a.externalId ?? `id:${a.id}`,
+  id: a.id,
+  ...(a.uri ? { uri: a.uri } : {}),
+  ...(a.name ? { name: a.name } : {}),
+  properties: a.customProperties,
+});
+
+/** Writes the cache key directly: the tracker redacts property names containing "key". */
+async function markRun(store: MetadataStore, runId: string, properties: Record<string, string>) {
+  try {
+    await store.putLineage({
+      types: [{ kind: 'execution', name: STEP_TYPE, properties: {} }],
+      executions: [{ type: STEP_TYPE, externalId: runId, customProperties: properties }],
+    });
+  } catch (error) {
+    logger.warn(`could not record the cache key of run ${runId}; the next call will run again:`, error);
+  }
+}
+
+/**
+ * Run `fn` as a tracked step, or skip it: when the newest COMPLETE or CACHED execution with the
+ * same cache key (step name, input digests, params, code) has outputs that are still LIVE and
+ * whose files still exist, those outputs are returned and a CACHED execution is recorded.
+ * Otherwise `fn` runs inside a run (type mlmeta.Step), whose returned outputs are recorded; the
+ * run ends COMPLETE, or FAILED when `fn` throws (the error is rethrown).
+ *
+ * @example
+ * const { cached: hit, outputs } = await cached(
+ *   'featurize',
+ *   { inputs: [{ uri: 'data/raw.csv' }], params: { bins: 32 }, code: { file: 'featurize.mjs' } },
+ *   async (run) => {
+ *     await featurize('data/raw.csv', 'data/features.bin');
+ *     return [{ type: 'mlmeta.Dataset', uri: 'data/features.bin' }];
+ *   },
+ * );
+ * console.log(hit ? 'skipped: inputs, params and code unchanged' : 'ran', outputs[0].uri);
+ */
+export async function cached(
+  step: string,
+  spec: StepSpec,
+  fn: StepFunction,
+  options: CachedOptions = {},
+): Promise<CachedResult> {
+  if (typeof step !== 'string' || step.length === 0) {
+    throw new MlmetaError('INVALID_ARGUMENT', 'cached(step, ...) needs a step name such as "train"');
+  }
+  const inputs = await Promise.all((spec.inputs ?? []).map((input, i) => digestOf(input, `input ${i}`)));
+  const key = cacheKey(
+    step,
+    inputs.map((i) => i.digest!),
+    spec.params ?? {},
+    await codeDigest(spec.code),
+  );
+  const tracker = getTracker();
+  const storeOption = options.store ?? tracker.config.store;
+  let store: MetadataStore | undefined;
+  if (!tracker.config.disabled) {
+    try {
+      store = typeof storeOption === 'string' ? await openStore(storeOption) : storeOption;
+    } catch (error) {
+      logger.warn('step cache unavailable (the store could not be opened); running the step:', error);
+    }
+  }
+  try {
+    const runOptions = {
+      type: STEP_TYPE,
+      name: options.name ?? step,
+      experiment: options.experiment,
+      store: storeOption,
+      params: spec.params,
+    };
+    let reusable: Awaited<ReturnType<typeof findReusable>>;
+    try {
+      reusable = store ? await findReusable(store, key) : undefined;
+    } catch (error) {
+      logger.warn('step cache lookup failed; running the step:', error);
+    }
+    if (reusable) {
+      const run = startRun(runOptions);
+      for (const input of inputs) run.logInput(input);
+      for (const output of reusable.outputs) {
+        run.logOutput({
+          type: output.type,
+          digest: output.externalId,
+          ...(output.uri ? { uri: output.uri } : {}),
+        });
+      }
+      await run.end('CACHED');
+      const cachedFrom = reusable.execution.externalId ?? `id:${reusable.execution.id}`;
+      if (store)
+        await markRun(store, run.id, {
+          [CACHE_PROPERTIES.key]: key,
+          [CACHE_PROPERTIES.cachedFrom]: cachedFrom,
+        });
+      return {
+        cached: true,
+        runId: run.id,
+        cachedFrom,
+        cacheKey: key,
+        outputs: reusable.outputs.map(toOutput),
+      };
+    }
+
+    const run = startRun(runOptions);
+    for (const input of inputs) run.logInput(input);
+    let outputs: ArtifactRecord[];
+    try {
+      const returned = (await fn(run)) ?? [];
+      // Outputs without a digest are identified by their file's bytes, when they name a local file.
+      outputs = await Promise.all(
+        returned.map((record, i) =>
+          record.digest || localPath(record.uri) ? digestOf(record, `output ${i}`) : record,
+        ),
+      );
+    } catch (error) {
+      await run.end('FAILED', error);
+      if (store) await markRun(store, run.id, { [CACHE_PROPERTIES.key]: key });
+      throw error;
+    }
+    const digests = outputs.map((record) => run.logOutput(record));
+    await run.end('COMPLETE');
+    if (store) await markRun(store, run.id, { [CACHE_PROPERTIES.key]: key });
+    const stored = store
+      ? await store
+          .getArtifacts({ externalIds: digests, limit: Math.max(1, digests.length) })
+          .catch(() => undefined)
+      : undefined;
+    return {
+      cached: false,
+      runId: run.id,
+      cacheKey: key,
+      outputs: digests.map((digest, i) => {
+        const found = stored?.items.find((a) => a.externalId === digest);
+        return found
+          ? toOutput(found)
+          : {
+              type: outputs[i]!.type ?? 'mlmeta.Model',
+              digest,
+              ...(outputs[i]!.uri ? { uri: outputs[i]!.uri } : {}),
+            };
+      }),
+    };
+  } finally {
+    if (store && typeof storeOption === 'string') await store.close().catch(() => undefined);
+  }
+}
