@@ -21,3 +21,7 @@ export { LOST_AFTER_HEARTBEATS, type RunStatus, runStatus } from './tracker/stat
 export { RUN_PROPERTIES } from './tracker/run.js';
 export { activeRun, startRun } from './tracker/tracker.js';
 export { type ReplayResult, replaySpool, replaySpoolFile, type SpoolProgress } from './writer/spool.js';
+export * from './caching/cache-key.js';
+export * from './caching/cached.js';
+export * from './queries/watch.js';
+export * from './queries/exchange.js';
