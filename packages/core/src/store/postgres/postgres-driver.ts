@@ -42,7 +42,7 @@ function backoff(attempt: number): Promise<void> {
 /** One checked-out client as a `SqlExecutor`. */
 class PostgresConnection implements SqlExecutor {
   readonly dialect = postgresDialect;
-  constructor(private readonly client: pg.PoolClient | pg.Pool) {}
+  constructor(private readonly client: pg.PoolClient) {}
 
   async all(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
     return (await this.client.query(sql, params as unknown[])).rows as Row[];
@@ -72,7 +72,6 @@ export interface PostgresDriverOptions {
 
 export class PostgresDriver implements SqlDriver {
   readonly dialect = postgresDialect;
-  private readonly pooled: PostgresConnection;
   private closed = false;
 
   constructor(
@@ -80,9 +79,7 @@ export class PostgresDriver implements SqlDriver {
     /** The URI with credentials removed, for messages. */
     readonly safeUri: string,
     readonly readOnly: boolean,
-  ) {
-    this.pooled = new PostgresConnection(pool);
-  }
+  ) {}
 
   /** Turn driver errors into typed errors: unreachable → UNAVAILABLE (the writer spools those). */
   private unavailable(error: unknown): unknown {
@@ -103,25 +100,27 @@ export class PostgresDriver implements SqlDriver {
     } catch (error) {
       throw this.unavailable(error);
     }
+    // The pool listens for errors on idle clients only; a checked-out client whose connection
+    // drops between two queries would otherwise emit an unhandled 'error' and crash the process.
     let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       return await fn(client);
     } catch (error) {
-      if (isConnectionError(error)) broken = error as Error;
-      throw this.unavailable(error);
+      if (isConnectionError(error)) broken ??= error as Error;
+      throw this.unavailable(broken ?? error);
     } finally {
       // A client whose connection failed must not go back into the pool.
       client.release(broken);
+      client.removeListener('error', onError);
     }
   }
 
-  private async pooledCall<T>(fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
-    if (this.closed) throw new MlmetaError('FAILED_PRECONDITION', 'the store is closed; open it again');
-    try {
-      return await fn(this.pooled);
-    } catch (error) {
-      throw this.unavailable(error);
-    }
+  private pooledCall<T>(fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.withClient((client) => fn(new PostgresConnection(client)));
   }
 
   all(sql: string, params?: readonly unknown[]): Promise<Row[]> {
