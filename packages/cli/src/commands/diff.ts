@@ -72,7 +72,7 @@ export async function diff(ctx: CliContext, refA: string, refB: string): Promise
     r.section === 'datasets' ? shortDigest(text) : (text ?? '-');
   ctx.print(
     renderTable(
-      ['', 'section', 'key', `A: #${da.id} ${da.name}`, `B: #${db.id} ${db.name}`],
+      ['', 'SECTION', 'KEY', `A: #${da.id} ${da.name}`, `B: #${db.id} ${db.name}`],
       rows.map((r) => [
         r.differs ? paint(ctx.color, 'yellow', '≠') : '',
         r.section,
@@ -80,7 +80,7 @@ export async function diff(ctx: CliContext, refA: string, refB: string): Promise
         r.differs ? paint(ctx.color, 'red', cell(r.a, r)) : cell(r.a, r),
         r.differs ? paint(ctx.color, 'green', cell(r.b, r)) : cell(r.b, r),
       ]),
-      { width: ctx.width, flexible: [3, 4, 2], color: ctx.color },
+      { width: ctx.width, flexible: [3, 4, 2], color: ctx.color, upperCase: false },
     ),
   );
   ctx.print(`\n${differing} of ${rows.length} compared values differ`);

@@ -11,6 +11,8 @@ export interface TableOptions {
   /** Column indexes that give up width first (the long, descriptive ones). */
   flexible?: number[];
   color?: boolean;
+  /** Headers in upper case, as gh and kubectl print them; default true. */
+  upperCase?: boolean;
 }
 
 const GAP = 2;
@@ -72,6 +74,6 @@ export function renderTable(headers: string[], rows: string[][], options: TableO
       })
       .join(' '.repeat(GAP))
       .trimEnd();
-  const head = line(headers.map((h) => h.toUpperCase()));
+  const head = line(options.upperCase === false ? headers : headers.map((h) => h.toUpperCase()));
   return [paint(options.color ?? false, 'bold', head), ...rows.map(line)].join('\n');
 }

@@ -1,0 +1,304 @@
+/**
+ * The built `mlmeta` bin, run as a real subprocess against a SQLite store seeded by real tracked
+ * runs (fixtures/seed.mjs uses startRun from the built @mlmeta/core).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+let dir: string;
+let store: string;
+let work: string;
+
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const base = { ...process.env };
+  delete base.MLMETA_STORE;
+  delete base.COLUMNS;
+  return { ...base, MLMETA_STORE: store, MLMETA_SPOOL_DIR: join(dir, 'spool'), ...extra };
+}
+
+function mlmeta(args: string[], extra: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: env(extra),
+    cwd: dir,
+    timeout: 60_000,
+  });
+  return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+const json = (args: string[], extra?: Record<string, string>) => {
+  const result = mlmeta([...args, '--json'], extra);
+  expect(result.code, result.err).toBe(0);
+  return JSON.parse(result.out);
+};
+
+function node(script: string, args: string[], extra: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [join(FIXTURES, script), ...args], {
+    encoding: 'utf8',
+    env: env(extra),
+    cwd: dir,
+    timeout: 60_000,
+  });
+  expect(result.status, result.stderr).toBe(0);
+}
+
+beforeAll(() => {
+  expect(existsSync(BIN), 'build first: npm run build').toBe(true);
+  dir = mkdtempSync(join(tmpdir(), 'mlmeta-cli-'));
+  store = `sqlite:${join(dir, 'store.db')}`;
+  work = join(dir, 'work');
+  node('seed.mjs', [work]);
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('mlmeta runs / show / diff', () => {
+  it('lists the seeded runs with state, params and final metrics', () => {
+    const { code, out } = mlmeta(['runs']);
+    expect(code).toBe(0);
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+EXPERIMENT\s+STATE/);
+    expect(lines[1]).toMatch(/train-bad\s+iris\s+FAILED/);
+    expect(lines[2]).toMatch(/train-good\s+iris\s+COMPLETE/);
+    expect(lines[2]).toContain('lr=0.1');
+    expect(lines[2]).toContain('acc=0.9');
+  });
+
+  it('prints stable JSON and filters by state and experiment', () => {
+    const { runs } = json(['runs']);
+    expect(runs.map((r: { name: string }) => r.name)).toEqual(['train-bad', 'train-good']);
+    expect(runs[1]).toMatchObject({ state: 'COMPLETE', experiment: 'iris', params: { lr: 0.1, epochs: 3 } });
+    expect(runs[1].metrics).toEqual({ loss: 1 / 3, acc: 0.9 });
+    expect(runs[0].metrics.loss).toEqual({ $float: 'NaN' });
+    expect(json(['runs', '--state', 'failed']).runs.map((r: { name: string }) => r.name)).toEqual([
+      'train-bad',
+    ]);
+    expect(json(['runs', '--experiment', 'nope']).runs).toEqual([]);
+    expect(json(['runs', '--filter', 'custom_properties.`param.lr` < 0.05']).runs).toHaveLength(1);
+  });
+
+  it('fits the table to the terminal width', () => {
+    const { out } = mlmeta(['runs'], { COLUMNS: '50' });
+    for (const line of out.trim().split('\n')) expect(line.length).toBeLessThanOrEqual(50);
+    expect(out).toContain('…');
+  });
+
+  it('shows one run by name, id or prefix, with metrics ranges and the failure', () => {
+    const good = mlmeta(['show', 'train-good']);
+    expect(good.code).toBe(0);
+    expect(good.out).toMatch(/loss\s+0\.3333\s+0\.3333\s+1\s+3/);
+    expect(good.out).toContain('train.csv');
+    expect(good.out).toContain('model.onnx');
+    const bad = json(['show', 'train-b']).run;
+    expect(bad.name).toBe('train-bad');
+    expect(bad.failure.message).toBe('loss became NaN at epoch 0');
+    expect(bad.failure.stack).toContain('seed.mjs');
+    expect(json(['show', String(bad.id)]).run.externalId).toBe(bad.externalId);
+    expect(json(['show', bad.externalId]).run.id).toBe(bad.id);
+  });
+
+  it('diffs two runs and marks what differs', () => {
+    const { rows } = json(['diff', 'train-good', 'train-bad']);
+    const row = (section: string, key: string) =>
+      rows.find((r: { section: string; key: string }) => r.section === section && r.key === key);
+    expect(row('params', 'lr')).toEqual({ section: 'params', key: 'lr', a: '0.1', b: '0.01', differs: true });
+    expect(row('params', 'epochs').differs).toBe(false);
+    expect(row('datasets', 'train').differs).toBe(false);
+    expect(row('run', 'state')).toMatchObject({ a: 'COMPLETE', b: 'FAILED', differs: true });
+    const text = mlmeta(['diff', 'train-good', 'train-bad']).out;
+    expect(text).toMatch(/≠\s+params\s+lr\s+0\.1\s+0\.01/);
+  });
+});
+
+describe('mlmeta trace / lineage', () => {
+  it('traces a model file to its run, dataset, params and code', () => {
+    const { code, out } = mlmeta(['trace', join(work, 'model.onnx')]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/produced by run train-good/);
+    expect(out).toContain('lr=0.1');
+    expect(out).toMatch(/dataset train: mlmeta\.Dataset #\d+ sha256:/);
+    expect(out).toMatch(/code: git [0-9a-f]{12}/);
+  });
+
+  it('says a file is unknown with exit 1', () => {
+    const stranger = join(dir, 'stranger.bin');
+    writeFileSync(stranger, 'never recorded');
+    const { code, err } = mlmeta(['trace', stranger]);
+    expect(code).toBe(1);
+    expect(err).toMatch(/stranger\.bin is unknown to sqlite:.*no artifact has digest sha256:/);
+  });
+
+  it('prints the lineage of a file as a tree, both ways', () => {
+    const up = mlmeta(['lineage', join(work, 'model.onnx'), '--upstream']);
+    expect(up.code).toBe(0);
+    expect(up.out).toMatch(/└─ produced by mlmeta\.Run #\d+ {2}train-good/);
+    expect(up.out).toMatch(/ {3}└─ input train: mlmeta\.Dataset/);
+    const down = json(['lineage', join(work, 'train.csv'), '--downstream']);
+    const runs = down.tree.downstream.map((n: { id: number }) => n.id).sort();
+    expect(runs).toHaveLength(2);
+    expect(down.tree.upstream).toBeUndefined();
+  });
+});
+
+describe('bad input', () => {
+  it('an unknown run exits 1 with the closest names', () => {
+    const { code, err } = mlmeta(['show', 'trian-good']);
+    expect(code).toBe(1);
+    expect(err).toMatch(/no run named trian-good; closest: train-good/);
+  });
+
+  it('a bad flag or value exits 2 with usage', () => {
+    for (const args of [
+      ['runs', '--bogus'],
+      ['runs', '--limit', 'ten'],
+      ['runs', '--state', 'DONE'],
+      ['nope'],
+    ]) {
+      const { code, err } = mlmeta(args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(err).toMatch(/Usage: mlmeta/);
+    }
+  });
+
+  it('a filter that does not parse exits 2 and says where', () => {
+    const { code, err } = mlmeta(['runs', '--filter', 'state = = 3']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/position/);
+  });
+
+  it('a store that cannot be opened exits 1 with the reason', () => {
+    const unsupported = mlmeta(['--store', 'mysql://db/x', 'runs']);
+    expect(unsupported.code).toBe(1);
+    expect(unsupported.err).toMatch(/cannot open store mysql:\/\/db\/x: .*not supported/);
+    const missing = mlmeta(['runs'], { MLMETA_STORE: `sqlite:${join(dir, 'no', 'such', 'dir', 'x.db')}` });
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/cannot open store/);
+  });
+});
+
+describe('mlmeta export / import', () => {
+  it('moves a lineage subgraph to a fresh store; importing twice changes nothing', () => {
+    const file = join(dir, 'export.json');
+    const exported = mlmeta(['export', '--format', 'json', '--from', join(work, 'model.onnx'), '-o', file]);
+    expect(exported.code, exported.err).toBe(0);
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    expect(doc).toMatchObject({ format: 'mlmeta.export', version: 1 });
+    const target = `sqlite:${join(dir, 'imported.db')}`;
+    expect(mlmeta(['--store', target, 'import', file]).code).toBe(0);
+
+    const lineageOf = (s: string) => {
+      const g = json(['--store', s, 'lineage', join(work, 'model.onnx')]);
+      return {
+        artifacts: g.artifacts
+          .map((a: { externalId: string; state: string }) => [a.externalId, a.state])
+          .sort(),
+        executions: g.executions
+          .map((e: { externalId: string; lastKnownState: string }) => [e.externalId, e.lastKnownState])
+          .sort(),
+        events: g.events.length,
+      };
+    };
+    expect(lineageOf(target)).toEqual(lineageOf(store));
+    expect(json(['--store', target, 'show', 'train-good']).run.metrics).toEqual({ loss: 1 / 3, acc: 0.9 });
+
+    const snapshot = (s: string) => JSON.stringify(json(['--store', s, 'export']));
+    const first = JSON.parse(snapshot(target));
+    expect(mlmeta(['--store', target, 'import', file]).code).toBe(0);
+    const second = JSON.parse(snapshot(target));
+    delete first.exportedAt;
+    delete second.exportedAt;
+    expect(second).toEqual(first);
+  });
+
+  it('refuses a file that is not an export, with exit 2', () => {
+    const file = join(dir, 'not-export.json');
+    writeFileSync(file, '{"format":"something"}');
+    const { code, err } = mlmeta(['import', file]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/not an mlmeta\.export version 1 document/);
+  });
+});
+
+describe('mlmeta watch', () => {
+  let watcher: ChildProcess | undefined;
+  afterAll(() => watcher?.kill('SIGKILL'));
+
+  it('runs --exec (no shell) for a model recorded by another process', async () => {
+    const log = join(dir, 'exec-log.jsonl');
+    watcher = spawn(
+      process.execPath,
+      [
+        BIN,
+        'watch',
+        '--type',
+        'mlmeta.Model',
+        '--interval',
+        '200',
+        '--max',
+        '1',
+        '--exec',
+        `node ${join(FIXTURES, 'append-args.mjs')} ${log} {uri} "{name}" {externalId} '$(touch pwned)'`,
+      ],
+      { env: env(), cwd: dir },
+    );
+    let out = '';
+    let err = '';
+    watcher.stdout!.on('data', (c) => {
+      out += c;
+    });
+    watcher.stderr!.on('data', (c) => {
+      err += c;
+    });
+    const exited = new Promise<number | null>((resolve) => watcher!.on('exit', (code) => resolve(code)));
+    while (!err.includes('watching')) await new Promise((r) => setTimeout(r, 50));
+    const modelFile = join(dir, 'late model.bin');
+    node('record-model.mjs', [modelFile]);
+    expect(await exited).toBe(0);
+    const [args] = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(args[0]).toBe(modelFile);
+    expect(args[2]).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(args[3]).toBe('$(touch pwned)');
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+    expect(out).toMatch(/new mlmeta\.Model #\d+/);
+    // Nodes that existed before the watch started are not reported.
+    expect(out).not.toContain('model.onnx');
+  });
+});
+
+describe('mlmeta gc / sync', () => {
+  it('marks artifacts whose files are gone as DELETED (dry run first)', () => {
+    const model = join(work, 'model.onnx');
+    const copy = readFileSync(model);
+    unlinkSync(model);
+    try {
+      const dry = json(['gc', '--dry-run']);
+      expect(dry.missing.map((m: { uri: string }) => m.uri)).toEqual([model]);
+      expect(json(['show', 'train-good']).run.outputs[0].state).toBe('LIVE');
+      const real = mlmeta(['gc']);
+      expect(real.out).toContain(`${model} is gone`);
+      expect(json(['show', 'train-good']).run.outputs[0].state).toBe('DELETED');
+      expect(json(['gc']).missing).toEqual([]);
+    } finally {
+      writeFileSync(model, copy);
+    }
+  });
+
+  it('sync replays an empty or missing spool quietly', () => {
+    const { code, out, err } = mlmeta(['sync', '--spool-dir', join(dir, 'no-spool')]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/replayed 0 batch/);
+    expect(err).toBe('');
+  });
+});
