@@ -188,6 +188,54 @@ describe.skipIf(probe.skip)('postgres store against a real server', () => {
     });
   });
 
+  it('bulk-appends metrics in chunks; a step repeated within one call keeps its last value', async () => {
+    const schema = fresh();
+    const store = await open(schema.uri);
+    await store.putLineage({
+      types: [{ kind: 'execution', name: 'bulk.Train' }],
+      executions: [{ type: 'bulk.Train', externalId: 'bulk-run' }],
+    });
+    const execution = { externalId: 'bulk-run' };
+    const count = 45_001; // more than two chunks
+    const points = Array.from({ length: count }, (_, step) => ({
+      execution,
+      key: 'loss',
+      step,
+      value: step === 7 ? Number.NaN : step / 2,
+      wallTime: 1000 + step,
+    }));
+    points.push({ execution, key: 'loss', step: 3, value: Number.NEGATIVE_INFINITY, wallTime: 9 });
+    await store.appendMetrics(points);
+    const series = await store.getMetrics({ execution, key: 'loss', fromStep: 2, toStep: 8 });
+    expect(series.points.map((p) => p.value)).toEqual([
+      1,
+      Number.NEGATIVE_INFINITY,
+      2,
+      2.5,
+      3,
+      Number.NaN,
+      4,
+    ]);
+    expect(series.points[1]!.wallTime).toBe(9);
+    const [summary] = await store.getMetricKeys(execution);
+    expect(summary).toEqual({
+      key: 'loss',
+      count,
+      minStep: 0,
+      maxStep: count - 1,
+      lastValue: (count - 1) / 2,
+    });
+    // Stored as in SQLite: NaN as NULL plus a flag, infinities as themselves plus a flag.
+    expect(
+      await sql(
+        `SELECT step, value, flags FROM ${schema.name}.mlmeta_metric_point WHERE step IN (3, 7) ORDER BY step`,
+      ),
+    ).toEqual([
+      { step: '3', value: Number.NEGATIVE_INFINITY, flags: 4 },
+      { step: '7', value: null, flags: 1 },
+    ]);
+  });
+
   it('several processes creating and writing one new schema at once: no error, nothing lost, no duplicates', async () => {
     const schema = fresh();
     const fixture = fileURLToPath(new URL('./fixtures/writer-process.mjs', import.meta.url));

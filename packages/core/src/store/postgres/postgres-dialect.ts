@@ -1,4 +1,35 @@
-import type { SqlStoreDialect } from '../sql/driver.js';
+import { type BulkUpsert, type SqlStoreDialect, upsertConflictClause } from '../sql/driver.js';
+
+/**
+ * Rows per statement of a bulk upsert: big enough that the round trip is noise, small enough
+ * that one statement's arrays stay a few MB.
+ */
+export const BULK_CHUNK_ROWS = 20_000;
+
+/**
+ * Rows → per-column arrays for `INSERT ... SELECT * FROM unnest(...)`. ON CONFLICT DO UPDATE
+ * may not touch one row twice in a statement, so only the last row of each key is kept, which
+ * is what writing them one by one would leave.
+ */
+function unnestUpsert(spec: BulkUpsert, rows: readonly (readonly unknown[])[]) {
+  const keyAt = spec.key.map((name) => spec.columns.findIndex(([column]) => column === name));
+  const last = new Map<string, number>();
+  for (let i = 0; i < rows.length; i++) last.set(keyAt.map((k) => String(rows[i]![k])).join('\u0000'), i);
+  const kept =
+    last.size === rows.length ? rows : [...last.values()].sort((a, b) => a - b).map((i) => rows[i]!);
+  const chunks: unknown[][][] = [];
+  for (let start = 0; start < kept.length; start += BULK_CHUNK_ROWS) {
+    const chunk = kept.slice(start, start + BULK_CHUNK_ROWS);
+    chunks.push(spec.columns.map((_, c) => chunk.map((row) => row[c])));
+  }
+  const arrays = spec.columns.map(([, type], c) => `CAST($${c + 1} AS ${type}[])`).join(', ');
+  return {
+    sql:
+      `INSERT INTO ${spec.table} (${spec.columns.map(([name]) => name).join(', ')}) ` +
+      `SELECT * FROM unnest(${arrays}) ${upsertConflictClause(spec)}`,
+    rows: chunks,
+  };
+}
 
 /**
  * PostgreSQL's side of the shared SQL. Id lists travel as one int array parameter expanded by
@@ -21,4 +52,5 @@ export const postgresDialect: SqlStoreDialect = {
   bigintType: 'BIGINT',
   // PostgreSQL has no index-organized tables; the primary key index serves the same reads.
   clusteredTableOption: '',
+  bulkUpsert: unnestUpsert,
 };

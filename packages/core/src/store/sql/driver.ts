@@ -25,6 +25,34 @@ export interface SqlStoreDialect {
   readonly bigintType: string;
   /** Appended to CREATE TABLE for tables read by primary key only (SQLite: WITHOUT ROWID). */
   readonly clusteredTableOption: string;
+  /**
+   * The statement and parameter rows that upsert `rows` through `runMany`: SQLite runs a
+   * prepared one-row statement per row; PostgreSQL binds each column as one typed array, so a
+   * chunk of many thousand rows is one round trip. A later row wins over an earlier one with
+   * the same key, as if they were written one by one.
+   */
+  bulkUpsert(
+    spec: BulkUpsert,
+    rows: readonly (readonly unknown[])[],
+  ): { sql: string; rows: readonly (readonly unknown[])[] };
+}
+
+/** A table to upsert many rows into (see `SqlStoreDialect.bulkUpsert`). */
+export interface BulkUpsert {
+  table: string;
+  /** Column names and SQL types, in the order of each row's values. */
+  columns: readonly (readonly [name: string, type: string])[];
+  /** The columns of the unique key; on conflict, the other columns take the new values. */
+  key: readonly string[];
+}
+
+/** `ON CONFLICT (key) DO UPDATE SET ...` for a bulk upsert: the same text on both databases. */
+export function upsertConflictClause(spec: BulkUpsert): string {
+  const updates = spec.columns
+    .map(([name]) => name)
+    .filter((name) => !spec.key.includes(name))
+    .map((name) => `${name} = excluded.${name}`);
+  return `ON CONFLICT (${spec.key.join(', ')}) DO UPDATE SET ${updates.join(', ')}`;
 }
 
 /** Runs statements on one connection (inside or outside a transaction). */

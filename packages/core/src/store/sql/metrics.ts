@@ -66,7 +66,7 @@ function checkPoint(point: MetricPoint, index: number): void {
   }
 }
 
-/** Append points in one statement run per point. Call inside a transaction. */
+/** Append points with the dialect's bulk upsert. Call inside a transaction. */
 export async function appendMetrics(db: SqlExecutor, points: readonly MetricPoint[]): Promise<void> {
   // Points of one call almost always share a handful of executions and keys: resolve each once.
   const executions = new Map<unknown, number>();
@@ -95,13 +95,22 @@ export async function appendMetrics(db: SqlExecutor, points: readonly MetricPoin
     const flags = flagsOf(point.value);
     rows[i] = [keyId, point.step, flags & FLAG_NAN ? null : point.value, point.wallTime, flags];
   }
-  const p = new Params(db.dialect);
-  const values = [1, 2, 3, 4, 5].map(() => p.add(null)).join(', ');
-  await db.runMany(
-    `INSERT INTO mlmeta_metric_point (key_id, step, value, wall_time, flags) VALUES (${values}) ` +
-      'ON CONFLICT (key_id, step) DO UPDATE SET value = excluded.value, wall_time = excluded.wall_time, flags = excluded.flags',
+  const d = db.dialect;
+  const upsert = d.bulkUpsert(
+    {
+      table: 'mlmeta_metric_point',
+      columns: [
+        ['key_id', 'INT'],
+        ['step', d.bigintType],
+        ['value', d.doubleType],
+        ['wall_time', d.doubleType],
+        ['flags', 'SMALLINT'],
+      ],
+      key: ['key_id', 'step'],
+    },
     rows,
   );
+  await db.runMany(upsert.sql, upsert.rows);
 }
 
 async function keyIdFor(db: SqlExecutor, execution: number, key: string, create: true): Promise<number>;

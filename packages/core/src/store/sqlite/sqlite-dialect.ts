@@ -1,4 +1,8 @@
 import type { SqlStoreDialect } from '../sql/driver.js';
+import { multiRowUpsert } from '../sql/multi-row-upsert.js';
+
+/** SQLite's limit on bound values per statement (SQLITE_MAX_VARIABLE_NUMBER since 3.32). */
+const SQLITE_MAX_VARIABLES = 32_766;
 
 /**
  * SQLite's side of the shared SQL. Id lists travel as one JSON text parameter expanded by
@@ -17,4 +21,6 @@ export const sqliteDialect: SqlStoreDialect = {
   blobType: 'BLOB',
   bigintType: 'INTEGER',
   clusteredTableOption: 'WITHOUT ROWID',
+  // Multi-row statements: better-sqlite3's cost is mostly per statement, not per row.
+  bulkUpsert: (spec, rows) => multiRowUpsert(spec, rows, () => '?', SQLITE_MAX_VARIABLES),
 };
