@@ -150,6 +150,7 @@ async function serveCommand(args: string[], io: Io): Promise<number> {
       port,
       tokensFile: values['tokens-file'],
       insecure: values.insecure,
+      ui: true,
       bodyLimit: bodyLimitMb === undefined ? undefined : bodyLimitMb * 1024 * 1024,
     });
   } catch (error) {

@@ -21,3 +21,5 @@ export {
   startServer,
 } from './server.js';
 export { type ServerLogger, stdioServerLogger } from './server-logger.js';
+export { SESSION_COOKIE } from './session-cookie.js';
+export { registerUi, UI_CONTENT_SECURITY_POLICY, type UiOptions, uiDistDir } from './ui-routes.js';

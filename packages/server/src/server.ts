@@ -21,6 +21,8 @@ import { toErrorReply } from './errors.js';
 import { isLoopbackHost } from './host.js';
 import { type RouteAccess, registerApiRoutes } from './routes.js';
 import { type ServerLogger, stdioServerLogger } from './server-logger.js';
+import { sessionToken } from './session-cookie.js';
+import { registerUi } from './ui-routes.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 5858;
@@ -43,6 +45,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Access and error log; default JSON lines on stdout/stderr; false for none. */
   logger?: ServerLogger | false;
+  /** Serve the web UI at / (pages, login, /api/v1/ui). Default false: the API alone. */
+  ui?: boolean;
 }
 
 export interface RouteSummary {
@@ -164,13 +168,16 @@ export async function createServer(options: ServerOptions): Promise<MlmetaServer
     if (access === 'public') return;
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer +(\S+) *$/i.exec(header) : null;
-    if (!match) {
+    // The UI's session cookie counts for reads only: browsers attach cookies to cross-site
+    // requests on their own, so anything that writes must carry the bearer header (no CSRF).
+    const token = match ? match[1] : access === 'read' ? sessionToken(request) : undefined;
+    if (token === undefined) {
       throw unauthorized(
         'UNAUTHENTICATED',
         'missing bearer token; send "Authorization: Bearer <token>" (clients read MLMETA_TOKEN)',
       );
     }
-    const who = verifier.verify(match[1]!);
+    const who = verifier.verify(token);
     if (!who)
       throw unauthorized('UNAUTHENTICATED', 'unknown token; check MLMETA_TOKEN against the tokens file');
     request.tokenName = who.name;
@@ -241,6 +248,7 @@ export async function createServer(options: ServerOptions): Promise<MlmetaServer
     });
   });
   registerApiRoutes(app, store);
+  if (options.ui) registerUi(app, store, { verifier });
 
   let url: string | undefined;
   let closing: Promise<void> | undefined;

@@ -1,0 +1,210 @@
+/**
+ * JSON endpoints shaped for the web UI's pages, under /api/v1/ui: each page is one request
+ * (a runs page with experiments, hosts and final metrics; a run with its datasets, outputs and
+ * metric keys; an artifact with its lineage), all read-only and paginated where lists can grow.
+ * Metric series come from the generic /api/v1/metrics/series route (downsampled in SQL).
+ */
+import {
+  API_PREFIX,
+  deployedModels,
+  type Event,
+  type Execution,
+  INPUT_EVENT_TYPES,
+  type MetadataStore,
+  MlmetaError,
+  RUN_PROPERTIES,
+} from '@mlmeta/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { validate } from './request-schemas.js';
+import { contextsOf, keyMetrics, keyParams, runDisplayName, runRows } from './ui-run-rows.js';
+
+const qInt = z
+  .string()
+  .regex(/^\d{1,15}$/, 'expected a non-negative integer')
+  .transform(Number);
+
+const RunsQueryString = z
+  .object({
+    filter: z.string().max(65_536).optional(),
+    type: z.string().min(1).max(255).optional(),
+    orderBy: z.enum(['id', 'createTime', 'updateTime']).optional(),
+    descending: z.enum(['true', 'false']).optional(),
+    limit: qInt.pipe(z.number().int().min(1).max(500)).optional(),
+    pageToken: z.string().max(4096).optional(),
+  })
+  .strict();
+
+const IdParams = z.object({ id: qInt.pipe(z.number().int().positive()) }).strict();
+
+const LineageQueryString = z
+  .object({
+    depth: qInt.pipe(z.number().int().min(1).max(50)).optional(),
+    direction: z.enum(['upstream', 'downstream', 'both']).optional(),
+  })
+  .strict();
+
+/** A graph larger than this is cut (and marked truncated) rather than drawn unreadably. */
+const MAX_GRAPH_NODES = 500;
+
+function idOf(request: FastifyRequest): number {
+  return validate(IdParams, request.params, 'path').id;
+}
+
+function notFound(what: string, id: number): MlmetaError {
+  return new MlmetaError('NOT_FOUND', `no ${what} with id ${id}`);
+}
+
+/** Inputs and outputs of an execution with their artifacts, in event order. */
+async function artifactsOfEvents(store: MetadataStore, events: Event[]) {
+  const ids = [...new Set(events.map((e) => e.artifactId))];
+  const artifacts =
+    ids.length === 0 ? [] : (await store.getArtifacts({ ids, limit: Math.min(ids.length, 10_000) })).items;
+  const byId = new Map(artifacts.map((a) => [a.id, a]));
+  return events
+    .filter((e) => byId.has(e.artifactId))
+    .map((e) => ({
+      event: e.type,
+      role: e.path?.map((step) => ('key' in step ? step.key : String(step.index))).join('.') ?? '',
+      artifact: byId.get(e.artifactId)!,
+    }));
+}
+
+/** What went wrong, from the tracker's end-of-run properties. */
+function failureOf(execution: Execution) {
+  const custom = execution.customProperties;
+  const error = custom[RUN_PROPERTIES.error];
+  const exitCode = custom[RUN_PROPERTIES.exitCode];
+  const signal = custom[RUN_PROPERTIES.signal];
+  if (error === undefined && exitCode === undefined && signal === undefined) return undefined;
+  const e = typeof error === 'object' && error !== null && !Array.isArray(error) ? error : {};
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    name: text((e as Record<string, unknown>).name),
+    message: text((e as Record<string, unknown>).message) ?? (typeof error === 'string' ? error : undefined),
+    stack: text((e as Record<string, unknown>).stack),
+    exitCode: typeof exitCode === 'number' ? exitCode : undefined,
+    signal: typeof signal === 'string' ? signal : undefined,
+  };
+}
+
+/**
+ * Registers the UI's read-only endpoints on `app`.
+ *
+ * @example
+ * registerUiApi(app, store, { authenticated: true });
+ * // GET /api/v1/ui/runs?filter=...&limit=50 → { items, paramKeys, metricKeys, nextPageToken }
+ */
+export function registerUiApi(
+  app: FastifyInstance,
+  store: MetadataStore,
+  options: { authenticated: boolean },
+): void {
+  const read = { config: { access: 'read' as const } };
+  const p = `${API_PREFIX}/ui`;
+
+  // With tokens configured, the auth hook has already refused a missing or wrong token.
+  app.get(`${p}/session`, read, async (request) => ({
+    authenticated: options.authenticated,
+    ...(request.tokenName ? { tokenName: request.tokenName } : {}),
+  }));
+
+  app.get(`${p}/runs`, read, async (request) => {
+    const q = validate(RunsQueryString, request.query, 'query string');
+    const page = await store.getExecutions({
+      filter: q.filter?.trim() === '' ? undefined : q.filter,
+      type: q.type,
+      orderBy: q.orderBy ?? 'createTime',
+      descending: q.descending !== 'false',
+      limit: q.limit ?? 50,
+      pageToken: q.pageToken,
+    });
+    const rows = await runRows(store, page.items);
+    return {
+      items: rows,
+      paramKeys: keyParams(rows),
+      metricKeys: keyMetrics(rows),
+      ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+    };
+  });
+
+  app.get(`${p}/execution-types`, read, async () => ({
+    types: (await store.getTypes('execution')).map((t) => t.name),
+  }));
+
+  app.get(`${p}/runs/:id`, read, async (request) => {
+    const id = idOf(request);
+    const execution = await store.getExecution({ id });
+    if (!execution) throw notFound('run', id);
+    const [[row], events, metricKeys, where] = await Promise.all([
+      runRows(store, [execution]),
+      store.getEvents({ executionIds: [id] }),
+      store.getMetricKeys({ id }),
+      contextsOf(store, [id]),
+    ]);
+    const linked = await artifactsOfEvents(store, events);
+    const isInput = (event: string) => (INPUT_EVENT_TYPES as readonly string[]).includes(event);
+    const processId = where.get(id)?.processId;
+    const process = processId === undefined ? undefined : await store.getContext({ id: processId });
+    return {
+      run: row,
+      execution,
+      process: process ?? null,
+      inputs: linked.filter((l) => isInput(l.event)),
+      outputs: linked.filter((l) => !isInput(l.event)),
+      metricKeys,
+      failure: failureOf(execution) ?? null,
+    };
+  });
+
+  app.get(`${p}/artifacts/:id`, read, async (request) => {
+    const id = idOf(request);
+    const q = validate(LineageQueryString, request.query, 'query string');
+    const artifact = await store.getArtifact({ id });
+    if (!artifact) throw notFound('artifact', id);
+    const graph = await store.getLineage({
+      start: { artifacts: { ids: [id] } },
+      maxHops: (q.depth ?? 3) * 2,
+      direction: q.direction ?? 'both',
+      maxNodes: MAX_GRAPH_NODES,
+    });
+    return {
+      artifact,
+      graph: {
+        artifacts: graph.artifacts.map(({ id, type, name, uri, externalId, state }) => ({
+          id,
+          type,
+          name,
+          uri,
+          externalId,
+          state,
+        })),
+        executions: graph.executions.map((e) => ({
+          id: e.id,
+          type: e.type,
+          name: runDisplayName(e),
+          state: e.lastKnownState,
+        })),
+        events: graph.events.map(({ artifactId, executionId, type }) => ({ artifactId, executionId, type })),
+        truncated: graph.truncated,
+      },
+    };
+  });
+
+  app.get(`${p}/deployments`, read, async () => {
+    const deployed = await deployedModels(store);
+    return {
+      items: deployed.map((d) => ({
+        model: d.model,
+        host: d.host,
+        since: d.startTime,
+        status: d.status,
+        serve: { id: d.serve.id, name: runDisplayName(d.serve) },
+        modelArtifact: d.modelArtifact
+          ? { id: d.modelArtifact.id, name: d.modelArtifact.name, uri: d.modelArtifact.uri }
+          : null,
+        producer: d.producer ? { id: d.producer.id, name: runDisplayName(d.producer) } : null,
+      })),
+    };
+  });
+}

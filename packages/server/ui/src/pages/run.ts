@@ -1,0 +1,203 @@
+/**
+ * One run: what it was (params, environment, hardware), what it read and wrote (datasets with
+ * digest, shape and statistics; outputs), how it ended (the failure with its stack), and one
+ * chart per metric series, epoch and batch.
+ */
+import { get } from '../api.js';
+import { formatDuration, formatNumber, formatTime, h, keyValueTable, section, stateBadge } from '../dom.js';
+import { metricChart } from '../metric-chart.js';
+import type { Page } from '../nav.js';
+import type { LinkedArtifact, PropertyValue, RunDetail } from '../types.js';
+
+/** Custom properties that get their own section rather than the "other" table. */
+const SHOWN_ELSEWHERE = new Set(['environment', 'hardware', 'tfjs', 'modelSummary', 'finalMetrics']);
+
+interface TensorInfo {
+  name?: string;
+  shape?: number[];
+  dtype?: string;
+  stats?: { count?: number; min?: number; max?: number; mean?: number; std?: number; nanCount?: number }[];
+}
+
+function isRecord(value: unknown): value is Record<string, PropertyValue> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function datasetCard(linked: LinkedArtifact): HTMLElement {
+  const a = linked.artifact;
+  const custom = a.customProperties ?? {};
+  const tensors = (Array.isArray(custom.tensors) ? custom.tensors : []) as unknown as TensorInfo[];
+  const rest = Object.entries(custom).filter(([k]) => k !== 'tensors');
+  return h(
+    'div',
+    { class: 'dataset', 'data-artifact-id': a.id },
+    h(
+      'h3',
+      {},
+      h('a', { href: `/artifacts/${a.id}` }, linked.role || a.name || `artifact #${a.id}`),
+      h('span', { class: 'muted' }, ` ${a.type} #${a.id}`),
+    ),
+    h('div', { class: 'digest' }, 'digest ', h('code', {}, a.externalId ?? '—')),
+    a.uri ? h('div', { class: 'muted' }, a.uri) : null,
+    rest.length > 0 ? keyValueTable(rest) : null,
+    tensors.map((t) =>
+      h(
+        'details',
+        { class: 'tensor', open: tensors.length <= 2 },
+        h('summary', {}, `${t.name ?? 'tensor'} ${JSON.stringify(t.shape ?? [])} ${t.dtype ?? ''}`),
+        t.stats && t.stats.length > 0
+          ? h(
+              'table',
+              { class: 'stats' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ['feature', 'count', 'min', 'max', 'mean', 'std', 'NaN'].map((c) => h('th', {}, c)),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                t.stats.slice(0, 64).map((s, i) =>
+                  h(
+                    'tr',
+                    {},
+                    h('td', {}, i),
+                    [s.count, s.min, s.max, s.mean, s.std, s.nanCount].map((v) =>
+                      h('td', { class: 'num' }, v === undefined ? '—' : formatNumber(v)),
+                    ),
+                  ),
+                ),
+              ),
+            )
+          : null,
+      ),
+    ),
+  );
+}
+
+function outputRow(linked: LinkedArtifact): HTMLElement {
+  const a = linked.artifact;
+  return h(
+    'tr',
+    {},
+    h('td', {}, linked.role || '—'),
+    h('td', {}, h('a', { href: `/artifacts/${a.id}` }, a.name ?? `#${a.id}`)),
+    h('td', {}, a.type),
+    h('td', {}, h('code', {}, a.externalId ?? '—')),
+    h('td', {}, a.uri ?? '—'),
+  );
+}
+
+/** Nested captures (environment, hardware) as a key/value table of their top-level fields. */
+function captureSection(title: string, value: PropertyValue | undefined): HTMLElement | null {
+  if (!isRecord(value)) return null;
+  return section(title, keyValueTable(Object.entries(value)));
+}
+
+export const runPage: Page = async (root, _url, params, signal) => {
+  const detail = await get<RunDetail>(`/api/v1/ui/runs/${params.id}`);
+  if (signal.aborted) return;
+  const { run, execution, process, failure } = detail;
+  const custom = execution.customProperties;
+
+  root.append(
+    h('h1', {}, run.name, ' ', stateBadge(run.state)),
+    h(
+      'p',
+      { class: 'muted run-meta' },
+      `${run.type} #${run.id}`,
+      run.externalId ? ` · ${run.externalId}` : '',
+      run.experiment ? ` · experiment ${run.experiment}` : '',
+      run.host ? ` · host ${run.host}` : '',
+      ` · started ${formatTime(run.startTime)} · ${formatDuration(run.durationMs)}`,
+    ),
+  );
+
+  if (failure) {
+    root.append(
+      h(
+        'section',
+        { class: 'card failure' },
+        h('h2', {}, 'Failure'),
+        h('p', {}, h('strong', {}, failure.name ?? 'Error'), ': ', failure.message ?? '(no message)'),
+        failure.exitCode !== undefined ? h('p', {}, `exit code ${failure.exitCode}`) : null,
+        failure.signal ? h('p', {}, `signal ${failure.signal}`) : null,
+        failure.stack ? h('pre', { class: 'stack' }, failure.stack) : null,
+      ),
+    );
+  }
+
+  const metricsBox = h('div', { class: 'charts' });
+  const epochKeys = detail.metricKeys.filter((k) => !k.key.startsWith('batch/'));
+  const batchKeys = detail.metricKeys.filter((k) => k.key.startsWith('batch/'));
+  root.append(
+    section(
+      'Metrics',
+      detail.metricKeys.length === 0 ? h('p', { class: 'muted' }, 'No metric series recorded.') : metricsBox,
+    ),
+  );
+
+  const paramEntries = Object.entries(run.params);
+  root.append(
+    section(
+      'Params',
+      paramEntries.length > 0 ? keyValueTable(paramEntries) : h('p', { class: 'muted' }, 'none'),
+    ),
+  );
+  if (Object.keys(run.metrics).length > 0) {
+    root.append(section('Final metrics', keyValueTable(Object.entries(run.metrics))));
+  }
+
+  root.append(
+    section(
+      'Datasets',
+      detail.inputs.length === 0
+        ? h('p', { class: 'muted' }, 'No inputs recorded.')
+        : detail.inputs.map(datasetCard),
+    ),
+    section(
+      'Outputs',
+      detail.outputs.length === 0
+        ? h('p', { class: 'muted' }, 'No outputs recorded.')
+        : h(
+            'table',
+            { class: 'outputs' },
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ['role', 'artifact', 'type', 'digest', 'uri'].map((c) => h('th', {}, c)),
+              ),
+            ),
+            h('tbody', {}, detail.outputs.map(outputRow)),
+          ),
+    ),
+  );
+  for (const [title, key] of [
+    ['Environment', 'environment'],
+    ['Hardware', 'hardware'],
+    ['TensorFlow.js', 'tfjs'],
+    ['Model summary', 'modelSummary'],
+  ] as const) {
+    const part = captureSection(title, custom[key]);
+    if (part) root.append(part);
+  }
+  if (process) root.append(section('Process', keyValueTable(Object.entries(process.customProperties))));
+  const other = Object.entries({ ...execution.properties, ...custom }).filter(
+    ([k]) => !SHOWN_ELSEWHERE.has(k) && !k.startsWith('param.') && !k.startsWith('mlmeta.'),
+  );
+  if (other.length > 0) root.append(section('Other properties', keyValueTable(other)));
+  root.append(h('p', {}, h('a', { href: `/compare?ids=${run.id}` }, 'Compare with other runs…')));
+
+  // Charts last: they need the layout's width, and each fetches its own (downsampled) series.
+  for (const key of [...epochKeys, ...batchKeys]) {
+    if (signal.aborted) return;
+    await metricChart(metricsBox, key.key, [{ executionId: run.id, key: key.key, label: key.key }]);
+  }
+};

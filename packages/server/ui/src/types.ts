@@ -1,0 +1,104 @@
+/** Shapes of the /api/v1/ui answers (see packages/server/src/ui-api.ts). */
+
+export type PropertyValue =
+  | string
+  | number
+  | boolean
+  | null
+  | PropertyValue[]
+  | { [key: string]: PropertyValue };
+
+export interface RunRow {
+  id: number;
+  externalId?: string;
+  name: string;
+  type: string;
+  experiment?: string;
+  host?: string;
+  state: string;
+  startTime: number;
+  endTime?: number;
+  durationMs?: number;
+  params: Record<string, PropertyValue>;
+  metrics: Record<string, number>;
+}
+
+export interface RunsPage {
+  items: RunRow[];
+  paramKeys: string[];
+  metricKeys: string[];
+  nextPageToken?: string;
+}
+
+export interface Artifact {
+  id: number;
+  type: string;
+  name?: string;
+  uri?: string;
+  externalId?: string;
+  state?: string;
+  properties?: Record<string, PropertyValue>;
+  customProperties?: Record<string, PropertyValue>;
+}
+
+export interface Execution {
+  id: number;
+  type: string;
+  name?: string;
+  externalId?: string;
+  lastKnownState: string;
+  properties: Record<string, PropertyValue>;
+  customProperties: Record<string, PropertyValue>;
+}
+
+export interface MetricKey {
+  key: string;
+  count: number;
+  minStep: number;
+  maxStep: number;
+  lastValue: number;
+}
+
+export interface LinkedArtifact {
+  event: string;
+  role: string;
+  artifact: Artifact;
+}
+
+export interface RunDetail {
+  run: RunRow;
+  execution: Execution;
+  process: { id: number; name?: string; customProperties: Record<string, PropertyValue> } | null;
+  inputs: LinkedArtifact[];
+  outputs: LinkedArtifact[];
+  metricKeys: MetricKey[];
+  failure: { name?: string; message?: string; stack?: string; exitCode?: number; signal?: string } | null;
+}
+
+export interface MetricSeries {
+  executionId: number;
+  key: string;
+  points: { step: number; value: number; wallTime: number; min?: number; max?: number }[];
+  total: number;
+  downsampled: boolean;
+}
+
+export interface LineageView {
+  artifact: Artifact;
+  graph: {
+    artifacts: Artifact[];
+    executions: { id: number; type: string; name: string; state: string }[];
+    events: { artifactId: number; executionId: number; type: string }[];
+    truncated: boolean;
+  };
+}
+
+export interface Deployment {
+  model: string;
+  host: string;
+  since: number;
+  status: string;
+  serve: { id: number; name: string };
+  modelArtifact: { id: number; name?: string; uri?: string } | null;
+  producer: { id: number; name: string } | null;
+}
