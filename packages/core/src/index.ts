@@ -25,3 +25,5 @@ export * from './caching/cache-key.js';
 export * from './caching/cached.js';
 export * from './queries/watch.js';
 export * from './queries/exchange.js';
+export { openWorkerStore } from './store/worker/worker-store.js';
+export { storeWorkerScript } from './store/worker/worker-script.js';

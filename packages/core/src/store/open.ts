@@ -9,6 +9,12 @@ export interface OpenStoreOptions {
   readOnly?: boolean;
   /** Bearer token for http(s) stores; defaults to MLMETA_TOKEN. */
   token?: string;
+  /**
+   * Open the store in a worker thread and call it from here through messages, so that a
+   * synchronous backend (SQLite) never blocks this thread. Needs the built package (see
+   * `storeWorkerScript`). Default false.
+   */
+  worker?: boolean;
 }
 
 /**
@@ -17,11 +23,16 @@ export interface OpenStoreOptions {
  * @example
  * const store = await openStore('sqlite:.mlmeta/mlmeta.db');
  * const models = await store.getArtifacts({ type: 'mlmeta.Model' });
+ * const background = await openStore('sqlite:.mlmeta/mlmeta.db', { worker: true });
  */
 export async function openStore(
   uri: string = DEFAULT_STORE_URI,
   options: OpenStoreOptions = {},
 ): Promise<MetadataStore> {
+  if (options.worker) {
+    const { openWorkerStore } = await import('./worker/worker-store.js');
+    return openWorkerStore(uri, { readOnly: options.readOnly, token: options.token });
+  }
   const scheme = uri.slice(0, Math.max(0, uri.indexOf(':'))).toLowerCase();
   switch (scheme) {
     case 'sqlite': {
