@@ -41,7 +41,16 @@ export interface TfCallbackLifecycle extends CallbackTf {
  * await mlmeta.flush();
  */
 export async function flush(): Promise<void> {
-  await Promise.all([...tfjsState().pending]);
+  const pending = [...tfjsState().pending];
+  if (pending.length === 0) return;
+  // The writer's own timers are unref'd (they must never keep an app alive); a caller awaiting
+  // flush() at the end of a script wants the process to stay until the records are written.
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    await Promise.all(pending);
+  } finally {
+    clearInterval(keepAlive);
+  }
 }
 
 const markerClasses = new WeakMap<object, new (options: CallbackOptions) => MlmetaCallback>();

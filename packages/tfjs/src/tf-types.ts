@@ -77,7 +77,7 @@ export interface CallbackTf {
   setModel(model: unknown): void;
 }
 
-export type CallbackClassTf = new () => CallbackTf;
+export type CallbackClassTf = abstract new () => CallbackTf;
 
 /** A tf.data Dataset: only the iterator is needed. */
 export interface DatasetTf {
@@ -91,9 +91,13 @@ export interface TfModule {
   readonly LayersModel: { prototype: object; className?: string };
   readonly Sequential?: { prototype: object; className?: string };
   readonly Callback: CallbackClassTf;
-  readonly CustomCallback: new (args: object, yieldEvery?: unknown) => CallbackTf;
+  // Parameters typed loosely so every tfjs flavour's own declarations are assignable.
+  readonly CustomCallback: new (
+    args: any,
+    yieldEvery?: any,
+  ) => CallbackTf;
   readonly Tensor?: { prototype: object };
-  readonly io?: { getSaveHandlers?(url: string): IOHandlerTf[] };
+  readonly io?: { getSaveHandlers?(url: string): any[] };
   getBackend?(): string | undefined;
   backend?(): unknown;
 }
