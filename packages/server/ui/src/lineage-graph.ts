@@ -13,7 +13,7 @@ function shortType(type: string): string {
   return type.replace(/^mlmeta\./, '');
 }
 
-function clip(text: string, max = 26): string {
+function clip(text: string, max = 24): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -108,7 +108,7 @@ export function lineageSvg(graph: LineageView['graph'], focusId: number): SVGSVG
       `a${a.id}`,
       `/artifacts/${a.id}`,
       'artifact',
-      a.name ?? a.uri?.split('/').pop() ?? `#${a.id}`,
+      a.name ?? a.uri?.split('/').pop() ?? a.externalId?.slice(0, 20) ?? `#${a.id}`,
       `${shortType(a.type)} #${a.id}`,
       a.id === focusId ? 'focus' : '',
     );
