@@ -27,6 +27,24 @@ const sha256 = (file: string) => `sha256:${createHash('sha256').update(readFileS
 
 beforeAll(assertBuilt);
 
+async function runsIn(ws: Workspace, type: string) {
+  if (!existsSync(ws.storeFile)) return [];
+  const store = await openStore(`sqlite:${ws.storeFile}`);
+  try {
+    return (await store.getExecutions({ type })).items;
+  } finally {
+    await store.close();
+  }
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 const COMPLETE_SERVE = { state: 'COMPLETE', modelLinked: true };
 
 /** dataset → train → model, and serve → the .onnx model, all in one process context. */
@@ -177,6 +195,9 @@ describe('the app is unaffected', () => {
     const ws = workspace();
     const child = start(['--import', REGISTER], fixture('long-train.mjs'), [], ws.env);
     await child.printed('training');
+    // Wait until the fit is in the store: the signal path waits 2 s at most for the writer, and
+    // on a loaded machine opening a new store (migrations included) can take longer than that.
+    await waitFor(async () => (await runsIn(ws, 'mlmeta.Train')).length === 1);
     child.kill('SIGTERM');
     const result = await child.done;
     expect(result.signal).toBe('SIGTERM');
