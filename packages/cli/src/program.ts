@@ -18,6 +18,7 @@ import { registerServer } from './commands/server.js';
 import { registerShow } from './commands/show.js';
 import { registerSync } from './commands/sync.js';
 import { registerTrace } from './commands/trace.js';
+import { registerUi } from './commands/ui.js';
 import { registerWatch } from './commands/watch.js';
 import { CliContext, CliError, type Io } from './context.js';
 
@@ -67,6 +68,7 @@ export function createProgram(io: Io): Command {
   registerExchange(program, action);
   registerWatch(program, action);
   registerServer(program, io);
+  registerUi(program, action);
   return program;
 }
 
