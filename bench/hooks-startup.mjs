@@ -70,7 +70,9 @@ for (const group of groups) {
   for (const [, args, extra] of group.cases) once(args, extra); // warm the file cache
   const times = group.cases.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
-    group.cases.forEach(([, args, extra], i) => times[i].push(once(args, extra)));
+    group.cases.forEach(([, args, extra], i) => {
+      times[i].push(once(args, extra));
+    });
   }
   const base = median(times[0]);
   console.log(`\n${group.title}: ${ROUNDS} interleaved rounds`);
