@@ -1,37 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import {
-  compileFilter,
-  type FilterNodeKind,
-  FilterSyntaxError,
-  postgresDialect,
-  redactUri,
-} from '@mlmeta/core';
+import { compileFilter, type FilterNodeKind, FilterSyntaxError, postgresDialect } from '@mlmeta/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probePostgres } from '../support/postgres.js';
 import { CASES, insertStatements, schemaStatements } from './fixture.js';
 
-const url = process.env.MLMETA_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
-const required = process.env.MLMETA_REQUIRE_POSTGRES === 'true';
-
-async function unreachableReason(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return undefined;
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const reason = await unreachableReason();
-const skip = reason !== undefined && !required;
-if (skip) {
-  console.warn(
-    `SKIPPED filter tests on PostgreSQL: ${redactUri(url)} is not reachable (${reason}). Set MLMETA_TEST_POSTGRES_URL, or MLMETA_REQUIRE_POSTGRES=true to fail instead.`,
-  );
-}
+const probe = await probePostgres('filter tests');
+const url = probe.url;
+const skip = probe.skip;
 
 const TABLE = { artifact: 'Artifact', execution: 'Execution', context: 'Context' } as const;
 
