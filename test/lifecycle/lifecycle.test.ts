@@ -105,6 +105,9 @@ function start(
   return { child, done, line };
 }
 
+/** mlmeta's warning lines in a child's stderr. */
+const warnLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('[mlmeta] warn:'));
+
 function freshDir(name: string): string {
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
@@ -209,17 +212,50 @@ describe('signals', () => {
 
   it('SIGKILL → the run is recognised as LOST once its heartbeat is 3 intervals old', async () => {
     const dir = freshDir('sigkill');
-    const { child, done, line } = start(dir, 'wait', { MLMETA_HEARTBEAT_INTERVAL: '0.2' });
+    // Heartbeats reach the store with the writer's batches (sealed every second): an interval
+    // shorter than that would make a live run look LOST between two batches.
+    const { child, done, line } = start(dir, 'wait', { MLMETA_HEARTBEAT_INTERVAL: '1' });
     const id = await line('run ');
     await line('ready');
     expect(core.runStatus(await execution(dir, id))).toBe('RUNNING');
     child.kill('SIGKILL');
     expect((await done).signal).toBe('SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await new Promise((resolve) => setTimeout(resolve, 3500));
     const run = await execution(dir, id);
     expect(run.lastKnownState).toBe('RUNNING');
     expect(core.runStatus(run)).toBe('LOST');
   });
+});
+
+describe('a store that cannot be written at all', () => {
+  // A regular file where the store's directory must be: opening fails (ENOTDIR), even as root.
+  it.each([
+    ['the writer tried the store during the run', 'complete', 'COMPLETE'],
+    ['the process exits before the writer tried it', 'exit-now', 'FAILED'],
+  ])(
+    '%s → exactly one warning, naming the spool and `mlmeta sync`; the records replay',
+    async (_, mode, state) => {
+      const dir = freshDir(`unwritable-${mode}`);
+      writeFileSync(join(dir, 'store'), 'not a directory');
+      const { done, line } = start(dir, mode, { MLMETA_LOG_LEVEL: 'warn' });
+      const id = await line('run ');
+      const result = await done;
+      const warnings = warnLines(result.stderr);
+      expect(warnings, result.stderr).toHaveLength(1);
+      expect(warnings[0]).toContain(join(dir, 'spool'));
+      expect(warnings[0]).toContain('mlmeta sync');
+
+      rmSync(join(dir, 'store'));
+      mkdirSync(join(dir, 'store'));
+      await withStore(dir, (store) => core.replaySpool(store, join(dir, 'spool')));
+      const run = await execution(dir, id);
+      expect(run.lastKnownState).toBe(state);
+      const points = await withStore(dir, (store) =>
+        store.getMetrics({ execution: { externalId: id }, key: 'loss' }),
+      );
+      expect(points.total).toBe(50);
+    },
+  );
 });
 
 describe('a store that goes away and comes back', () => {

@@ -7,7 +7,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { logger } from '../log.js';
 
 /** Longest the process's exit waits for the replay child. */
 export const EXIT_REPLAY_TIMEOUT_MS = 5000;
@@ -32,13 +31,16 @@ import(mod).then(async (ns) => {
 `;
 
 /**
- * Replay `file` into the store at `uri` from a child process, synchronously. Returns true when
- * the child wrote everything (and removed the file).
+ * Replay `file` into the store at `uri` from a child process, synchronously. Returns undefined
+ * when the child wrote everything (and removed the file), else why it did not: the caller owns
+ * the one warning that tells the user where the records are.
  */
-export function replaySpoolInChild(uri: string, file: string): boolean {
+export function replaySpoolInChild(uri: string, file: string): string | undefined {
   const moduleFile = ownModuleFile();
   // Under a TypeScript test runner the module is .ts, which a plain child cannot load.
-  if (!moduleFile || !/\.(c|m)?js$/.test(moduleFile) || !existsSync(moduleFile)) return false;
+  if (!moduleFile || !/\.(c|m)?js$/.test(moduleFile) || !existsSync(moduleFile)) {
+    return 'mlmeta is not running from its built files, which the replay process needs';
+  }
   const result = spawnSync(process.execPath, ['-e', CHILD_SCRIPT], {
     env: {
       ...process.env,
@@ -52,9 +54,8 @@ export function replaySpoolInChild(uri: string, file: string): boolean {
     timeout: EXIT_REPLAY_TIMEOUT_MS,
     encoding: 'utf8',
   });
-  if (result.status === 0) return true;
-  logger.warn(
-    `could not write the final records at exit: ${result.error?.message ?? result.stderr ?? 'timed out'}`,
-  );
-  return false;
+  if (result.status === 0) return undefined;
+  const reason =
+    result.error?.message ?? (result.stderr?.trim() || `replay process ended with ${result.signal}`);
+  return reason.split('\n')[0];
 }

@@ -6,8 +6,9 @@
  * `beforeExit` → end and flush; `exit` → end and write synchronously (nothing async runs then).
  */
 import { logger } from '../log.js';
+import { syncCommand } from '../writer/spool.js';
 import { replaySpoolInChild } from './exit-replay.js';
-import { existingTracker, type Tracker } from './tracker.js';
+import { existingTracker, type StoreWriter, type Tracker } from './tracker.js';
 
 const HOOKS_KEY = Symbol.for('mlmeta.processHooks');
 /** Longest wait for a flush after SIGINT/SIGTERM before the signal is raised again. */
@@ -86,16 +87,28 @@ function onExit(code: number): void {
       hooks.processEndRecorded = true;
     }
     for (const { writer, uri, spoolFile } of tracker.storeWriters()) {
-      const failing = writer.stats().storeFailing;
-      if (!writer.flushSync()) continue;
+      // A failing store was already reported by the writer, with the spool and the command.
+      const reported = writer.stats().storeFailing;
+      if (!writer.flushSync() || reported) continue;
       // The store worked until now: write the spooled tail through a short-lived child process
       // (synchronous from here), so the final state is in the store, not only in the spool.
-      if (uri !== undefined && !failing && replaySpoolInChild(uri, spoolFile)) continue;
-      logger.warn(
-        `final records of this process are in the spool ${spoolFile}; run \`mlmeta sync\` to write them`,
-      );
+      const failure =
+        uri === undefined
+          ? 'the store was passed in as an object, which another process cannot reopen'
+          : replaySpoolInChild(uri, spoolFile);
+      if (failure === undefined) continue;
+      warnSpooled(tracker, { uri, spoolFile }, `could not write the final records at exit (${failure})`);
     }
   });
+}
+
+/**
+ * The one warning for records that stay in the spool as the process ends: what went wrong,
+ * where they are and the command that writes them.
+ */
+function warnSpooled(tracker: Tracker, { uri, spoolFile }: Omit<StoreWriter, 'writer'>, what: string): void {
+  const command = syncCommand(spoolFile, uri === tracker.config.store ? undefined : uri);
+  logger.warn(`${what}; they are in the spool ${spoolFile}: run \`${command}\` to write them`);
 }
 
 function onSignal(signal: NodeJS.Signals): void {

@@ -16,7 +16,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { logger } from '../log.js';
 import type { MetadataStore } from '../store/store.js';
@@ -52,6 +52,19 @@ function isAlive(pid: number): boolean {
     // EPERM: the process exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * The command that writes a spool file's records into their store, for warnings that tell the
+ * user what to run; `store` is added when the records are not for the configured store.
+ *
+ * @example
+ * syncCommand('/srv/.mlmeta/spool/1700000000000-host-42.jsonl'); // 'mlmeta sync --spool-dir /srv/.mlmeta/spool'
+ */
+export function syncCommand(spoolFile: string, store?: string): string {
+  const quote = (arg: string) => (/^[\w./:@+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`);
+  const storeFlag = store === undefined ? '' : ` --store ${quote(store)}`;
+  return `mlmeta sync${storeFlag} --spool-dir ${quote(resolve(dirname(spoolFile)))}`;
 }
 
 /** One process's spool file. */

@@ -10,7 +10,7 @@ import type { MetricPoint } from '../model/schemas.js';
 import type { MetadataStore } from '../store/store.js';
 import { applyBatch, isPermanentWriteError, yieldToLoop } from './apply-batch.js';
 import { type LineageEdges, type NodeUpsert, PendingBatch, type WriteBatch } from './batch.js';
-import type { Spool } from './spool.js';
+import { type Spool, syncCommand } from './spool.js';
 
 export interface WriterOptions {
   /** Opens the store; called again (after a backoff) whenever a write failed. */
@@ -281,9 +281,12 @@ export class MetadataWriter {
 
   private failed(error: unknown): void {
     if (!this.failureReported) {
+      // The one warning about this failure: it says where the records are and, should the
+      // process end before the store is back, what writes them (the exit hooks add no second one).
+      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+      const file = this.config.spool.file;
       logger.warn(
-        `could not write to the store; records go to the spool ${this.config.spool.file} and are replayed when it is back:`,
-        error instanceof Error ? error.message : String(error),
+        `could not write to the store (${reason}); records are kept in the spool ${file} and written when the store is back, or by \`${syncCommand(file)}\` if this process ends first`,
       );
       this.failureReported = true;
     }
