@@ -9,6 +9,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -208,6 +209,49 @@ describe('signals', () => {
     const run = await execution(dir, id);
     expect(run.lastKnownState).toBe('CANCELED');
     expect(run.customProperties['mlmeta.signal']).toBe('SIGTERM');
+  });
+
+  it('SIGTERM while the store never answers → spooled within the 2 s bound, one warning, CANCELED with every record after replay', async () => {
+    // An HTTP "store" that accepts connections and never answers: the flush cannot finish.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const dir = freshDir('sigterm-silent-store');
+      const { child, done, line } = start(dir, 'early-signal', {
+        MLMETA_STORE: `http://127.0.0.1:${port}`,
+        MLMETA_LOG_LEVEL: 'warn',
+      });
+      const id = await line('run ');
+      await line('ready');
+      child.kill('SIGTERM');
+      const result = await done;
+      expect(result.signal).toBe('SIGTERM');
+      const warnings = warnLines(result.stderr);
+      expect(warnings, result.stderr).toHaveLength(1);
+      expect(warnings[0]).toContain(join(dir, 'spool'));
+      expect(warnings[0]).toContain('mlmeta sync');
+
+      const replayed = await withStore(dir, (store) => core.replaySpool(store, join(dir, 'spool')));
+      expect(replayed.files).toBe(1);
+      const run = await execution(dir, id);
+      expect(run.lastKnownState).toBe('CANCELED');
+      expect(run.customProperties['mlmeta.signal']).toBe('SIGTERM');
+      expect(run.customProperties['param.lr']).toBe(0.01);
+      await withStore(dir, async (store) => {
+        expect((await store.getMetrics({ execution: { externalId: id }, key: 'loss' })).total).toBe(50);
+        const process = (await store.getContexts({ type: 'mlmeta.Process' })).items;
+        expect(process).toHaveLength(1);
+        expect(process[0]!.customProperties.signal).toBe('SIGTERM');
+      });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('SIGKILL → the run is recognised as LOST once its heartbeat is 3 intervals old', async () => {

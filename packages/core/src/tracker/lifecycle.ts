@@ -2,7 +2,8 @@
  * Process lifecycle hooks, installed once per process: they end live runs when the process ends
  * and never change how it ends. An uncaught exception → FAILED with the stack; a non-zero exit
  * code → FAILED with the code; SIGINT/SIGTERM → CANCELED with the signal (flushed within 2 s,
- * then the signal is raised again if no one else listens, so the process still dies by it);
+ * else spooled, then the signal is raised again if no one else listens, so the process still
+ * dies by it);
  * `beforeExit` → end and flush; `exit` → end and write synchronously (nothing async runs then).
  */
 import { logger } from '../log.js';
@@ -111,6 +112,19 @@ function warnSpooled(tracker: Tracker, { uri, spoolFile }: Omit<StoreWriter, 'wr
   logger.warn(`${what}; they are in the spool ${spoolFile}: run \`${command}\` to write them`);
 }
 
+/** After the signal's flush wait ran out: spool what is still queued, synchronously, and say so. */
+function spoolAfterTimeout(tracker: Tracker, signal: NodeJS.Signals): void {
+  for (const entry of tracker.storeWriters()) {
+    const reported = entry.writer.stats().storeFailing;
+    if (!entry.writer.flushSync() || reported) continue;
+    warnSpooled(
+      tracker,
+      entry,
+      `the store did not take the final records within ${SIGNAL_FLUSH_MS} ms of ${signal}`,
+    );
+  }
+}
+
 function onSignal(signal: NodeJS.Signals): void {
   const hooks = state();
   const tracker = existingTracker();
@@ -133,16 +147,18 @@ function onSignal(signal: NodeJS.Signals): void {
     tracker.recordProcessEnd({ signal });
     if (hooks) hooks.processEndRecorded = true;
   });
+  // The process dies by the signal, and no `exit` handler runs then: whatever the store has not
+  // taken when the wait ends is spooled synchronously before the signal is raised again.
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, SIGNAL_FLUSH_MS);
+  const deadline = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), SIGNAL_FLUSH_MS);
   });
-  void Promise.race([Promise.all(tracker.storeWriters().map(({ writer }) => writer.flush())), deadline]).then(
-    () => {
-      clearTimeout(timer);
-      reraise(signal);
-    },
-  );
+  const flushed = Promise.all(tracker.storeWriters().map(({ writer }) => writer.flush())).then(() => true);
+  void Promise.race([flushed, deadline]).then((inTime) => {
+    clearTimeout(timer);
+    if (!inTime) guard(() => spoolAfterTimeout(tracker, signal));
+    reraise(signal);
+  });
 }
 
 function reraise(signal: NodeJS.Signals): void {
