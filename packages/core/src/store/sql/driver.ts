@@ -3,6 +3,7 @@
  * per-database driver (store/sqlite/, store/postgres/). Shaped like Kysely's dialect contract:
  * what differs between databases is named here once, everything else is written once.
  */
+import type { Direction, LineageWalks, WalkSteps } from './lineage.js';
 
 /** One row as the driver returns it: column name → value. */
 export type Row = Record<string, unknown>;
@@ -35,6 +36,12 @@ export interface SqlStoreDialect {
     spec: BulkUpsert,
     rows: readonly (readonly unknown[])[],
   ): { sql: string; rows: readonly (readonly unknown[])[] };
+  /**
+   * Optional: compute every step of a lineage walk in one statement, for databases where a
+   * round trip per hop costs more than the walk (PostgreSQL). Resolves to undefined when the
+   * walk is too large to fetch whole; lineage.ts then queries hop by hop, as it does without it.
+   */
+  prefetchWalks?(db: SqlExecutor, walks: LineageWalks): Promise<Map<Direction, WalkSteps> | undefined>;
 }
 
 /** A table to upsert many rows into (see `SqlStoreDialect.bulkUpsert`). */

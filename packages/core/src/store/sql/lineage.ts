@@ -8,6 +8,10 @@
  * INPUT-like events from an artifact to an execution; upstream the reverse. `both` is the union
  * of the upstream and the downstream walk from the start nodes (not an undirected walk, which
  * would wander into every sibling of every shared dataset).
+ *
+ * Where a round trip is expensive (PostgreSQL), the dialect's `prefetchWalks` computes every
+ * step of the walk in one statement and the same walk below replays it in memory, so both
+ * backends apply hops, stop filters and maxNodes in exactly the same order.
  */
 import { EventType, INPUT_EVENT_TYPES, OUTPUT_EVENT_TYPES } from '../../model/enums.js';
 import { MlmetaError } from '../errors.js';
@@ -26,7 +30,30 @@ export const DEFAULT_MAX_NODES = 10_000;
 const INPUT_TYPES = INPUT_EVENT_TYPES.map((t) => EventType[t]).join(', ');
 const OUTPUT_TYPES = OUTPUT_EVENT_TYPES.map((t) => EventType[t]).join(', ');
 
-type Direction = 'upstream' | 'downstream';
+export type Direction = 'upstream' | 'downstream';
+
+/** One event a walk follows out of a frontier node, to `target` (a node of the other kind). */
+export interface WalkStep {
+  event: number;
+  target: number;
+}
+
+/** Where a walk learns its neighbours: per-hop queries, or a dialect's prefetched answer. */
+export interface WalkSteps {
+  /** Events leading out of `frontier` nodes of `kind` in the walk's direction, by event id. */
+  from(kind: 'artifact' | 'execution', frontier: readonly number[]): Promise<WalkStep[]>;
+  /** The ids among `ids` that match the stop filter of `kind`: included, not expanded. */
+  stopped(kind: 'artifact' | 'execution', ids: readonly number[]): Promise<Set<number>>;
+}
+
+/** What a dialect's `prefetchWalks` is asked for: one walk per direction from the same start. */
+export interface LineageWalks {
+  directions: readonly Direction[];
+  start: { artifacts: readonly number[]; executions: readonly number[] };
+  maxHops: number;
+  maxNodes: number;
+  stopAt: LineageQuery['stopAt'];
+}
 
 async function selectStart(
   db: SqlExecutor,
@@ -46,7 +73,7 @@ async function selectStart(
 }
 
 /** Ids among `ids` that match a stop filter: they join the graph but are not expanded. */
-async function stopped(db: SqlExecutor, kind: NodeKind, ids: number[], filter: string | undefined) {
+async function stopped(db: SqlExecutor, kind: NodeKind, ids: readonly number[], filter: string | undefined) {
   if (!filter || ids.length === 0) return new Set<number>();
   const p = new Params(db.dialect);
   // Bind in textual order: SQLite's `?` placeholders are positional.
@@ -57,6 +84,27 @@ async function stopped(db: SqlExecutor, kind: NodeKind, ids: number[], filter: s
     p.values,
   );
   return new Set(rows.map((r) => Number(r.id)));
+}
+
+/** A walk's steps as one query per hop and kind (cheap in process, as with SQLite). */
+function queriedSteps(db: SqlExecutor, direction: Direction, stopAt: LineageQuery['stopAt']): WalkSteps {
+  return {
+    async from(kind, frontier) {
+      // Artifacts reach executions through events of these types, and executions reach artifacts.
+      const [types, source, target] =
+        kind === 'artifact'
+          ? [direction === 'downstream' ? INPUT_TYPES : OUTPUT_TYPES, 'artifact_id', 'execution_id']
+          : [direction === 'downstream' ? OUTPUT_TYPES : INPUT_TYPES, 'execution_id', 'artifact_id'];
+      const p = new Params(db.dialect);
+      const rows = await db.all(
+        `SELECT id, ${target} AS target FROM Event WHERE ${source} IN ${p.ids(frontier)} AND type IN (${types}) ORDER BY id`,
+        p.values,
+      );
+      return rows.map((row) => ({ event: Number(row.id), target: Number(row.target) }));
+    },
+    stopped: (kind, ids) =>
+      stopped(db, kind, ids, kind === 'artifact' ? stopAt?.artifacts : stopAt?.executions),
+  };
 }
 
 function validate(query: LineageQuery) {
@@ -119,16 +167,11 @@ class Subgraph {
 }
 
 async function walk(
-  db: SqlExecutor,
   graph: Subgraph,
-  direction: Direction,
+  steps: WalkSteps,
   start: { artifacts: number[]; executions: number[] },
   maxHops: number,
-  stopAt: LineageQuery['stopAt'],
 ): Promise<void> {
-  // Artifacts reach executions through events of these types, and executions reach artifacts.
-  const fromArtifact = direction === 'downstream' ? INPUT_TYPES : OUTPUT_TYPES;
-  const fromExecution = direction === 'downstream' ? OUTPUT_TYPES : INPUT_TYPES;
   const seenA = new Set(start.artifacts);
   const seenE = new Set(start.executions);
   let frontierA = start.artifacts;
@@ -137,39 +180,27 @@ async function walk(
     const nextA: number[] = [];
     const nextE: number[] = [];
     if (frontierA.length > 0) {
-      const p = new Params(db.dialect);
-      const rows = await db.all(
-        `SELECT id, execution_id FROM Event WHERE artifact_id IN ${p.ids(frontierA)} AND type IN (${fromArtifact}) ORDER BY id`,
-        p.values,
-      );
-      for (const row of rows) {
-        const id = Number(row.execution_id);
-        if (!graph.add('execution', id)) continue;
-        graph.events.add(Number(row.id));
-        if (!seenE.has(id)) {
-          seenE.add(id);
-          nextE.push(id);
+      for (const step of await steps.from('artifact', frontierA)) {
+        if (!graph.add('execution', step.target)) continue;
+        graph.events.add(step.event);
+        if (!seenE.has(step.target)) {
+          seenE.add(step.target);
+          nextE.push(step.target);
         }
       }
     }
     if (frontierE.length > 0) {
-      const p = new Params(db.dialect);
-      const rows = await db.all(
-        `SELECT id, artifact_id FROM Event WHERE execution_id IN ${p.ids(frontierE)} AND type IN (${fromExecution}) ORDER BY id`,
-        p.values,
-      );
-      for (const row of rows) {
-        const id = Number(row.artifact_id);
-        if (!graph.add('artifact', id)) continue;
-        graph.events.add(Number(row.id));
-        if (!seenA.has(id)) {
-          seenA.add(id);
-          nextA.push(id);
+      for (const step of await steps.from('execution', frontierE)) {
+        if (!graph.add('artifact', step.target)) continue;
+        graph.events.add(step.event);
+        if (!seenA.has(step.target)) {
+          seenA.add(step.target);
+          nextA.push(step.target);
         }
       }
     }
-    const stopA = await stopped(db, 'artifact', nextA, stopAt?.artifacts);
-    const stopE = await stopped(db, 'execution', nextE, stopAt?.executions);
+    const stopA = await steps.stopped('artifact', nextA);
+    const stopE = await steps.stopped('execution', nextE);
     frontierA = nextA.filter((id) => !stopA.has(id));
     frontierE = nextE.filter((id) => !stopE.has(id));
   }
@@ -185,7 +216,17 @@ export async function getLineage(db: SqlExecutor, query: LineageQuery): Promise<
   };
   for (const id of start.artifacts) graph.add('artifact', id);
   for (const id of start.executions) graph.add('execution', id);
-  for (const direction of directions) await walk(db, graph, direction, start, maxHops, query.stopAt);
+  const prefetched = await db.dialect.prefetchWalks?.(db, {
+    directions,
+    start,
+    maxHops,
+    maxNodes,
+    stopAt: query.stopAt,
+  });
+  for (const direction of directions) {
+    const steps = prefetched?.get(direction) ?? queriedSteps(db, direction, query.stopAt);
+    await walk(graph, steps, start, maxHops);
+  }
 
   const artifactIds = [...graph.artifacts].sort((a, b) => a - b);
   const executionIds = [...graph.executions].sort((a, b) => a - b);
