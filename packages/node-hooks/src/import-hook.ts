@@ -1,26 +1,27 @@
 /**
- * ESM: import-in-the-middle's loader hook, registered with module.register() and limited to the
+ * ESM: import-in-the-middle's in-thread loader hooks (module.registerHooks), limited to the
  * watched modules (its `include` option), so the rest of the app's modules load unwrapped. The
- * hook callback hands each namespace to the same instrumentation as the require hook.
+ * hook callback hands each namespace to the same instrumentation as the require hook. Installed
+ * only where Node runs these hooks in-thread: see register-import.ts for why never on a thread.
  */
-import { register } from 'node:module';
 import { instrumentFramework, type LoadModule, reportFailure } from './instrumentation.js';
 import { preloadState } from './state.js';
 import { HOOKED_MODULE_NAMES } from './targets.js';
 
 /**
- * Registers the loader (relative to `parentUrl`, this package's entry) and the hook, once per
- * process. Returns false when they could not be installed.
+ * Registers the in-thread loader and the hook, once per process. Returns false when they could
+ * not be installed (on a Node without in-thread hooks, among other reasons).
  *
  * @example
- * installImportHook(import.meta.url, createRequire(import.meta.url));
+ * if (supportsSyncHooks()) await installImportHook(createRequire(import.meta.url));
  */
-export function installImportHook(parentUrl: string, load: LoadModule): boolean {
+export async function installImportHook(load: LoadModule): Promise<boolean> {
   const state = preloadState();
   if (state.importHook) return true;
   try {
+    const { register } = await import('import-in-the-middle/register-hooks.mjs');
     const { Hook } = load('import-in-the-middle') as typeof import('import-in-the-middle');
-    register('import-in-the-middle/hook.mjs', parentUrl, { data: { include: [...HOOKED_MODULE_NAMES] } });
+    register({ include: [...HOOKED_MODULE_NAMES] });
     new Hook([...HOOKED_MODULE_NAMES], (namespace, name) => {
       instrumentFramework(name, namespace, load);
     });
