@@ -11,15 +11,16 @@ import { MlmetaError } from '../store/errors.js';
 import { openStore } from '../store/open.js';
 import type { MetadataStore } from '../store/store.js';
 import type { ArtifactRecord, Run } from '../tracker/api.js';
+import { RUN_PROPERTIES } from '../tracker/run.js';
 import { getTracker, startRun } from '../tracker/tracker.js';
 import { cacheKey, codeDigest, localPath, sha256File } from './cache-key.js';
 
 /** Execution type of a cached step, and the custom properties that make it findable. */
 export const STEP_TYPE = 'mlmeta.Step';
 export const CACHE_PROPERTIES = {
-  key: 'mlmeta.cacheKey',
+  key: RUN_PROPERTIES.cacheKey,
   /** On a CACHED execution: the external id of the execution whose outputs it reused. */
-  cachedFrom: 'mlmeta.cachedFrom',
+  cachedFrom: RUN_PROPERTIES.cachedFrom,
 } as const;
 
 export interface StepSpec {
@@ -125,18 +126,6 @@ const toOutput = (a: Artifact): StepOutput => ({
   properties: a.customProperties,
 });
 
-/** Writes the cache key directly: the tracker redacts property names containing "key". */
-async function markRun(store: MetadataStore, runId: string, properties: Record<string, string>) {
-  try {
-    await store.putLineage({
-      types: [{ kind: 'execution', name: STEP_TYPE, properties: {} }],
-      executions: [{ type: STEP_TYPE, externalId: runId, customProperties: properties }],
-    });
-  } catch (error) {
-    logger.warn(`could not record the cache key of run ${runId}; the next call will run again:`, error);
-  }
-}
-
 /**
  * Run `fn` as a tracked step, or skip it: when the newest COMPLETE or CACHED execution with the
  * same cache key (step name, input digests, params, code) has outputs that are still LIVE and
@@ -196,7 +185,9 @@ export async function cached(
       logger.warn('step cache lookup failed; running the step:', error);
     }
     if (reusable) {
+      const cachedFrom = reusable.execution.externalId ?? `id:${reusable.execution.id}`;
       const run = startRun(runOptions);
+      run.setProperties({ [CACHE_PROPERTIES.key]: key, [CACHE_PROPERTIES.cachedFrom]: cachedFrom });
       for (const input of inputs) run.logInput(input);
       for (const output of reusable.outputs) {
         run.logOutput({
@@ -206,12 +197,6 @@ export async function cached(
         });
       }
       await run.end('CACHED');
-      const cachedFrom = reusable.execution.externalId ?? `id:${reusable.execution.id}`;
-      if (store)
-        await markRun(store, run.id, {
-          [CACHE_PROPERTIES.key]: key,
-          [CACHE_PROPERTIES.cachedFrom]: cachedFrom,
-        });
       return {
         cached: true,
         runId: run.id,
@@ -222,6 +207,7 @@ export async function cached(
     }
 
     const run = startRun(runOptions);
+    run.setProperties({ [CACHE_PROPERTIES.key]: key });
     for (const input of inputs) run.logInput(input);
     let outputs: ArtifactRecord[];
     try {
@@ -234,12 +220,10 @@ export async function cached(
       );
     } catch (error) {
       await run.end('FAILED', error);
-      if (store) await markRun(store, run.id, { [CACHE_PROPERTIES.key]: key });
       throw error;
     }
     const digests = outputs.map((record) => run.logOutput(record));
     await run.end('COMPLETE');
-    if (store) await markRun(store, run.id, { [CACHE_PROPERTIES.key]: key });
     const stored = store
       ? await store
           .getArtifacts({ externalIds: digests, limit: Math.max(1, digests.length) })

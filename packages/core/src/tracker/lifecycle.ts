@@ -9,6 +9,7 @@
 import { logger } from '../log.js';
 import { syncCommand } from '../writer/spool.js';
 import { replaySpoolInChild } from './exit-replay.js';
+import { RUN_PROPERTIES } from './run.js';
 import { existingTracker, type StoreWriter, type Tracker } from './tracker.js';
 
 const HOOKS_KEY = Symbol.for('mlmeta.processHooks');
@@ -58,7 +59,7 @@ function onUnhandledRejectionWarned(reason: unknown): void {
   const run = existingTracker()?.activeRun();
   if (!run) return;
   const message = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
-  guard(() => run.setProperties({ 'mlmeta.unhandled_rejection': message }));
+  guard(() => run.setProperties({ [RUN_PROPERTIES.unhandledRejection]: message }));
 }
 
 function onBeforeExit(): void {

@@ -23,7 +23,16 @@ export const RUN_PROPERTIES = {
   exitCode: 'mlmeta.exit_code',
   signal: 'mlmeta.signal',
   dropped: 'mlmeta.dropped',
+  unhandledRejection: 'mlmeta.unhandled_rejection',
+  /** Step caching: the step's cache key, and on a CACHED run the run whose outputs it reused. */
+  cacheKey: 'mlmeta.cacheKey',
+  cachedFrom: 'mlmeta.cachedFrom',
 } as const;
+
+// mlmeta's own names are not secret names, even when they read like one (`mlmeta.cacheKey`):
+// setProperties keeps them as named (their values are still redacted). Only these exact names
+// are exempt, so a user's `mlmeta.apiKey` is still hidden.
+const OWN_PROPERTY_NAMES: ReadonlySet<string> = new Set(Object.values(RUN_PROPERTIES));
 
 const KNOWN_TYPES = new Set(MLMETA_TYPE_DECLARATIONS.map((t) => `${t.kind}:${t.name}`));
 
@@ -160,7 +169,7 @@ export class TrackedRun implements Run {
   }
 
   setProperties(properties: Record<string, unknown>): void {
-    this.guard('setProperties', () => this.updateExecution(toProperties(properties)));
+    this.guard('setProperties', () => this.updateExecution(toProperties(properties, '', OWN_PROPERTY_NAMES)));
   }
 
   setTags(tags: Record<string, string>): void {

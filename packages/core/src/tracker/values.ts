@@ -75,14 +75,21 @@ export function toPropertyValue(value: unknown): PropertyValue | undefined {
 
 /**
  * Redact a record and convert each entry, prefixing its name: `{ lr: 0.1 }` → `{ 'param.lr': 0.1 }`.
+ * Names in `ownNames` (mlmeta's own property names) are not taken as secret names; their values
+ * are redacted like any other.
  *
  * @example
  * toProperties({ lr: 0.01, apiKey: 'sk-…' }, 'param.'); // { 'param.lr': 0.01, 'param.apiKey': '[REDACTED]' }
  */
-export function toProperties(values: Record<string, unknown>, prefix = ''): Record<string, PropertyValue> {
+export function toProperties(
+  values: Record<string, unknown>,
+  prefix = '',
+  ownNames?: ReadonlySet<string>,
+): Record<string, PropertyValue> {
   const out: Record<string, PropertyValue> = {};
   const safe = redact(values);
-  for (const [name, value] of Object.entries(safe)) {
+  for (const [name, redacted] of Object.entries(safe)) {
+    const value = ownNames?.has(name) ? redact(values[name]) : redacted;
     const converted = toPropertyValue(value);
     if (converted !== undefined) out[`${prefix}${name}`] = converted;
   }

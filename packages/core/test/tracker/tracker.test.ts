@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { activeRun, type MetadataStore, openStore, runStatus, startRun } from '@mlmeta/core';
+import { activeRun, type MetadataStore, openStore, RUN_PROPERTIES, runStatus, startRun } from '@mlmeta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capString, MAX_VALUE_BYTES, toPropertyValue } from '../../src/tracker/values.js';
 
@@ -92,6 +92,27 @@ describe('startRun', () => {
     expect(execution?.lastKnownState).toBe('FAILED');
     expect(execution?.customProperties['mlmeta.error']).toMatchObject({ message: 'boom' });
     expect(String(execution?.customProperties['param.self'] ?? '')).toContain('Circular');
+  });
+
+  it("keeps mlmeta's own property names (mlmeta.cacheKey) while secret-named user values stay redacted", async () => {
+    const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+    const run = startRun({ store: uri, experiment: 'exp-a', params: { apiKey: 'sk-canary-param' } });
+    run.setProperties({
+      [RUN_PROPERTIES.cacheKey]: digest,
+      [RUN_PROPERTIES.cachedFrom]: 'a-run-id',
+      'mlmeta.apiKey': 'canary-own-namespace',
+      signingKey: 'canary-user-property',
+    });
+    // The exemption is for the name only: a secret in the value is still found.
+    run.setProperties({ [RUN_PROPERTIES.unhandledRejection]: 'rejected with token=canary-in-a-message' });
+    await run.end();
+    const custom = (await store.getExecution({ externalId: run.id }))!.customProperties;
+    expect(custom[RUN_PROPERTIES.cacheKey]).toBe(digest);
+    expect(custom[RUN_PROPERTIES.cachedFrom]).toBe('a-run-id');
+    expect(custom['mlmeta.apiKey']).toBe('[REDACTED]');
+    expect(custom.signingKey).toBe('[REDACTED]');
+    expect(custom['param.apiKey']).toBe('[REDACTED]');
+    expect(custom[RUN_PROPERTIES.unhandledRejection]).toBe('rejected with token=[REDACTED]');
   });
 });
 
