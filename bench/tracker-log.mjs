@@ -3,7 +3,10 @@
 //  2. a run of 100 epochs × 1,000 batches (3 keys per batch = 300k points) written end to end
 //     into SQLite: time until run.end() resolves (everything flushed);
 //  3. how long the writer blocks the event loop (better-sqlite3 is synchronous): the event-loop
-//     delay histogram while the run is written, after the store is open.
+//     delay histogram and the event-loop utilization while the run is written, after the store
+//     is open.
+// The tracker opens a store URI in a worker thread; `--in-thread` passes it a store opened in
+// this thread instead (what it did before), for a side-by-side comparison.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +16,7 @@ process.env.MLMETA_CAPTURE_DISABLED = 'hardware,git,packages';
 const { startRun, openStore } = await import('../packages/core/dist/index.js');
 
 const REPEATS = 5;
+const IN_THREAD = process.argv.includes('--in-thread');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 
@@ -20,10 +24,12 @@ async function oneRun() {
   const dir = mkdtempSync(join(tmpdir(), 'mlmeta-bench-'));
   process.env.MLMETA_SPOOL_DIR = join(dir, 'spool');
   const uri = `sqlite:${join(dir, 'bench.db')}`;
-  const run = startRun({ store: uri, experiment: 'bench' });
+  const inThread = IN_THREAD ? await openStore(uri) : undefined;
+  const run = startRun({ store: inThread ?? uri, experiment: 'bench' });
   const perCall = new Float64Array(100_000);
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
+  let elu = performance.eventLoopUtilization();
   const t0 = performance.now();
   let step = 0;
   for (let epoch = 0; epoch < 100; epoch++) {
@@ -40,12 +46,15 @@ async function oneRun() {
     if (epoch === 0) {
       await run.flush();
       loopDelay.reset();
+      elu = performance.eventLoopUtilization();
     }
   }
   const logged = performance.now() - t0;
   await run.end();
   const total = performance.now() - t0;
   loopDelay.disable();
+  const utilization = performance.eventLoopUtilization(elu).utilization;
+  await inThread?.close();
   const store = await openStore(uri);
   const stored = (await store.getMetrics({ execution: { externalId: run.id }, key: 'loss' })).total;
   await store.close();
@@ -59,6 +68,7 @@ async function oneRun() {
     pointsPerS: (3 * 100_000) / (total / 1000),
     maxLoopBlockMs: loopDelay.max / 1e6,
     p99LoopBlockMs: loopDelay.percentile(99) / 1e6,
+    utilization,
     stored,
   };
 }
@@ -66,13 +76,15 @@ async function oneRun() {
 const results = [];
 for (let i = 0; i < REPEATS; i++) results.push(await oneRun());
 const m = (k) => median(results.map((r) => r[k]));
-console.log(`node ${process.version}, ${cpus().length} × ${cpus()[0].model}, ${REPEATS} runs, medians`);
+console.log(
+  `node ${process.version}, ${cpus().length} × ${cpus()[0].model}, ${REPEATS} runs, medians; store ${IN_THREAD ? 'in this thread' : 'in a worker thread'}`,
+);
 console.log(`logMetrics (3 keys) per call: p50 ${m('p50us').toFixed(2)} µs, p99 ${m('p99us').toFixed(2)} µs`);
 console.log(
   `100 epochs × 1,000 batches × 3 keys (300k points): logging loop ${m('logMs').toFixed(0)} ms, until flushed ${m('totalMs').toFixed(0)} ms (${(m('pointsPerS') / 1000).toFixed(0)}k points/s)`,
 );
 console.log(
-  `event-loop delay after the store is open: p99 ${m('p99LoopBlockMs').toFixed(1)} ms, max ${m('maxLoopBlockMs').toFixed(1)} ms (SQLite writes are synchronous; 2,000-point chunks)`,
+  `event-loop delay after the store is open: p99 ${m('p99LoopBlockMs').toFixed(1)} ms, max ${m('maxLoopBlockMs').toFixed(1)} ms; event-loop utilization ${(m('utilization') * 100).toFixed(0)}%`,
 );
 if (results.some((r) => r.stored !== 100_000)) {
   console.error(

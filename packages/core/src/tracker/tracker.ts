@@ -12,6 +12,7 @@ import { logger } from '../log.js';
 import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
 import { openStore } from '../store/open.js';
 import type { MetadataStore } from '../store/store.js';
+import { storeWorkerScript } from '../store/worker/worker-script.js';
 import { Spool, spoolFileName } from '../writer/spool.js';
 import { MetadataWriter } from '../writer/writer.js';
 import type { Run, StartRunOptions } from './api.js';
@@ -165,8 +166,12 @@ export class Tracker {
         : join(this.config.spoolDir, createHash('sha256').update(uri).digest('hex').slice(0, 12));
     const spool = new Spool(dir, spoolFileName(this.startTime));
     const writer = new MetadataWriter({
+      // A store opened here by URI lives in a worker thread (where the built worker script
+      // exists), so its writes never block training; a caller's store object is used as it is.
       openStore:
-        typeof store === 'string' ? () => openStore(store, { token: this.config.token }) : async () => store,
+        typeof store === 'string'
+          ? () => openStore(store, { token: this.config.token, worker: storeWorkerScript() !== undefined })
+          : async () => store,
       ownsStore: typeof store === 'string',
       spool,
     });

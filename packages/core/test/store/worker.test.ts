@@ -1,11 +1,11 @@
 /**
  * The worker-thread store (`openStore(uri, { worker: true })`) on real SQLite files. A worker
- * cannot run TypeScript, so these tests use the built dist/ (npm test builds first; built here
- * when missing): the conformance suite through the worker, typed errors across the thread
+ * cannot run TypeScript, so these tests use the built dist/ (npm test builds first; the vitest
+ * globalSetup when it is missing or stale): the conformance suite through the worker, typed errors across the thread
  * boundary, and real child processes loading the ESM and the CJS build.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,9 +17,6 @@ import { defineConformanceSuite } from '../conformance/index.js';
 
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
 const dist = join(root, 'packages/core/dist');
-if (!existsSync(join(dist, 'store-worker.js')) || !existsSync(join(dist, 'store-worker.cjs'))) {
-  execFileSync('npm', ['run', 'build', '-w', '@mlmeta/core'], { cwd: root, stdio: 'ignore' });
-}
 type Core = typeof source;
 const core = (await import(pathToFileURL(join(dist, 'index.js')).href)) as Core;
 
@@ -65,6 +62,20 @@ describe('worker store', () => {
       );
       expect(missing).toBeInstanceOf(core.MlmetaError);
       expect(missing.code).toBe('NOT_FOUND');
+      // Points not of the plain shape travel unpacked and fail exactly as in this thread.
+      await inThread.putLineage(trainBatch());
+      for (const bad of [
+        { execution: { externalId: 'run' }, key: 'loss', step: 0, value: '1', wallTime: 1 },
+        { execution: { externalId: 'run' }, key: 'loss', step: 0.5, value: 1, wallTime: 1 },
+        { execution: { externalId: 'run', id: 1 }, key: 'loss', step: 0, value: 1, wallTime: 1 },
+      ]) {
+        const good = { execution: { externalId: 'run' }, key: 'acc', step: 0, value: 1, wallTime: 1 };
+        const points = [good, bad] as never;
+        const here = await rejection(inThread.appendMetrics(points));
+        const there = await rejection(inWorker.appendMetrics(points));
+        expect(there.code).toBe(here.code);
+        expect(there.message).toBe(here.message);
+      }
 
       const unsendable = await rejection(
         inWorker.putLineage({
@@ -74,8 +85,8 @@ describe('worker store', () => {
       expect(unsendable.code).toBe('INVALID_ARGUMENT');
       expect(unsendable.message).toMatch(/cannot be sent to the store worker/);
       // The worker is still serving after both failures.
-      await inWorker.putLineage(trainBatch());
-      expect((await inThread.getArtifact({ externalId: 'ds' }))?.uri).toBe('file:///data/iris.csv');
+      await inWorker.putLineage(trainBatch('2'));
+      expect((await inThread.getArtifact({ externalId: 'ds2' }))?.uri).toBe('file:///data/iris2.csv');
     } finally {
       await inWorker.close();
       await inThread.close();

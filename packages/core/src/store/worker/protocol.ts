@@ -7,6 +7,7 @@
 import { FilterSyntaxError, MlmetaError, SchemaVersionError } from '../errors.js';
 import { isMlmetaErrorCode } from '../http/wire.js';
 import type { MetadataStore } from '../store.js';
+import type { MetricColumns } from './metric-columns.js';
 
 /** Every store method the worker answers; `close` is handled apart (it also stops the worker). */
 export const STORE_METHODS = [
@@ -43,6 +44,8 @@ export interface WorkerRequest {
   id: number;
   method: StoreMethod;
   args: unknown[];
+  /** appendMetrics' points, packed (then `args` is empty). */
+  columns?: MetricColumns;
 }
 
 /** Worker → main. Id 0 answers the opening of the store, with the store's (redacted) URI. */

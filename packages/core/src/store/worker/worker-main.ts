@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../open.js';
 import type { MetadataStore } from '../store.js';
+import { unpackMetricPoints } from './metric-columns.js';
 import {
   encodeError,
   STORE_METHODS,
@@ -19,7 +20,7 @@ async function serve(store: MetadataStore, request: WorkerRequest): Promise<unkn
   if (request.method === 'close') return store.close();
   if (!METHODS.has(request.method)) throw new Error(`the store worker has no method "${request.method}"`);
   const method = store[request.method] as (...args: unknown[]) => Promise<unknown>;
-  return method.apply(store, request.args);
+  return method.apply(store, request.columns ? [unpackMetricPoints(request.columns)] : request.args);
 }
 
 async function main(): Promise<void> {

@@ -37,6 +37,7 @@ import type {
   Page,
   PutTypesOptions,
 } from '../store.js';
+import { type MetricColumns, packMetricPoints } from './metric-columns.js';
 import {
   decodeError,
   type StoreMethod,
@@ -79,7 +80,17 @@ export class WorkerStore implements MetadataStore {
         new MlmetaError('UNAVAILABLE', `the store worker exited (code ${code}); open the store again`),
       ),
     );
+    // Before any other `exit` listener: the tracker writes its final records synchronously
+    // there (spool, then a replay child), and a write still running in the worker must not land
+    // after them with older state. A terminated worker commits nothing more; its connection
+    // closes (rolling back an open transaction) and the replay writes that batch again.
+    process.prependListener('exit', this.stopAtExit);
   }
+
+  private readonly stopAtExit = () => {
+    this.stop(new MlmetaError('UNAVAILABLE', 'the process is exiting'));
+    void this.worker.terminate();
+  };
 
   /** Start a worker that opens `uri`; resolves once the store is open there. */
   static async open(uri: string, start: WorkerStart['options']): Promise<WorkerStore> {
@@ -153,7 +164,8 @@ export class WorkerStore implements MetadataStore {
     return this.call('getLineage', [query]);
   }
   appendMetrics(points: MetricPoint[]): Promise<void> {
-    return this.call('appendMetrics', [points]);
+    const columns = packMetricPoints(points);
+    return columns ? this.call('appendMetrics', [], columns) : this.call('appendMetrics', [points]);
   }
   getMetricKeys(execution: NodeRef): Promise<MetricKeySummary[]> {
     return this.call('getMetricKeys', [execution]);
@@ -172,13 +184,14 @@ export class WorkerStore implements MetadataStore {
     return this.closing;
   }
 
-  private call<T>(method: StoreMethod, args: unknown[]): Promise<T> {
+  private call<T>(method: StoreMethod, args: unknown[], columns?: MetricColumns): Promise<T> {
     if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     const result = this.expect(id) as Promise<T>;
-    const request: WorkerRequest = { id, method, args };
+    const request: WorkerRequest = columns ? { id, method, args, columns } : { id, method, args };
     try {
-      this.worker.postMessage(request);
+      // The packed points' buffer is handed over, not copied.
+      this.worker.postMessage(request, columns ? [columns.data.buffer as ArrayBuffer] : undefined);
     } catch (error) {
       // A value structured clone cannot copy (a function, a class with private state, ...).
       this.settle({
@@ -218,6 +231,7 @@ export class WorkerStore implements MetadataStore {
   }
 
   private stop(error: MlmetaError): void {
+    process.removeListener('exit', this.stopAtExit);
     this.stopped ??= error;
     for (const call of this.pending.values()) call.reject(this.stopped);
     this.pending.clear();
