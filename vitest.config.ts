@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
 // Unit tests import each package's TypeScript source; end-to-end tests in test/ run the
-// built dist/ in real subprocesses (npm test builds first).
+// built dist/ in real subprocesses (npm test builds first; globalSetup builds what is stale).
 export default defineConfig({
   resolve: {
     alias: {
@@ -18,6 +18,8 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    // Builds a package's dist/ once, before any test file, when it is missing or stale.
+    globalSetup: ['test/build-packages.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -31,10 +31,9 @@ const CANARY = {
 };
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', 'build', '-w', '@mlmeta/core'], { cwd: root, stdio: 'ignore' });
   core = (await import(pathToFileURL(coreDist).href)) as Core;
   work = mkdtempSync(join(tmpdir(), 'mlmeta-lifecycle-'));
-}, 180_000);
+});
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });

@@ -1,8 +1,8 @@
 /**
  * The worker-thread store (`openStore(uri, { worker: true })`) on real SQLite files. A worker
  * cannot run TypeScript, so these tests use the built dist/ (npm test builds first; the vitest
- * globalSetup when it is missing or stale): the conformance suite through the worker, typed errors across the thread
- * boundary, and real child processes loading the ESM and the CJS build.
+ * globalSetup when it is missing or stale): the conformance suite through the worker, typed
+ * errors across the thread boundary, and real child processes loading the ESM and the CJS build.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

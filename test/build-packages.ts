@@ -1,0 +1,149 @@
+/**
+ * vitest globalSetup: before any test file starts, build each package whose dist/ is missing or
+ * older than its sources. Test files never build themselves: tsup's `clean` empties dist/ while
+ * other test files' child processes load it ("Cannot find module …/dist/index.cjs"). `npm test`
+ * builds first, so there this finds nothing to do; it is what keeps `npx vitest run <file>`
+ * honest during development. Several vitest processes in one working tree take turns through a
+ * lock, so two of them never build the same dist/ at once.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const lockDir = join(root, 'node_modules', '.cache', 'mlmeta-test-build.lock');
+/** How long to wait for another process's build before giving up. */
+const LOCK_WAIT_MS = 15 * 60_000;
+
+interface Workspace {
+  dir: string;
+  name: string;
+  manifest: Record<string, unknown>;
+}
+
+/** The packages with a build script, in the root package.json's order (dependencies first). */
+function workspaces(): Workspace[] {
+  const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    workspaces: string[];
+  };
+  return rootManifest.workspaces
+    .filter((entry) => entry.startsWith('packages/'))
+    .map((entry) => {
+      const dir = join(root, entry);
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+      return { dir, name: manifest.name as string, manifest };
+    })
+    .filter((ws) => typeof (ws.manifest.scripts as Record<string, string> | undefined)?.build === 'string');
+}
+
+/** Every file under `path` (or `path` itself), with its modification time. */
+function* files(path: string): Generator<number> {
+  if (!existsSync(path)) return;
+  const info = statSync(path);
+  if (!info.isDirectory()) {
+    yield info.mtimeMs;
+    return;
+  }
+  for (const entry of readdirSync(path)) yield* files(join(path, entry));
+}
+
+/** The dist files a package's manifest points at (main, types, bin, exports). */
+function declaredOutputs(value: unknown, out: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (value.startsWith('./dist/')) out.push(value);
+  } else if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) declaredOutputs(inner, out);
+  }
+  return out;
+}
+
+/** Why `ws` needs a build, or undefined when its dist/ is complete and newer than its sources. */
+function staleness(ws: Workspace): string | undefined {
+  const { main, types, bin, exports } = ws.manifest;
+  const missing = declaredOutputs([main, types, bin, exports]).find(
+    (file) => !existsSync(join(ws.dir, file)),
+  );
+  if (missing) return `${missing} is missing`;
+  const inputs = [
+    ...['src', 'ui', 'package.json', 'tsup.config.js', 'tsconfig.json'].map((name) => join(ws.dir, name)),
+    join(root, 'tsup.base.js'),
+  ];
+  const newestInput = Math.max(...inputs.flatMap((path) => [...files(path)]));
+  const oldestOutput = Math.min(...files(join(ws.dir, 'dist')));
+  return newestInput > oldestOutput ? 'dist/ is older than its sources' : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The lock holder's pid; undefined while it is being written, 0 for a lock that was never finished. */
+function lockOwner(): number | undefined {
+  try {
+    return Number(readFileSync(join(lockDir, 'pid'), 'utf8')) || undefined;
+  } catch {
+    try {
+      return Date.now() - statSync(lockDir).mtimeMs > 10_000 ? 0 : undefined;
+    } catch {
+      return undefined; // released meanwhile: try again
+    }
+  }
+}
+
+/** Take the build lock (a directory: creating it is atomic), waiting for another holder. */
+async function lock(): Promise<void> {
+  mkdirSync(join(lockDir, '..'), { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(join(lockDir, 'pid'), String(process.pid));
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = lockOwner();
+    // A holder that died mid-build leaves the lock behind; a pid not yet written is a holder
+    // starting, unless the lock is old.
+    if (owner === 0 || (owner !== undefined && !isAlive(owner)))
+      rmSync(lockDir, { recursive: true, force: true });
+    else if (Date.now() > deadline) {
+      throw new Error(
+        `another process (pid ${owner ?? '?'}) has held ${lockDir} for 15 minutes; remove it if no build runs`,
+      );
+    } else await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+export default async function buildPackages(): Promise<void> {
+  if (workspaces().every((ws) => staleness(ws) === undefined)) return;
+  await lock();
+  try {
+    // Checked again under the lock: another vitest process may have built them meanwhile.
+    for (const ws of workspaces()) {
+      const reason = staleness(ws);
+      if (reason === undefined) continue;
+      process.stderr.write(`building ${ws.name} before the tests: ${reason}\n`);
+      try {
+        await promisify(execFile)('npm', ['run', 'build', '-w', ws.name], {
+          cwd: root,
+          maxBuffer: 64 * 1024 * 1024,
+        });
+      } catch (error) {
+        const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+        throw new Error(
+          `\`npm run build -w ${ws.name}\` failed:\n${`${stdout}\n${stderr}`.trim().slice(-4000)}`,
+        );
+      }
+    }
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
