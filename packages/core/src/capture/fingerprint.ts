@@ -14,7 +14,8 @@
  * as the budget is not hit. When the budget is hit, only the first `byteBudget` bytes (in
  * batch order, across slots) are hashed, the totals still are, and `sampled` is true.
  */
-import { xxh3 } from '@node-rs/xxhash';
+import { createRequire } from 'node:module';
+import type { xxh3 } from '@node-rs/xxhash';
 import { FeatureAccumulator, type FeatureStats, isNumericArray } from './feature-stats.js';
 
 export type { FeatureStats } from './feature-stats.js';
@@ -53,6 +54,18 @@ export const DEFAULT_STREAM_BYTE_BUDGET = 256 * 1024 * 1024;
 const SEED_A = 0n;
 const SEED_B = 0x9e3779b97f4a7c15n;
 const FORMAT = 'mlmeta.fingerprint.v1';
+
+// @node-rs/xxhash is a native addon, and loading it is a sizeable part of importing core, which
+// every CLI command and preloaded process does whether or not it fingerprints anything. It loads
+// at the first fingerprint instead, through a synchronous require because hashing is synchronous.
+let Xxh3: typeof xxh3.Xxh3 | undefined;
+function hasher(seed: bigint): xxh3.Xxh3 {
+  if (!Xxh3) {
+    const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+    Xxh3 = (load('@node-rs/xxhash') as typeof import('@node-rs/xxhash')).xxh3.Xxh3;
+  }
+  return Xxh3.withSeed(seed);
+}
 
 interface Slot {
   name?: string;
@@ -124,8 +137,8 @@ export function createFingerprinter(options: FingerprintOptions = {}): {
           trailing,
           rows: 0,
           bytes: 0,
-          a: xxh3.Xxh3.withSeed(SEED_A),
-          b: xxh3.Xxh3.withSeed(SEED_B),
+          a: hasher(SEED_A),
+          b: hasher(SEED_B),
         };
         if (withStats && isNumericArray(t.data) && t.dtype !== 'string' && t.dtype !== 'complex64') {
           slot.stats = new FeatureAccumulator(rank >= 2 ? trailing[trailing.length - 1]! : 1);
@@ -161,8 +174,8 @@ export function createFingerprinter(options: FingerprintOptions = {}): {
 
   function finish(): DatasetFingerprint {
     if (finished) return finished;
-    const a = xxh3.Xxh3.withSeed(SEED_A);
-    const b = xxh3.Xxh3.withSeed(SEED_B);
+    const a = hasher(SEED_A);
+    const b = hasher(SEED_B);
     const header = [FORMAT, `slots=${slots.length}`, sampled ? `budget=${budget}` : 'complete'];
     for (const slot of slots) {
       header.push(

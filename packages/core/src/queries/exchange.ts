@@ -32,49 +32,57 @@ import type { LineageQuery, MetadataStore, NodeKind } from '../store/store.js';
 export const EXPORT_FORMAT = 'mlmeta.export';
 export const EXPORT_VERSION = 1;
 
-const Ref = z.string().min(1).max(1024);
-const nodeFields = {
-  externalId: Ref,
-  type: z.string().min(1),
-  typeVersion: z.string().optional(),
-  name: z.string().optional(),
-  properties: PropertiesSchema.default({}),
-  customProperties: PropertiesSchema.default({}),
-  createTimeSinceEpoch: z.number().optional(),
-};
+// The document schema is built the first time a document is imported, not when core loads: zod
+// schemas take real time to construct, and every CLI command and preloaded process imports core.
+function buildExportDocumentSchema() {
+  const Ref = z.string().min(1).max(1024);
+  const nodeFields = {
+    externalId: Ref,
+    type: z.string().min(1),
+    typeVersion: z.string().optional(),
+    name: z.string().optional(),
+    properties: PropertiesSchema.default({}),
+    customProperties: PropertiesSchema.default({}),
+    createTimeSinceEpoch: z.number().optional(),
+  };
+  return z.object({
+    format: z.literal(EXPORT_FORMAT),
+    version: z.literal(EXPORT_VERSION),
+    exportedAt: z.string(),
+    source: z.string(),
+    types: z.array(TypeInputSchema),
+    contexts: z.array(z.object({ ...nodeFields, name: z.string().min(1) })),
+    artifacts: z.array(
+      z.object({ ...nodeFields, uri: z.string().optional(), state: ArtifactStateNameSchema }),
+    ),
+    executions: z.array(z.object({ ...nodeFields, lastKnownState: ExecutionStateNameSchema })),
+    events: z.array(
+      z.object({
+        artifact: Ref,
+        execution: Ref,
+        type: EventTypeNameSchema,
+        path: z.array(PathStepSchema).default([]),
+        millisecondsSinceEpoch: z.number().int().nonnegative(),
+      }),
+    ),
+    attributions: z.array(z.object({ artifact: Ref, context: Ref })),
+    associations: z.array(z.object({ execution: Ref, context: Ref })),
+    parentContexts: z.array(z.object({ child: Ref, parent: Ref })),
+    metrics: z.array(
+      z.object({
+        execution: Ref,
+        key: z.string().min(1).max(255),
+        points: z.array(
+          z.tuple([z.number().int(), z.custom<number>((v) => typeof v === 'number'), z.number()]),
+        ),
+      }),
+    ),
+  });
+}
 
-export const ExportDocumentSchema = z.object({
-  format: z.literal(EXPORT_FORMAT),
-  version: z.literal(EXPORT_VERSION),
-  exportedAt: z.string(),
-  source: z.string(),
-  types: z.array(TypeInputSchema),
-  contexts: z.array(z.object({ ...nodeFields, name: z.string().min(1) })),
-  artifacts: z.array(z.object({ ...nodeFields, uri: z.string().optional(), state: ArtifactStateNameSchema })),
-  executions: z.array(z.object({ ...nodeFields, lastKnownState: ExecutionStateNameSchema })),
-  events: z.array(
-    z.object({
-      artifact: Ref,
-      execution: Ref,
-      type: EventTypeNameSchema,
-      path: z.array(PathStepSchema).default([]),
-      millisecondsSinceEpoch: z.number().int().nonnegative(),
-    }),
-  ),
-  attributions: z.array(z.object({ artifact: Ref, context: Ref })),
-  associations: z.array(z.object({ execution: Ref, context: Ref })),
-  parentContexts: z.array(z.object({ child: Ref, parent: Ref })),
-  metrics: z.array(
-    z.object({
-      execution: Ref,
-      key: z.string().min(1).max(255),
-      points: z.array(
-        z.tuple([z.number().int(), z.custom<number>((v) => typeof v === 'number'), z.number()]),
-      ),
-    }),
-  ),
-});
-export type ExportDocument = z.infer<typeof ExportDocumentSchema>;
+let exportDocumentSchema: ReturnType<typeof buildExportDocumentSchema> | undefined;
+
+export type ExportDocument = z.infer<ReturnType<typeof buildExportDocumentSchema>>;
 
 export interface ExportOptions {
   /** Export only the lineage subgraph around these nodes (both directions); default the whole store. */
@@ -271,7 +279,8 @@ export interface ImportResult {
  * await importDocument(store, decodeWireJson(readFileSync('model-lineage.json', 'utf8')));
  */
 export async function importDocument(store: MetadataStore, input: unknown): Promise<ImportResult> {
-  const parsed = ExportDocumentSchema.safeParse(input);
+  exportDocumentSchema ??= buildExportDocumentSchema();
+  const parsed = exportDocumentSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new MlmetaError(

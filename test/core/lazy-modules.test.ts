@@ -1,0 +1,57 @@
+/**
+ * Importing @mlmeta/core stays light: the heavy modules (store drivers, the HTTP client, the
+ * hardware probe, the native hash) load only when their feature is used. Every CLI command and
+ * every process under the preload hook imports core, so each of them would pay for these.
+ * Runs the built dist/ (ESM and CommonJS) in fresh processes, since the test runner has long
+ * loaded everything.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const probe = join(root, 'test/core/fixtures/loaded-packages.mjs');
+const HEAVY = [
+  'better-sqlite3',
+  'pg',
+  'pg-copy-streams',
+  'ky',
+  'systeminformation',
+  'protobufjs',
+  '@node-rs/xxhash',
+];
+
+beforeAll(() => {
+  for (const file of ['packages/core/dist/index.js', 'packages/core/dist/index.cjs']) {
+    if (!existsSync(join(root, file))) throw new Error(`${file} is missing: run \`npm run build\` first`);
+  }
+});
+
+function loadedPackages(format: 'esm' | 'cjs', then?: 'fingerprint') {
+  const file = join(mkdtempSync(join(tmpdir(), 'mlmeta-core-import-')), 'resolved.txt');
+  const result = spawnSync(process.execPath, [probe, format, file, ...(then ? [then] : [])], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  expect(result.status, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as { digest?: string; packages: string[] };
+}
+
+describe.each(['esm', 'cjs'] as const)('importing @mlmeta/core (%s build)', (format) => {
+  it('loads none of the heavy modules', () => {
+    const { packages } = loadedPackages(format);
+    // The probe sees what core does load: zod, for the schemas.
+    expect(packages).toContain('zod');
+    expect(packages.filter((name) => HEAVY.includes(name))).toEqual([]);
+  });
+
+  it('loads the native hash at the first fingerprint, and it works', () => {
+    const { digest, packages } = loadedPackages(format, 'fingerprint');
+    expect(digest).toMatch(/^xxh3:[0-9a-f]{32}$/);
+    expect(packages).toContain('@node-rs/xxhash');
+  });
+});
