@@ -1,9 +1,9 @@
 /**
  * A bulk upsert as multi-row `INSERT ... VALUES (...), (...) ON CONFLICT ...` statements, for
- * databases where a one-row statement costs mostly per-statement overhead (SQLite through
- * better-sqlite3: a row of a 256-row statement takes about two thirds of the CPU time of a
- * one-row statement; see docs/BENCHMARKS.md, "Store (SQLite)"). The SQL is the same in SQLite
- * and PostgreSQL; only the placeholders differ.
+ * databases where much of a one-row statement's cost is per statement (SQLite through
+ * better-sqlite3: a row of a 256-row statement took 0.6–0.9 of the CPU time of a one-row
+ * statement here; see docs/BENCHMARKS.md, "Store (SQLite)"). The SQL is the same in SQLite and
+ * PostgreSQL; only the placeholders differ.
  */
 import { type BulkUpsert, upsertConflictClause } from './driver.js';
 
