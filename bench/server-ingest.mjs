@@ -1,5 +1,6 @@
 // Metric ingest through `mlmeta server` (the built bin, in its own process) into SQLite, with the
-// HTTP store as client: points/s for one client (median of RUNS), then 32 concurrent clients,
+// HTTP store as client: points/s for one client (median of RUNS) next to the same batches sent
+// one request at a time, as row-form bodies, and written in-process; then 32 concurrent clients,
 // counting errors. Budget (DESIGN.md): at least 50k points/s through the server.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStore } from '../packages/core/dist/index.js';
+import { encodeWireJson, openHttpStore, openStore } from '../packages/core/dist/index.js';
 
 const RUNS = Number(process.env.RUNS ?? 7);
 const POINTS = Number(process.env.POINTS ?? 200_000);
@@ -65,37 +66,49 @@ await new Promise((resolve, reject) => {
 try {
   const url = `http://127.0.0.1:${port}`;
   const store = await openStore(url);
-  const rates = [];
-  for (let run = 0; run < RUNS; run++) {
-    const runId = `single-${run}`;
-    await registerRun(store, runId);
-    const data = points(runId, POINTS);
-    const started = performance.now();
-    for (let i = 0; i < data.length; i += BATCH) await store.appendMetrics(data.slice(i, i + BATCH));
-    rates.push(POINTS / ((performance.now() - started) / 1000));
-  }
-  console.log(
-    `one client, ${POINTS} points in batches of ${BATCH}: median ${Math.round(median(rates))} points/s ` +
-      `(runs: ${rates.map((r) => Math.round(r)).join(', ')})`,
-  );
-
+  const oneInFlight = await openHttpStore(url, { metricsInFlight: 1 });
   // Reference measured in the same run: the same batches straight into a SQLite store in this
   // process, so that the HTTP overhead can be read as a ratio on a noisy machine.
   const direct = await openStore(`sqlite:${join(dir, 'direct.db')}`);
-  const directRates = [];
+  // The row form `{ points }`, one request at a time: what the HTTP store sent before columns.
+  const rows = {
+    async appendMetrics(chunk) {
+      const response = await fetch(`${url}/api/v1/metrics`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: encodeWireJson({ points: chunk }),
+      });
+      if (response.status !== 204) throw new Error(`rows: HTTP ${response.status}`);
+    },
+  };
+  const cases = [
+    ['http', store, 'HTTP store (columns, 2 requests in flight)'],
+    ['http1', oneInFlight, 'HTTP store, 1 request in flight'],
+    ['rows', rows, 'row-form bodies, 1 request in flight (the previous client)'],
+    ['direct', direct, 'reference: same batches into SQLite in-process'],
+  ];
+  const rates = Object.fromEntries(cases.map(([name]) => [name, []]));
+  // Cases take turns within each run, so that a burst of load elsewhere hits them all alike.
   for (let run = 0; run < RUNS; run++) {
-    const runId = `direct-${run}`;
-    await registerRun(direct, runId);
-    const data = points(runId, POINTS);
-    const started = performance.now();
-    for (let i = 0; i < data.length; i += BATCH) await direct.appendMetrics(data.slice(i, i + BATCH));
-    directRates.push(POINTS / ((performance.now() - started) / 1000));
+    for (const [name, target] of cases) {
+      const runId = `${name}-${run}`;
+      await registerRun(name === 'direct' ? direct : store, runId);
+      const data = points(runId, POINTS);
+      const started = performance.now();
+      for (let i = 0; i < data.length; i += BATCH) await target.appendMetrics(data.slice(i, i + BATCH));
+      rates[name].push(POINTS / ((performance.now() - started) / 1000));
+    }
   }
   await direct.close();
-  console.log(
-    `reference, same batches into SQLite in-process: median ${Math.round(median(directRates))} points/s ` +
-      `(HTTP path at ${(median(rates) / median(directRates)).toFixed(2)}x of it)`,
-  );
+  await oneInFlight.close();
+  const reference = median(rates.direct);
+  console.log(`one client, ${POINTS} points in appendMetrics calls of ${BATCH}, ${RUNS} runs:`);
+  for (const [name, , label] of cases) {
+    console.log(
+      `  ${label}: median ${Math.round(median(rates[name]))} points/s, ${(median(rates[name]) / reference).toFixed(2)}x in-process ` +
+        `(runs: ${rates[name].map((r) => Math.round(r)).join(', ')})`,
+    );
+  }
 
   const concurrentRates = [];
   let errors = 0;

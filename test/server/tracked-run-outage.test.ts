@@ -239,7 +239,7 @@ describe('a tracked run while the server is killed and restarted', () => {
     expect(await training.exited).toBe(0);
     expect(training.stdout()).toContain('ended');
     // The writer warned that it spooled, and wrote the spool itself once the server was back.
-    expect(training.stderr()).toMatch(/records go to the spool/);
+    expect(training.stderr()).toMatch(/could not write to the store.*spool/);
     expect(training.stderr()).toMatch(/replayed [1-9]\d* spooled batch/);
     const runId = /^run (\S+)$/m.exec(training.stdout())![1]!;
 
@@ -270,7 +270,7 @@ describe('a tracked run while the server is killed and restarted', () => {
     // The run ends normally while the server is still down: its remaining records stay spooled.
     expect(await training.exited).toBe(0);
     expect(training.stdout()).toContain('ended');
-    expect(training.stderr()).toMatch(/records go to the spool/);
+    expect(training.stderr()).toMatch(/could not write to the store.*spool/);
     const runId = /^run (\S+)$/m.exec(training.stdout())![1]!;
     await t.startServerChild();
 

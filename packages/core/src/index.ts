@@ -27,3 +27,10 @@ export * from './queries/watch.js';
 export * from './queries/exchange.js';
 export { openWorkerStore } from './store/worker/worker-store.js';
 export { storeWorkerScript } from './store/worker/worker-script.js';
+export {
+  encodeMetricColumns,
+  type MetricColumns,
+  metricPointsFromColumns,
+  splitMetricColumns,
+  toMetricColumns,
+} from './store/http/metric-columns.js';

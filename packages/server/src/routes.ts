@@ -3,7 +3,7 @@
  * needs. Reads come as GET with query strings (easy to link and cache) and as POST `/query`
  * with a JSON body (for long id lists and filters); both validate into the same shape.
  */
-import { API_PREFIX, type MetadataStore, type MetricPoint } from '@mlmeta/core';
+import { API_PREFIX, type MetadataStore, type MetricPoint, metricPointsFromColumns } from '@mlmeta/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import {
@@ -127,7 +127,13 @@ export function registerApiRoutes(app: FastifyInstance, store: MetadataStore): v
 
   // ------------------------------------------------------------ metrics
   app.post(`${p}/metrics`, write, async (request, reply) => {
-    await store.appendMetrics(parseBody(AppendMetricsBodySchema, request).points as MetricPoint[]);
+    // Two body forms: columns `{ groups }` (what the HTTP store sends) and rows `{ points }`.
+    const body = request.body;
+    const columnar = body !== null && typeof body === 'object' && Object.hasOwn(body, 'groups');
+    const points = columnar
+      ? metricPointsFromColumns(body)
+      : (parseBody(AppendMetricsBodySchema, request).points as MetricPoint[]);
+    await store.appendMetrics(points);
     return reply.code(204).send();
   });
   app.get(`${p}/metrics/keys`, read, async (request) => {

@@ -34,6 +34,7 @@ import type {
   Page,
   PutTypesOptions,
 } from '../store.js';
+import { encodeMetricColumns, splitMetricColumns, toMetricColumns } from './metric-columns.js';
 import { backoffDelay, DEFAULT_RETRY, type RetryOptions, sleep } from './retry.js';
 import { codeForStatus, decodeWireJson, encodeWireJson, parseWireError } from './wire.js';
 
@@ -43,9 +44,17 @@ export interface HttpStoreOptions {
   /** Per-attempt timeout. Default 30,000 ms. */
   timeoutMs?: number;
   retry?: RetryOptions;
-  /** Metric points per request. Default 10,000 (about 1 MB of JSON). */
+  /** Metric points per request at most. Default 10,000 (about 400 kB of columnar JSON). */
   metricsBatchSize?: number;
+  /** Requests of one appendMetrics call in flight at once. Default 2. */
+  metricsInFlight?: number;
 }
+
+/**
+ * Below this many points a call is one request: splitting smaller ones buys no overlap worth the
+ * extra round trip.
+ */
+const MIN_SPLIT_POINTS = 1_000;
 
 /** Whether an attempt that failed this way may be sent again. */
 type Retry = 'always' | 'if-idempotent' | 'never';
@@ -57,10 +66,14 @@ interface Failure {
 
 interface RequestInit {
   json?: unknown;
+  /** A body already encoded as wire JSON (instead of `json`). */
+  body?: string;
   searchParams?: Record<string, string | number | undefined>;
   /** Sending it twice has the effect of sending it once. */
   idempotent: boolean;
 }
+
+const utf8 = new TextEncoder();
 
 /** Connection failures where the request provably never reached the server. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -124,6 +137,7 @@ export class HttpStore implements MetadataStore {
   private readonly retry: Required<RetryOptions>;
   private readonly timeoutMs: number;
   private readonly metricsBatchSize: number;
+  private readonly metricsInFlight: number;
   private closed = false;
 
   constructor(uri: string, api: KyInstance, options: HttpStoreOptions) {
@@ -132,18 +146,20 @@ export class HttpStore implements MetadataStore {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.metricsBatchSize = Math.max(1, options.metricsBatchSize ?? 10_000);
+    this.metricsInFlight = Math.max(1, options.metricsInFlight ?? 2);
   }
 
   private async attempt(
     method: 'get' | 'post',
     path: string,
-    body: string | undefined,
+    body: Uint8Array<ArrayBuffer> | undefined,
     init: RequestInit,
   ): Promise<{ value: unknown } | { failure: Failure }> {
     let response: Response;
     try {
       response = await this.api(path, {
         method,
+        // Bytes, not a string: fetch would measure and encode a string body again on every attempt.
         body,
         // An explicit `headers: undefined` would drop the instance's Authorization header.
         ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' } }),
@@ -168,7 +184,8 @@ export class HttpStore implements MetadataStore {
 
   private async request<T>(method: 'get' | 'post', path: string, init: RequestInit): Promise<T> {
     if (this.closed) throw new MlmetaError('FAILED_PRECONDITION', `store ${this.uri} is closed`);
-    const body = init.json === undefined ? undefined : encodeWireJson(init.json);
+    const text = init.body ?? (init.json === undefined ? undefined : encodeWireJson(init.json));
+    const body = text === undefined ? undefined : utf8.encode(text);
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       const result = await this.attempt(method, path, body, init);
@@ -279,14 +296,50 @@ export class HttpStore implements MetadataStore {
     return this.request('post', 'lineage/query', { json: query, idempotent: true });
   }
 
-  /** Sends points in chunks; a point is keyed by (execution, key, step), so a resent chunk overwrites itself. */
+  /**
+   * Sends points as columnar bodies (see metric-columns.ts), up to `metricsInFlight` requests at
+   * once, so that the next body is encoded and sent while the server stores the previous one.
+   * Every point is keyed by (execution, key, step) and a step occurs once per call, so the
+   * requests may land in any order and a resent one overwrites itself. Malformed points go in
+   * the row form, one request at a time, for the store's own error message.
+   */
   async appendMetrics(points: MetricPoint[]): Promise<void> {
     if (!Array.isArray(points))
       throw new MlmetaError('INVALID_ARGUMENT', 'appendMetrics takes an array of points');
-    for (let start = 0; start < points.length; start += this.metricsBatchSize) {
-      const chunk = points.slice(start, start + this.metricsBatchSize);
-      await this.request('post', 'metrics', { json: { points: chunk }, idempotent: true });
+    if (points.length === 0) return;
+    const groups = toMetricColumns(points);
+    if (!groups) {
+      for (let start = 0; start < points.length; start += this.metricsBatchSize) {
+        const chunk = points.slice(start, start + this.metricsBatchSize);
+        await this.request('post', 'metrics', { json: { points: chunk }, idempotent: true });
+      }
+      return;
     }
+    const perRequest =
+      points.length < 2 * MIN_SPLIT_POINTS
+        ? this.metricsBatchSize
+        : Math.min(
+            this.metricsBatchSize,
+            Math.max(MIN_SPLIT_POINTS, Math.ceil(points.length / this.metricsInFlight)),
+          );
+    const bodies = splitMetricColumns(groups, perRequest);
+    let next = 0;
+    let failed = false;
+    const sender = async () => {
+      while (next < bodies.length && !failed) {
+        const body = encodeMetricColumns(bodies[next++]!);
+        try {
+          await this.request('post', 'metrics', { body, idempotent: true });
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }
+    };
+    const senders = Array.from({ length: Math.min(this.metricsInFlight, bodies.length) }, sender);
+    const results = await Promise.allSettled(senders);
+    const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
   }
 
   async getMetricKeys(execution: NodeRef): Promise<MetricKeySummary[]> {
