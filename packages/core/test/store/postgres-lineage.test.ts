@@ -60,8 +60,8 @@ function latticeBatch(): LineageBatch {
 
 /** A graph by external ids (row ids may differ between backends), sorted. */
 function normalize(graph: LineageGraph) {
-  const artifactIds = new Map(graph.artifacts.map((a) => [a.id, a.externalId]));
-  const executionIds = new Map(graph.executions.map((e) => [e.id, e.externalId]));
+  const artifactIds = new Map(graph.artifacts.map((a) => [a.id, String(a.externalId)]));
+  const executionIds = new Map(graph.executions.map((e) => [e.id, String(e.externalId)]));
   return {
     artifacts: [...artifactIds.values()].sort(),
     executions: [...executionIds.values()].sort(),

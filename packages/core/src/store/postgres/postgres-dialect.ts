@@ -8,16 +8,20 @@ import { prefetchPostgresWalks } from './postgres-lineage.js';
 export const BULK_CHUNK_ROWS = 20_000;
 
 /**
- * Rows → per-column arrays for `INSERT ... SELECT * FROM unnest(...)`. ON CONFLICT DO UPDATE
- * may not touch one row twice in a statement, so only the last row of each key is kept, which
- * is what writing them one by one would leave.
+ * The last row of each key, in order: ON CONFLICT DO UPDATE may not touch one row twice in a
+ * statement (nor may COPY insert a key twice), and the last row is what writing them one by
+ * one would leave.
  */
-function unnestUpsert(spec: BulkUpsert, rows: readonly (readonly unknown[])[]) {
+export function lastPerKey(spec: BulkUpsert, rows: readonly (readonly unknown[])[]) {
   const keyAt = spec.key.map((name) => spec.columns.findIndex(([column]) => column === name));
   const last = new Map<string, number>();
   for (let i = 0; i < rows.length; i++) last.set(keyAt.map((k) => String(rows[i]![k])).join('\u0000'), i);
-  const kept =
-    last.size === rows.length ? rows : [...last.values()].sort((a, b) => a - b).map((i) => rows[i]!);
+  return last.size === rows.length ? rows : [...last.values()].sort((a, b) => a - b).map((i) => rows[i]!);
+}
+
+/** Rows → per-column arrays for `INSERT ... SELECT * FROM unnest(...)`, one statement per chunk. */
+function unnestUpsert(spec: BulkUpsert, rows: readonly (readonly unknown[])[]) {
+  const kept = lastPerKey(spec, rows);
   const chunks: unknown[][][] = [];
   for (let start = 0; start < kept.length; start += BULK_CHUNK_ROWS) {
     const chunk = kept.slice(start, start + BULK_CHUNK_ROWS);

@@ -8,7 +8,8 @@ import type pg from 'pg';
 import { logger } from '../../log.js';
 import { MlmetaError } from '../errors.js';
 import { redactUri } from '../open.js';
-import type { Row, SqlDriver, SqlExecutor } from '../sql/driver.js';
+import type { BulkUpsert, Row, SqlDriver, SqlExecutor } from '../sql/driver.js';
+import { copyUpsert } from './postgres-copy.js';
 import { postgresDialect } from './postgres-dialect.js';
 
 /** How many times a write transaction is attempted when PostgreSQL asks for a retry. */
@@ -58,6 +59,10 @@ class PostgresConnection implements SqlExecutor {
 
   async runMany(sql: string, rows: readonly (readonly unknown[])[]): Promise<void> {
     for (const row of rows) await this.client.query(sql, row as unknown[]);
+  }
+
+  upsertMany(spec: BulkUpsert, rows: readonly (readonly unknown[])[]): Promise<void> {
+    return copyUpsert(this.client, spec, rows);
   }
 
   async exec(script: string): Promise<void> {
@@ -134,6 +139,9 @@ export class PostgresDriver implements SqlDriver {
   }
   runMany(sql: string, rows: readonly (readonly unknown[])[]): Promise<void> {
     return this.transaction((tx) => tx.runMany(sql, rows));
+  }
+  upsertMany(spec: BulkUpsert, rows: readonly (readonly unknown[])[]): Promise<void> {
+    return this.transaction((tx) => tx.upsertMany!(spec, rows));
   }
   exec(script: string): Promise<void> {
     return this.pooledCall((db) => db.exec(script));

@@ -73,6 +73,11 @@ export interface SqlExecutor {
    * must hold bindable values already (numbers, strings, null): this is the hot path.
    */
   runMany(sql: string, rows: readonly (readonly unknown[])[]): Promise<void>;
+  /**
+   * Optional: upsert many rows by the driver's own bulk path (PostgreSQL: COPY when the keys are
+   * new); call inside a transaction. Without it, `dialect.bulkUpsert` through `runMany` serves.
+   */
+  upsertMany?(spec: BulkUpsert, rows: readonly (readonly unknown[])[]): Promise<void>;
   /** Run a script of several statements without parameters (DDL). */
   exec(script: string): Promise<void>;
 }

@@ -13,7 +13,7 @@ import type {
 import { NodeRefSchema } from '../../model/schemas.js';
 import { MlmetaError } from '../errors.js';
 import type { MetricQuery } from '../store.js';
-import { Params, type Row, type SqlExecutor } from './driver.js';
+import { type BulkUpsert, Params, type Row, type SqlExecutor } from './driver.js';
 import { parseInput } from './validate.js';
 
 export const FLAG_NAN = 1;
@@ -96,20 +96,19 @@ export async function appendMetrics(db: SqlExecutor, points: readonly MetricPoin
     rows[i] = [keyId, point.step, flags & FLAG_NAN ? null : point.value, point.wallTime, flags];
   }
   const d = db.dialect;
-  const upsert = d.bulkUpsert(
-    {
-      table: 'mlmeta_metric_point',
-      columns: [
-        ['key_id', 'INT'],
-        ['step', d.bigintType],
-        ['value', d.doubleType],
-        ['wall_time', d.doubleType],
-        ['flags', 'SMALLINT'],
-      ],
-      key: ['key_id', 'step'],
-    },
-    rows,
-  );
+  const spec: BulkUpsert = {
+    table: 'mlmeta_metric_point',
+    columns: [
+      ['key_id', 'INT'],
+      ['step', d.bigintType],
+      ['value', d.doubleType],
+      ['wall_time', d.doubleType],
+      ['flags', 'SMALLINT'],
+    ],
+    key: ['key_id', 'step'],
+  };
+  if (db.upsertMany) return db.upsertMany(spec, rows);
+  const upsert = d.bulkUpsert(spec, rows);
   await db.runMany(upsert.sql, upsert.rows);
 }
 
