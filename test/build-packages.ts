@@ -4,7 +4,8 @@
  * other test files' child processes load it ("Cannot find module …/dist/index.cjs"). `npm test`
  * builds first, so there this finds nothing to do; it is what keeps `npx vitest run <file>`
  * honest during development. Several vitest processes in one working tree take turns through a
- * lock, so two of them never build the same dist/ at once.
+ * lock, and a build waits for the other processes' test runs to end, so no dist/ is rebuilt
+ * while tests use it (builds outside vitest, such as `npm run build`, take no part in this).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -14,8 +15,12 @@ import { promisify } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const lockDir = join(root, 'node_modules', '.cache', 'mlmeta-test-build.lock');
-/** How long to wait for another process's build before giving up. */
+/** One empty file per vitest process whose tests are using dist/, named by its pid. */
+const readersDir = join(root, 'node_modules', '.cache', 'mlmeta-test-runs');
+/** How long to wait for the lock, or for other test runs to end, before giving up. */
 const LOCK_WAIT_MS = 15 * 60_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Workspace {
   dir: string;
@@ -118,32 +123,66 @@ async function lock(): Promise<void> {
       throw new Error(
         `another process (pid ${owner ?? '?'}) has held ${lockDir} for 15 minutes; remove it if no build runs`,
       );
-    } else await new Promise((resolve) => setTimeout(resolve, 500));
+    } else await sleep(500);
   }
 }
 
-export default async function buildPackages(): Promise<void> {
-  if (workspaces().every((ws) => staleness(ws) === undefined)) return;
+/** Wait until no other live vitest process is running tests against the built dist/. */
+async function waitForOtherRuns(): Promise<void> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    const others = existsSync(readersDir)
+      ? readdirSync(readersDir)
+          .map(Number)
+          .filter((pid) => {
+            if (pid === process.pid) return false;
+            if (isAlive(pid)) return true;
+            rmSync(join(readersDir, String(pid)), { force: true });
+            return false;
+          })
+      : [];
+    if (others.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `test runs ${others.join(', ')} have used dist/ for 15 minutes; run the tests again when they end`,
+      );
+    }
+    await sleep(1000);
+  }
+}
+
+async function build(ws: Workspace, reason: string): Promise<void> {
+  process.stderr.write(`building ${ws.name} before the tests: ${reason}\n`);
+  try {
+    await promisify(execFile)('npm', ['run', 'build', '-w', ws.name], {
+      cwd: root,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`\`npm run build -w ${ws.name}\` failed:\n${`${stdout}\n${stderr}`.trim().slice(-4000)}`);
+  }
+}
+
+/**
+ * Build what is stale, then register this process as a user of dist/ until its tests end, so
+ * that another vitest process in the same tree waits for them before it rebuilds (a build in
+ * the middle of a run empties dist/ under that run's child processes).
+ */
+export default async function buildPackages(): Promise<() => void> {
   await lock();
   try {
-    // Checked again under the lock: another vitest process may have built them meanwhile.
-    for (const ws of workspaces()) {
+    // Checked under the lock: another vitest process may have built them meanwhile.
+    const stale = workspaces().flatMap((ws) => {
       const reason = staleness(ws);
-      if (reason === undefined) continue;
-      process.stderr.write(`building ${ws.name} before the tests: ${reason}\n`);
-      try {
-        await promisify(execFile)('npm', ['run', 'build', '-w', ws.name], {
-          cwd: root,
-          maxBuffer: 64 * 1024 * 1024,
-        });
-      } catch (error) {
-        const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-        throw new Error(
-          `\`npm run build -w ${ws.name}\` failed:\n${`${stdout}\n${stderr}`.trim().slice(-4000)}`,
-        );
-      }
-    }
+      return reason === undefined ? [] : [{ ws, reason }];
+    });
+    if (stale.length > 0) await waitForOtherRuns();
+    for (const { ws, reason } of stale) await build(ws, reason);
+    mkdirSync(readersDir, { recursive: true });
+    writeFileSync(join(readersDir, String(process.pid)), '');
   } finally {
     rmSync(lockDir, { recursive: true, force: true });
   }
+  return () => rmSync(join(readersDir, String(process.pid)), { force: true });
 }
