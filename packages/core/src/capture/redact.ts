@@ -192,26 +192,7 @@ export function redactString(text: string, options?: RedactOptions): string {
   const mayNameSecret =
     SECRET_WORD_HINT.test(out) ||
     options?.extraSecretKeys?.some((k) => out.toLowerCase().includes(k.toLowerCase()));
-  if (mayNameSecret)
-    out = out.replace(
-      ASSIGNMENT,
-      (
-        match: string,
-        quote: string,
-        name: string,
-        sep: string,
-        dq?: string,
-        sq?: string,
-        done?: string,
-        bare?: string,
-      ) => {
-        // `done`: an earlier net already redacted this value (possibly after an auth scheme).
-        const value = dq ?? sq ?? bare ?? '';
-        if (done !== undefined || value.length === 0 || !isSecretKey(name, options)) return match;
-        const q = dq !== undefined ? '"' : sq !== undefined ? "'" : '';
-        return `${quote}${name}${quote}${sep}${q}${REDACTED}${q}`;
-      },
-    );
+  if (mayNameSecret) out = redactAssignments(out, options);
   out = out.replace(AWS_SECRET_SHAPE, (run: string) => (looksRandom(run) ? REDACTED : run));
   out = out.replace(LONG_RUN, (run: string, offset: number, whole: string) => {
     if (DIGEST_START.test(run) || DIGEST_BEFORE.test(whole.slice(Math.max(0, offset - 8), offset)))
@@ -219,6 +200,38 @@ export function redactString(text: string, options?: RedactOptions): string {
     return looksRandom(run) ? REDACTED : run;
   });
   return out;
+}
+
+/**
+ * Redact the values of secret-named assignments. A bare value under a harmless name may itself
+ * hold an assignment (`Error: token=abc`, `msg: password=x`): it is searched again, so the outer
+ * match cannot swallow the secret one. Each pass works on a strictly shorter text.
+ */
+function redactAssignments(text: string, options: RedactOptions | undefined): string {
+  return text.replace(
+    ASSIGNMENT,
+    (
+      match: string,
+      quote: string,
+      name: string,
+      sep: string,
+      dq?: string,
+      sq?: string,
+      done?: string,
+      bare?: string,
+    ) => {
+      // `done`: an earlier net already redacted this value (possibly after an auth scheme).
+      const value = dq ?? sq ?? bare ?? '';
+      if (done !== undefined || value.length === 0) return match;
+      if (!isSecretKey(name, options)) {
+        return bare !== undefined && /[=:]/.test(bare)
+          ? `${quote}${name}${quote}${sep}${redactAssignments(bare, options)}`
+          : match;
+      }
+      const q = dq !== undefined ? '"' : sq !== undefined ? "'" : '';
+      return `${quote}${name}${quote}${sep}${q}${REDACTED}${q}`;
+    },
+  );
 }
 
 const FLAG = /^-{1,2}([A-Za-z_][\w.-]*)$/;

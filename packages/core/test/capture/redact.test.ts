@@ -82,6 +82,13 @@ describe('redactString', () => {
     expect(out.endsWith(' now')).toBe(true);
   });
 
+  it('finds a secret assignment inside the value of a harmless one (error messages)', () => {
+    expect(redactString('Error: token=canaryTok42')).toBe(`Error: token=${REDACTED}`);
+    expect(redactString('msg: password=hunter2x, retry')).toBe(`msg: password=${REDACTED}, retry`);
+    expect(redactString('at connect (db.js:10:3) cause: api_key=zz9canary')).not.toContain('zz9canary');
+    expect(redactString('Error: file not found: /tmp/x')).toBe('Error: file not found: /tmp/x');
+  });
+
   it('removes PEM private key blocks, even when cut off', () => {
     expect(redactString(`key:\n${pem}\nafter`)).toBe(`key:\n${REDACTED}\nafter`);
     expect(redactString(pem.slice(0, 60))).not.toContain('canaryPemBody');
