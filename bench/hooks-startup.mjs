@@ -1,7 +1,9 @@
 // Startup cost of the preload hook: how much `--import` / `--require @mlmeta/node-hooks/register`
 // adds to a node process, for a program that loads no framework and for one that loads
-// @tensorflow/tfjs. Commands run interleaved (one of each per round, hyperfine-style), so
-// machine noise spreads evenly; medians and the added time against the plain command are printed.
+// @tensorflow/tfjs; and what importing @mlmeta/core costs (paid by every CLI command, and by a
+// hooked process once a framework loads). Commands run interleaved (one of each per round,
+// hyperfine-style), so machine noise spreads evenly; medians, the added time and the ratio to
+// each group's plain command are printed.
 // Usage: npm run build && node bench/hooks-startup.mjs   (ROUNDS=<n>, default 15)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +17,7 @@ const REG = '@mlmeta/node-hooks/register';
 const work = mkdtempSync(join(tmpdir(), 'mlmeta-hooks-bench-'));
 const env = { ...process.env, NODE_OPTIONS: '', MLMETA_STORE: `sqlite:${join(work, 'm.db')}` };
 
+const EMPTY_LOADER = "import{register}from'node:module';register('data:text/javascript,')";
 const tfEsm = ['--input-type=module', '-e', "import '@tensorflow/tfjs'"];
 const tfCjs = ['-e', "require('@tensorflow/tfjs')"];
 const groups = [
@@ -22,6 +25,14 @@ const groups = [
     title: 'no framework (`-e 0`)',
     cases: [
       ['node -e 0', ['-e', '0']],
+      // What any `--import` costs (the ESM loader), hook or not.
+      ['node --import <empty data: URL> -e 0', ['--import', 'data:text/javascript,', '-e', '0']],
+      // What a loader thread costs: module.register() of a loader that does nothing. The hook
+      // registers none on Node 20 for this reason (see packages/node-hooks/src/register-import.ts).
+      [
+        'node --import <module.register(empty loader)> -e 0',
+        ['--import', `data:text/javascript,${EMPTY_LOADER}`, '-e', '0'],
+      ],
       ['node --import register -e 0', ['--import', REG, '-e', '0']],
       ['node --require register -e 0', ['--require', REG, '-e', '0']],
       [
@@ -29,6 +40,15 @@ const groups = [
         ['--import', REG, '-e', '0'],
         { MLMETA_DISABLED: 'true' },
       ],
+    ],
+  },
+  {
+    title: 'imports @mlmeta/core (no hook)',
+    cases: [
+      ['node -e 0', ['-e', '0']],
+      ['node -e "import \'@mlmeta/core\'"', ['--input-type=module', '-e', "import '@mlmeta/core'"]],
+      ['node -e "require(\'@mlmeta/core\')"', ['-e', "require('@mlmeta/core')"]],
+      ['mlmeta --version', ['packages/cli/dist/bin.js', '--version']],
     ],
   },
   {
@@ -76,13 +96,13 @@ for (const group of groups) {
   }
   const base = median(times[0]);
   console.log(`\n${group.title}: ${ROUNDS} interleaved rounds`);
-  console.log('| command | median | p25–p75 | added (median) |');
-  console.log('| --- | --- | --- | --- |');
+  console.log('| command | median | p25–p75 | added (median) | ratio |');
+  console.log('| --- | --- | --- | --- | --- |');
   group.cases.forEach(([label], i) => {
     const m = median(times[i]);
     const spread = `${quantile(times[i], 0.25).toFixed(0)}–${quantile(times[i], 0.75).toFixed(0)} ms`;
     const added = i === 0 ? '—' : `${(m - base).toFixed(1)} ms`;
-    console.log(`| \`${label}\` | ${m.toFixed(1)} ms | ${spread} | ${added} |`);
+    console.log(`| \`${label}\` | ${m.toFixed(1)} ms | ${spread} | ${added} | ${(m / base).toFixed(2)}x |`);
   });
 }
 rmSync(work, { recursive: true, force: true });
