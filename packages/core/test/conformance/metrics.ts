@@ -85,6 +85,71 @@ export function defineMetricTests(openFresh: () => Promise<MetadataStore>): void
       expect(windowed.points.map((p) => p.step)).toEqual(Array.from({ length: 10 }, (_, i) => 109 + i * 10));
     });
 
+    it('downsamples a long series from its block rollup, exact under replays, overwrites and out-of-order appends', async () => {
+      // The model of what is stored: step → value. 5,000 steps span 20 rollup blocks of 256.
+      const stored = new Map<number, number>();
+      const write = async (steps: number[], value: (step: number) => number) => {
+        for (const step of steps) stored.set(step, value(step));
+        await store.appendMetrics(
+          steps.map((step) => ({
+            execution: { id: runId },
+            key: 'loss',
+            step,
+            value: value(step),
+            wallTime: step,
+          })),
+        );
+      };
+      const wave = (step: number) => Math.cos(step / 300);
+      const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      // Newest chunk first, then the rest in one call with its steps reversed (nothing in order).
+      await write(range(3000, 4999), wave);
+      await write(range(0, 2999).reverse(), wave);
+      await write(range(1000, 1999), wave); // a replay
+      await write([700], () => 50); // a spike, later overwritten by a smaller one
+      await write([700], () => 7);
+      await write([4321], () => -40);
+      await write([2600, 2601, 2602], () => Number.NaN); // NaN is no min or max
+      const check = async (fromStep: number | undefined, toStep: number | undefined, maxPoints: number) => {
+        const series = await store.getMetrics({
+          execution: { id: runId },
+          key: 'loss',
+          fromStep,
+          toStep,
+          maxPoints,
+        });
+        const inRange = [...stored.keys()].filter(
+          (step) => (fromStep === undefined || step >= fromStep) && (toStep === undefined || step <= toStep),
+        );
+        expect(series.total).toBe(inRange.length);
+        expect(series.downsampled).toBe(true);
+        expect(series.points.length).toBeLessThanOrEqual(maxPoints);
+        expect(series.points.length).toBeGreaterThan(maxPoints / 2 - 1);
+        // Buckets are contiguous and end at the point they return: each (previous, this] holds
+        // exactly the min and max reported, whatever the bucketing.
+        let previous = (fromStep ?? 0) - 1;
+        for (const point of series.points) {
+          expect(point.value).toBe(stored.get(point.step));
+          const values = inRange.filter((s) => s > previous && s <= point.step).map((s) => stored.get(s)!);
+          const finite = values.filter((v) => !Number.isNaN(v));
+          expect(point.min).toBe(Math.min(...finite));
+          expect(point.max).toBe(Math.max(...finite));
+          previous = point.step;
+        }
+        expect(previous).toBe(Math.max(...inRange));
+        return series;
+      };
+      const full = await check(undefined, undefined, 4);
+      expect(Math.max(...full.points.map((p) => p.max!))).toBe(7);
+      expect(Math.min(...full.points.map((p) => p.min!))).toBe(-40);
+      await check(300, 4700, 4); // edges that cut blocks in two
+      await check(0, 4095, 8); // edges on block boundaries
+      await check(1, 2000, 2);
+      expect(await store.getMetricKeys({ id: runId })).toEqual([
+        { key: 'loss', count: 5000, minStep: 0, maxStep: 4999, lastValue: wave(4999) },
+      ]);
+    });
+
     it('rejects points for unknown executions or with bad fields, storing none of the batch', async () => {
       const good = { execution: { id: runId }, key: 'loss', step: 0, value: 1, wallTime: 1 };
       await expectError(

@@ -9,6 +9,7 @@ import { type MetadataStore, MlmetaError, openStore } from '@mlmeta/core';
 import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parsePostgresUri } from '../../src/store/postgres/postgres-uri.js';
+import { LATEST_SCHEMA_VERSION } from '../../src/store/sql/schema.js';
 import { POSTGRES_URL, probePostgres, testSchema, withSchema } from '../support/postgres.js';
 
 const probe = await probePostgres('PostgreSQL store tests');
@@ -83,11 +84,65 @@ describe.skipIf(probe.skip)('postgres store against a real server', () => {
       [schema.name],
     );
     expect(tables.map((t) => t.table_name)).toEqual(
-      expect.arrayContaining(['artifact', 'event', 'eventpath', 'mlmdenv', 'mlmeta_metric_point', 'type']),
+      expect.arrayContaining([
+        'artifact',
+        'event',
+        'eventpath',
+        'mlmdenv',
+        'mlmeta_metric_block',
+        'mlmeta_metric_point',
+        'type',
+      ]),
     );
     expect(await sql(`SELECT schema_version FROM ${schema.name}.mlmdenv`)).toEqual([{ schema_version: 10 }]);
     expect(await sql(`SELECT component, version FROM ${schema.name}.mlmeta_schema`)).toEqual([
-      { component: 'mlmeta', version: 2 },
+      { component: 'mlmeta', version: LATEST_SCHEMA_VERSION },
+    ]);
+  });
+
+  it('migrates a version-2 schema: the metric rollup is built from the points it holds', async () => {
+    const schema = fresh();
+    const store = await openStore(schema.uri);
+    const run = await store.putLineage({
+      types: [{ kind: 'execution', name: 'test.Train' }],
+      executions: [{ type: 'test.Train', externalId: 'old-run' }],
+    });
+    const value = (step: number) => (step === 777 ? 99 : step === 10 ? Number.NaN : step % 10);
+    await store.appendMetrics(
+      Array.from({ length: 1000 }, (_, step) => ({
+        execution: { id: run.executionIds[0]! },
+        key: 'loss',
+        step,
+        value: value(step),
+        wallTime: step,
+      })),
+    );
+    await store.close();
+    // What an mlmeta of schema version 2 leaves: the points, no rollup, no membership indexes.
+    await sql(`DROP TABLE ${schema.name}.mlmeta_metric_block`);
+    await sql(`DROP INDEX ${schema.name}.idx_mlmeta_association_execution_id`);
+    await sql(`UPDATE ${schema.name}.mlmeta_schema SET version = 2`);
+
+    const reopened = await open(schema.uri);
+    expect(await reopened.getMetricKeys({ externalId: 'old-run' })).toEqual([
+      { key: 'loss', count: 1000, minStep: 0, maxStep: 999, lastValue: 9 },
+    ]);
+    const series = await reopened.getMetrics({
+      execution: { externalId: 'old-run' },
+      key: 'loss',
+      maxPoints: 2,
+    });
+    expect(series.points.map((p) => [p.step, p.min, p.max])).toEqual([
+      [511, 0, 9],
+      [999, 0, 99],
+    ]);
+    const indexes = await sql<{ indexname: string }>(
+      "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE 'idx_mlmeta_a%' ORDER BY indexname",
+      [schema.name],
+    );
+    expect(indexes.map((i) => i.indexname)).toEqual([
+      'idx_mlmeta_association_execution_id',
+      'idx_mlmeta_attribution_artifact_id',
     ]);
   });
 

@@ -149,6 +149,57 @@ describe('SQLite file', () => {
     after.close();
   });
 
+  it('migrates a version-2 file: the metric rollup is built from the points it holds', async () => {
+    const path = freshPath();
+    const driver = await openSqliteDriver(path);
+    await migrate(driver, 2);
+    await driver.close();
+    const before = raw(path);
+    const typeId = before.prepare("SELECT id FROM Type WHERE name = 'mlmd.Train'").get() as { id: number };
+    const execution = before
+      .prepare("INSERT INTO Execution (type_id, name, external_id) VALUES (?, 'old-run', 'old-run')")
+      .run(typeId.id).lastInsertRowid;
+    const keyId = before
+      .prepare("INSERT INTO mlmeta_metric_key (execution_id, name) VALUES (?, 'loss')")
+      .run(execution).lastInsertRowid;
+    const value = (step: number) => (step === 777 ? 99 : step % 10);
+    const insert = before.prepare(
+      'INSERT INTO mlmeta_metric_point (key_id, step, value, wall_time, flags) VALUES (?, ?, ?, ?, 0)',
+    );
+    for (let step = 0; step < 1000; step++) insert.run(keyId, step, value(step), step);
+    before.close();
+
+    const store = await openStore(`sqlite:${path}`);
+    expect(await store.getMetricKeys({ externalId: 'old-run' })).toEqual([
+      { key: 'loss', count: 1000, minStep: 0, maxStep: 999, lastValue: 9 },
+    ]);
+    // 1,000 steps in 2 points: buckets of whole 256-step blocks, merged from the rollup.
+    const series = await store.getMetrics({
+      execution: { externalId: 'old-run' },
+      key: 'loss',
+      maxPoints: 2,
+    });
+    expect(series.points.map((p) => [p.step, p.min, p.max])).toEqual([
+      [511, 0, 9],
+      [999, 0, 99],
+    ]);
+    await store.close();
+    const after = raw(path);
+    const indexes = after
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx_mlmeta_%' ORDER BY name",
+      )
+      .all();
+    expect(indexes).toEqual(
+      expect.arrayContaining([
+        { name: 'idx_mlmeta_association_execution_id' },
+        { name: 'idx_mlmeta_attribution_artifact_id' },
+      ]),
+    );
+    expect(after.prepare('SELECT COUNT(*) AS n FROM mlmeta_metric_block').get()).toEqual({ n: 4 });
+    after.close();
+  });
+
   it('opens read-only: reads work, writes are refused, a missing file is NOT_FOUND', async () => {
     const path = freshPath();
     const writer = await openStore(`sqlite:${path}`);

@@ -14,6 +14,13 @@ import { NodeRefSchema } from '../../model/schemas.js';
 import { MlmetaError } from '../errors.js';
 import type { MetricQuery } from '../store.js';
 import { type BulkUpsert, Params, type Row, type SqlExecutor } from './driver.js';
+import {
+  METRIC_BLOCK_STEPS,
+  type MetricBlock,
+  readKeySummaries,
+  readMetricBlocks,
+  refreshMetricBlocks,
+} from './metric-blocks.js';
 import { parseInput } from './validate.js';
 
 export const FLAG_NAN = 1;
@@ -107,9 +114,12 @@ export async function appendMetrics(db: SqlExecutor, points: readonly MetricPoin
     ],
     key: ['key_id', 'step'],
   };
-  if (db.upsertMany) return db.upsertMany(spec, rows);
-  const upsert = d.bulkUpsert(spec, rows);
-  await db.runMany(upsert.sql, upsert.rows);
+  if (db.upsertMany) await db.upsertMany(spec, rows);
+  else {
+    const upsert = d.bulkUpsert(spec, rows);
+    await db.runMany(upsert.sql, upsert.rows);
+  }
+  await refreshMetricBlocks(db, rows);
 }
 
 async function keyIdFor(db: SqlExecutor, execution: number, key: string, create: true): Promise<number>;
@@ -135,19 +145,13 @@ async function keyIdFor(db: SqlExecutor, execution: number, key: string, create:
   return row ? Number(row.id) : undefined;
 }
 
-/** Every metric key of an execution with its point count, step range and last value. */
+/**
+ * Every metric key of an execution with its point count, step range and last value, read from
+ * the block rollup (a few thousand rows for a million points, where the points were a full scan).
+ */
 export async function getMetricKeys(db: SqlExecutor, ref: NodeRef): Promise<MetricKeySummary[]> {
   const execution = await executionId(db, ref);
-  const p = new Params(db.dialect);
-  const last = (column: string) =>
-    `(SELECT q.${column} FROM mlmeta_metric_point q WHERE q.key_id = k.id ORDER BY q.step DESC LIMIT 1)`;
-  const rows = await db.all(
-    'SELECT k.name, COUNT(*) AS count, MIN(s.step) AS min_step, MAX(s.step) AS max_step, ' +
-      `${last('value')} AS last_value, ${last('flags')} AS last_flags ` +
-      'FROM mlmeta_metric_key k JOIN mlmeta_metric_point s ON s.key_id = k.id ' +
-      `WHERE k.execution_id = ${p.add(execution)} GROUP BY k.id, k.name ORDER BY k.name`,
-    p.values,
-  );
+  const rows = await readKeySummaries(db, execution);
   return rows.map((row) => ({
     key: String(row.name),
     count: Number(row.count),
@@ -166,8 +170,48 @@ function toPoint(row: Row): MetricSeriesPoint {
 }
 
 /**
- * One series by step range. With `maxPoints`, a longer series is cut into `maxPoints` step
- * buckets in SQL; each bucket yields its last point plus its min and max, so spikes survive.
+ * Blocks merged into at most `maxPoints` buckets of whole blocks, each yielding its last point
+ * plus its min and max.
+ */
+function mergeBlocks(blocks: readonly MetricBlock[], maxPoints: number): MetricSeriesPoint[] {
+  const first = blocks[0]!.block;
+  const perBucket = Math.ceil((blocks[blocks.length - 1]!.block - first + 1) / maxPoints);
+  const points: MetricSeriesPoint[] = [];
+  let bucket = -1;
+  let min: number | null = null;
+  let max: number | null = null;
+  let last: MetricBlock | undefined;
+  const flush = () => {
+    if (last === undefined) return;
+    points.push({
+      step: last.maxStep,
+      value: storedValue(last.lastValue, last.lastFlags),
+      wallTime: last.lastWallTime,
+      min: min ?? Number.NaN,
+      max: max ?? Number.NaN,
+    });
+  };
+  for (const b of blocks) {
+    const at = Math.floor((b.block - first) / perBucket);
+    if (at !== bucket) {
+      flush();
+      bucket = at;
+      min = null;
+      max = null;
+    }
+    if (b.min !== null && (min === null || b.min < min)) min = b.min;
+    if (b.max !== null && (max === null || b.max > max)) max = b.max;
+    last = b;
+  }
+  flush();
+  return points;
+}
+
+/**
+ * One series by step range. With `maxPoints`, a longer series is cut into at most `maxPoints`
+ * step buckets; each bucket yields its last point plus its min and max, so spikes survive.
+ * Buckets at least a rollup block wide (a full-range chart) are merged from the block rows;
+ * narrower ones (a zoomed range) are grouped from the exact points in SQL.
  */
 export async function getMetrics(db: SqlExecutor, query: MetricQuery): Promise<MetricSeries> {
   const execution = await executionId(db, query.execution);
@@ -189,12 +233,8 @@ export async function getMetrics(db: SqlExecutor, query: MetricQuery): Promise<M
     if (query.toStep !== undefined) parts.push(`${column} <= ${p.add(query.toStep)}`);
     return parts.join(' AND ');
   };
-  const p = new Params(db.dialect);
-  const stats = await db.get(
-    `SELECT COUNT(*) AS total, MIN(step) AS lo, MAX(step) AS hi FROM mlmeta_metric_point WHERE ${range(p)}`,
-    p.values,
-  );
-  series.total = Number(stats?.total ?? 0);
+  const blocks = await readMetricBlocks(db, keyId, query.fromStep, query.toStep);
+  for (const block of blocks) series.total += block.count;
   if (series.total === 0) return series;
   if (query.maxPoints === undefined || series.total <= query.maxPoints) {
     const q = new Params(db.dialect);
@@ -205,8 +245,13 @@ export async function getMetrics(db: SqlExecutor, query: MetricQuery): Promise<M
     series.points = rows.map(toPoint);
     return series;
   }
-  const lo = Number(stats!.lo);
-  const span = Number(stats!.hi) - lo + 1;
+  series.downsampled = true;
+  const lo = blocks[0]!.minStep;
+  const span = blocks[blocks.length - 1]!.maxStep - lo + 1;
+  if (span >= query.maxPoints * METRIC_BLOCK_STEPS) {
+    series.points = mergeBlocks(blocks, query.maxPoints);
+    return series;
+  }
   const q = new Params(db.dialect);
   // CAST: drivers may bind JS numbers as doubles, which would turn this into real division.
   const bucket = `CAST(((step - ${q.add(lo)}) * ${q.add(query.maxPoints)}) / ${q.add(span)} AS INTEGER)`;
@@ -218,7 +263,6 @@ export async function getMetrics(db: SqlExecutor, query: MetricQuery): Promise<M
       `) g JOIN mlmeta_metric_point s ON s.key_id = ${q.add(keyId)} AND s.step = g.last_step ORDER BY g.b`,
     q.values,
   );
-  series.downsampled = true;
   series.points = rows.map((row) => {
     const point = toPoint(row);
     point.min = row.mn == null ? Number.NaN : Number(row.mn);

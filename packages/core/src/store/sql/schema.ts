@@ -7,6 +7,7 @@
 import { BASE_ARTIFACT_TYPES, BASE_EXECUTION_TYPES } from '../../model/base-types.js';
 import { TypeKind } from '../../model/enums.js';
 import type { SqlStoreDialect } from './driver.js';
+import { blockAggregateSql } from './metric-blocks.js';
 
 /** The MLMD schema version this layout matches (MLMDEnv.schema_version). */
 export const MLMD_SCHEMA_VERSION = 10;
@@ -159,7 +160,8 @@ export interface Migration {
 /**
  * mlmeta's schema history. Append only: a released migration never changes. Version 1 is the
  * MLMD layout (idempotent, so a file MLMD itself created is adopted as is); version 2 adds the
- * metric series.
+ * metric series; version 3 their per-block rollup (built from the points already stored) and
+ * indexes from executions and artifacts to their contexts.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -193,6 +195,30 @@ export const MIGRATIONS: readonly Migration[] = [
   flags SMALLINT NOT NULL DEFAULT 0,
   PRIMARY KEY (key_id, step)
 ) ${d.clusteredTableOption}`,
+    ],
+  },
+  {
+    version: 3,
+    description: 'metric rollup per 256-step block; membership indexes by execution and artifact',
+    statements: (d) => [
+      `CREATE TABLE IF NOT EXISTS mlmeta_metric_block (
+  key_id INT NOT NULL,
+  block ${d.bigintType} NOT NULL,
+  point_count INT NOT NULL,
+  min_step ${d.bigintType} NOT NULL,
+  max_step ${d.bigintType} NOT NULL,
+  min_value ${d.doubleType},
+  max_value ${d.doubleType},
+  last_value ${d.doubleType},
+  last_wall_time ${d.doubleType} NOT NULL,
+  last_flags SMALLINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (key_id, block)
+) ${d.clusteredTableOption}`,
+      `INSERT INTO mlmeta_metric_block (key_id, block, point_count, min_step, max_step, min_value, max_value, last_value, last_wall_time, last_flags) ${blockAggregateSql('1 = 1')}`,
+      // MLMD indexes Association/Attribution by (context_id, node) only, so "the contexts of this
+      // node" (a contexts_<alias> filter, a run's experiment) scanned the whole table per node.
+      'CREATE INDEX IF NOT EXISTS idx_mlmeta_association_execution_id ON Association (execution_id, context_id)',
+      'CREATE INDEX IF NOT EXISTS idx_mlmeta_attribution_artifact_id ON Attribution (artifact_id, context_id)',
     ],
   },
 ];
