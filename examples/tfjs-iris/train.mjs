@@ -87,4 +87,5 @@ for (const event of events.filter((e) => e.type === 'INPUT')) {
 console.log(
   '\nRun it again: the same data gives the same dataset artifact, and a second run appears next to the first.',
 );
+console.log('Ask more: npx mlmeta runs · npx mlmeta show <run> · npx mlmeta trace model · npx mlmeta ui');
 await store.close();
