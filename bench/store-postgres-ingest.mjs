@@ -1,5 +1,6 @@
-// PostgreSQL store ingest: metric points/s through appendMetrics (bulk upsert: one statement
-// of unnest arrays per 20,000 rows), and lineage batches/s through putLineage (one SERIALIZABLE
+// PostgreSQL store ingest: metric points/s through appendMetrics, new steps (one range probe,
+// then COPY straight into the table) and the same calls replayed (every key stored: the unnest
+// upsert, 20,000 rows per statement); and lineage batches/s through putLineage (one SERIALIZABLE
 // transaction each: dataset, model, execution, context, 2 events, 3 links). A raw COPY of the
 // same rows into the same table, measured in the same run, is the floor to compare with.
 // Server: MLMETA_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test); each run
@@ -93,6 +94,7 @@ async function copyRate(client, schema, calls) {
 const admin = new pg.Client({ connectionString: URL_BASE });
 await admin.connect();
 const pointRates = [];
+const replayRates = [];
 const copyRates = [];
 const batchRates = [];
 const schemas = [];
@@ -116,6 +118,9 @@ try {
     let start = performance.now();
     for (const points of calls) await store.appendMetrics(points);
     pointRates.push((CALLS * POINTS_PER_CALL) / ((performance.now() - start) / 1000));
+    start = performance.now();
+    for (const points of calls) await store.appendMetrics(points);
+    replayRates.push((CALLS * POINTS_PER_CALL) / ((performance.now() - start) / 1000));
     copyRates.push(await copyRate(admin, schema, calls));
 
     const batches = Array.from({ length: BATCHES }, (_, i) => lineageBatch(run, i));
@@ -133,6 +138,7 @@ const m = (xs) => Math.round(median(xs)).toLocaleString('en-US');
 console.log(
   `metric points/s (${CALLS} appendMetrics calls of ${POINTS_PER_CALL} points): median ${m(pointRates)} [${fmt(pointRates)}]`,
 );
+console.log(`the same calls replayed (upsert, overwrite): median ${m(replayRates)} [${fmt(replayRates)}]`);
 console.log(`raw COPY floor, same rows, same table layout: median ${m(copyRates)} [${fmt(copyRates)}]`);
 console.log(
   `appendMetrics / COPY: ${(median(pointRates) / median(copyRates)).toFixed(2)} (ratio of medians)`,
