@@ -102,8 +102,10 @@ export function defineMetricTests(openFresh: () => Promise<MetadataStore>): void
       };
       const wave = (step: number) => Math.cos(step / 300);
       const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-      // Newest chunk first, then the rest in one call with its steps reversed (nothing in order).
-      await write(range(3000, 4999), wave);
+      // Newest steps first, in calls of 300 that end mid-block (each extends the block the last
+      // one left), then the rest in one call with its steps reversed (nothing in order).
+      for (let from = 3000; from < 5000; from += 300)
+        await write(range(from, Math.min(from + 299, 4999)), wave);
       await write(range(0, 2999).reverse(), wave);
       await write(range(1000, 1999), wave); // a replay
       await write([700], () => 50); // a spike, later overwritten by a smaller one

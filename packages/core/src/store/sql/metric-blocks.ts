@@ -53,31 +53,27 @@ interface Pending {
   keyId: number;
   block: number;
   count: number;
-  /** The step that continues an in-order run from the block's first step. */
-  next: number;
-  inOrder: boolean;
+  minStep: number;
+  maxStep: number;
+  /** Every step of the block in these rows is larger than the one before (so none repeats). */
+  increasing: boolean;
   min: number | null;
   max: number | null;
   last: readonly unknown[];
 }
 
-/**
- * Recompute the blocks that freshly upserted metric rows (`[key_id, step, value, wall_time,
- * flags]`, as appendMetrics writes them) touched. Call in the same transaction, after the upsert.
- * A block the rows fill completely, once per step and in order (the usual bulk append), is
- * computed from the rows themselves; any other block (its edges, replays, sparse or out-of-order
- * steps) is recomputed from the table.
- */
-export async function refreshMetricBlocks(
-  db: SqlExecutor,
-  rows: readonly (readonly unknown[])[],
-): Promise<void> {
+const lower = (a: number | null, b: number | null) => (a === null ? b : b === null || a <= b ? a : b);
+const higher = (a: number | null, b: number | null) => (a === null ? b : b === null || a >= b ? a : b);
+
+/** The touched blocks of `rows`, per key, folded in one pass. */
+function pendingBlocks(rows: readonly (readonly unknown[])[]): Map<number, Map<number, Pending>> {
   const byKey = new Map<number, Map<number, Pending>>();
   let current: Pending | undefined;
   for (const row of rows) {
     const keyId = row[0] as number;
     const step = row[1] as number;
     const block = blockOf(step);
+    // Points of one call mostly arrive key by key or interleaved step by step: look up only on change.
     if (current === undefined || current.keyId !== keyId || current.block !== block) {
       let blocks = byKey.get(keyId);
       if (!blocks) {
@@ -86,54 +82,95 @@ export async function refreshMetricBlocks(
       }
       current = blocks.get(block);
       if (!current) {
-        const first = block * METRIC_BLOCK_STEPS;
-        current = { keyId, block, count: 0, next: first, inOrder: true, min: null, max: null, last: row };
+        current = {
+          keyId,
+          block,
+          count: 0,
+          minStep: step,
+          maxStep: step - 1,
+          increasing: true,
+          min: null,
+          max: null,
+          last: row,
+        };
         blocks.set(block, current);
       }
     }
-    current.inOrder &&= step === current.next;
-    current.next = step + 1;
+    current.increasing &&= step > current.maxStep;
+    current.maxStep = step;
     current.count++;
     current.last = row;
     const value = row[2] as number | null;
-    if (value !== null) {
-      if (current.min === null || value < current.min) current.min = value;
-      if (current.max === null || value > current.max) current.max = value;
-    }
+    current.min = lower(current.min, value);
+    current.max = higher(current.max, value);
   }
-  const computed: unknown[][] = [];
+  return byKey;
+}
+
+/**
+ * Bring the blocks that freshly upserted metric rows (`[key_id, step, value, wall_time, flags]`,
+ * as appendMetrics writes them) touched up to date. Call in the same transaction, after the
+ * upsert. Rows that only extend a block past its last stored step (the usual append, whatever
+ * the batch size or the keys' interleaving) are folded into it in JS; a block they overlap
+ * (a replay, an overwrite, out-of-order or repeated steps) is recomputed from its points.
+ */
+export async function refreshMetricBlocks(
+  db: SqlExecutor,
+  rows: readonly (readonly unknown[])[],
+): Promise<void> {
   const d = db.dialect;
-  for (const blocks of byKey.values()) {
+  const folded: unknown[][] = [];
+  const recompute: Pending[] = [];
+  for (const [keyId, blocks] of pendingBlocks(rows)) {
+    let from = Number.POSITIVE_INFINITY;
+    let to = Number.NEGATIVE_INFINITY;
+    for (const block of blocks.keys()) {
+      from = Math.min(from, block);
+      to = Math.max(to, block);
+    }
+    const p = new Params(d);
+    const stored = new Map<number, MetricBlock>();
+    for (const row of await db.all(
+      `SELECT block, ${BLOCK_COLUMNS} FROM mlmeta_metric_block WHERE key_id = ${p.add(keyId)} ` +
+        `AND block >= ${p.add(from)} AND block <= ${p.add(to)}`,
+      p.values,
+    )) {
+      const block = toBlock(row);
+      stored.set(block.block, block);
+    }
     for (const b of blocks.values()) {
-      if (b.inOrder && b.count === METRIC_BLOCK_STEPS) {
-        const first = b.block * METRIC_BLOCK_STEPS;
-        const [, , value, wallTime, flags] = b.last;
-        computed.push([
-          b.keyId,
-          b.block,
-          b.count,
-          first,
-          first + METRIC_BLOCK_STEPS - 1,
-          b.min,
-          b.max,
-          value,
-          wallTime,
-          flags,
-        ]);
+      const old = stored.get(b.block);
+      if (!b.increasing || (old !== undefined && old.maxStep >= b.minStep)) {
+        recompute.push(b);
         continue;
       }
-      const p = new Params(d);
-      const first = b.block * METRIC_BLOCK_STEPS;
-      const where = `key_id = ${p.add(b.keyId)} AND step >= ${p.add(first)} AND step <= ${p.add(first + METRIC_BLOCK_STEPS - 1)}`;
-      // WHERE true: SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT (parsing ambiguity).
-      await db.run(
-        `INSERT INTO mlmeta_metric_block (key_id, block, ${BLOCK_COLUMNS}) ${blockAggregateSql(where)} WHERE true ${BLOCK_CONFLICT}`,
-        p.values,
-      );
+      const [, , value, wallTime, flags] = b.last;
+      folded.push([
+        keyId,
+        b.block,
+        (old?.count ?? 0) + b.count,
+        old?.minStep ?? b.minStep,
+        b.maxStep,
+        lower(old?.min ?? null, b.min),
+        higher(old?.max ?? null, b.max),
+        value,
+        wallTime,
+        flags,
+      ]);
     }
   }
-  if (computed.length === 0) return;
-  const upsert = d.bulkUpsert(blockUpsertSpec(db), computed);
+  for (const b of recompute) {
+    const p = new Params(d);
+    const first = b.block * METRIC_BLOCK_STEPS;
+    const where = `key_id = ${p.add(b.keyId)} AND step >= ${p.add(first)} AND step <= ${p.add(first + METRIC_BLOCK_STEPS - 1)}`;
+    // WHERE true: SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT (parsing ambiguity).
+    await db.run(
+      `INSERT INTO mlmeta_metric_block (key_id, block, ${BLOCK_COLUMNS}) ${blockAggregateSql(where)} WHERE true ${BLOCK_CONFLICT}`,
+      p.values,
+    );
+  }
+  if (folded.length === 0) return;
+  const upsert = d.bulkUpsert(blockUpsertSpec(db), folded);
   await db.runMany(upsert.sql, upsert.rows);
 }
 
