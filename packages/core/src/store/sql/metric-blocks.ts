@@ -4,8 +4,11 @@
  * full-range chart or a key summary then reads a few thousand block rows instead of a million
  * points; zoomed ranges still read the exact points.
  *
- * A block row is always recomputed from the points its block holds, never incremented, so
- * replayed batches, overwritten steps and out-of-order appends leave it exact.
+ * Appends that only extend a block past its last stored step are folded into its row; any other
+ * write to a block (a replayed batch, an overwritten step, out-of-order or repeated steps) has
+ * the row recomputed from the block's points, so the rollup stays exact. Both happen in the
+ * append's transaction. (Two PostgreSQL transactions appending to one series at the same moment
+ * could each miss the other's points in a shared block; one series has one writer, its run.)
  */
 import { type BulkUpsert, Params, type Row, type SqlExecutor } from './driver.js';
 
@@ -13,7 +16,7 @@ import { type BulkUpsert, Params, type Row, type SqlExecutor } from './driver.js
  * log2 of the steps per block: block = floor(step / 256), which is `step >> 8` on both databases.
  * Changing it needs a migration that rebuilds mlmeta_metric_block.
  */
-export const METRIC_BLOCK_SHIFT = 8;
+const METRIC_BLOCK_SHIFT = 8;
 export const METRIC_BLOCK_STEPS = 2 ** METRIC_BLOCK_SHIFT;
 
 const blockOf = (step: number) => Math.floor(step / METRIC_BLOCK_STEPS);
