@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { median } from './support/workload.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlmeta-bench-onnx-'));
 process.env.MLMETA_STORE = `sqlite:${join(dir, 'bench.db')}`;
@@ -57,8 +58,6 @@ async function timeCalls(session, feeds, calls) {
   for (let i = 0; i < calls; i++) await session.run(feeds);
   return performance.now() - start;
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * Each round alternates short blocks of bare and instrumented calls (order flipped every block),

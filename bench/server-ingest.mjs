@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeWireJson, openHttpStore, openStore } from '../packages/core/dist/index.js';
+import { median } from './support/workload.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 7);
 const POINTS = Number(process.env.POINTS ?? 200_000);
@@ -17,7 +18,6 @@ const CLIENT_POINTS = Number(process.env.CLIENT_POINTS ?? 20_000);
 const BATCH = 5_000;
 
 const bin = fileURLToPath(new URL('../packages/server/dist/bin.js', import.meta.url));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function freePort() {
   return new Promise((resolve) => {

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../packages/core/dist/index.js';
+import { median } from './support/workload.mjs';
 
 const require = createRequire(new URL('../packages/core/package.json', import.meta.url));
 const Database = require('better-sqlite3');
@@ -24,7 +25,6 @@ const cpuSeconds = async (fn) => {
   const used = process.cpuUsage(start);
   return (used.user + used.system) / 1e6;
 };
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const dir = mkdtempSync(join(tmpdir(), 'mlmeta-bench-cpu-'));
 const rates = { appendMetrics: [], oneRow: [], multiRow: [] };
 const total = CALLS * POINTS_PER_CALL;

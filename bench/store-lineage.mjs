@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openStore } from '../packages/core/dist/index.js';
+import { median } from './support/workload.mjs';
 
 const require = createRequire(new URL('../packages/core/package.json', import.meta.url));
 const Database = require('better-sqlite3');
@@ -20,7 +21,6 @@ const QUERIES_PER_RUN = 20;
 const EXECUTIONS = 100_000;
 const PER_PIPELINE = 20;
 const FAN = 10;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // A small deterministic generator, so every run of the benchmark queries the same graph.
 let seed = 42;

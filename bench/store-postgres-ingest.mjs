@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { openStore } from '../packages/core/dist/index.js';
+import { lineageBatch, median, TYPES } from './support/workload.mjs';
 
 const require = createRequire(new URL('../packages/core/package.json', import.meta.url));
 const pg = require('pg');
@@ -22,54 +23,12 @@ const POINTS_PER_CALL = 50_000;
 const CALLS = 10;
 const BATCHES = 300;
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const prefix = `mlmeta_bench_ingest_${randomBytes(3).toString('hex')}`;
 const uriFor = (schema) => {
   const url = new URL(URL_BASE);
   url.searchParams.set('schema', schema);
   return url.toString();
 };
-
-const TYPES = [
-  { kind: 'artifact', name: 'bench.Dataset', baseType: 'mlmd.Dataset', properties: { rows: 'INT' } },
-  { kind: 'artifact', name: 'bench.Model', baseType: 'mlmd.Model', properties: { accuracy: 'DOUBLE' } },
-  { kind: 'execution', name: 'bench.Train', baseType: 'mlmd.Train', properties: { epochs: 'INT' } },
-  { kind: 'context', name: 'bench.Experiment' },
-];
-
-function lineageBatch(run, i) {
-  const id = `${run}-${i}`;
-  return {
-    artifacts: [
-      {
-        type: 'bench.Dataset',
-        externalId: `ds-${id}`,
-        uri: `file:///data/${id}.csv`,
-        properties: { rows: 1000 },
-      },
-      { type: 'bench.Model', externalId: `model-${id}`, properties: { accuracy: 0.9 } },
-    ],
-    executions: [
-      {
-        type: 'bench.Train',
-        externalId: `run-${id}`,
-        lastKnownState: 'COMPLETE',
-        properties: { epochs: 10 },
-        customProperties: { optimizer: { name: 'adam', lr: 0.001 } },
-      },
-    ],
-    contexts: [{ type: 'bench.Experiment', name: `exp-${run}`, externalId: `exp-${run}` }],
-    events: [
-      { artifact: { externalId: `ds-${id}` }, execution: { externalId: `run-${id}` }, type: 'INPUT' },
-      { artifact: { externalId: `model-${id}` }, execution: { externalId: `run-${id}` }, type: 'OUTPUT' },
-    ],
-    attributions: [
-      { artifact: { externalId: `ds-${id}` }, context: { externalId: `exp-${run}` } },
-      { artifact: { externalId: `model-${id}` }, context: { externalId: `exp-${run}` } },
-    ],
-    associations: [{ execution: { externalId: `run-${id}` }, context: { externalId: `exp-${run}` } }],
-  };
-}
 
 /** The same rows through COPY into a copy of the table (no conflict handling possible). */
 async function copyRate(client, schema, calls) {

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { openStore } from '../packages/core/dist/index.js';
+import { median } from './support/workload.mjs';
 
 const require = createRequire(new URL('../packages/core/package.json', import.meta.url));
 const pg = require('pg');
@@ -30,7 +31,6 @@ const LAYERS = 40;
 const WIDTH = 250;
 const LATTICE_A = EXECUTIONS * FAN;
 const LATTICE_E = EXECUTIONS;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const schema = `mlmeta_bench_lineage_${randomBytes(3).toString('hex')}`;
 const url = new URL(URL_BASE);

@@ -11,13 +11,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { median } from './support/workload.mjs';
 
 process.env.MLMETA_CAPTURE_DISABLED = 'hardware,git,packages';
 const { startRun, openStore } = await import('../packages/core/dist/index.js');
 
 const REPEATS = 5;
 const IN_THREAD = process.argv.includes('--in-thread');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 
 async function oneRun() {

@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { openStore } from '../packages/core/dist/index.js';
 import { startServer } from '../packages/server/dist/index.js';
+import { median } from './support/workload.mjs';
 
 const RUNS = Number(process.argv[2] ?? 5);
 const REQUESTS_PER_RUN = 20;
 const RUN_COUNT = 10_000;
 const POINTS = 1_000_000;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const dir = mkdtempSync(join(tmpdir(), 'mlmeta-bench-ui-'));
 const uri = `sqlite:${join(dir, 'ui.db')}`;
