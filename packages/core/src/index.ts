@@ -20,6 +20,7 @@ export type { ArtifactRecord, Run, RunEndState, StartRunOptions } from './tracke
 export { LOST_AFTER_HEARTBEATS, type RunStatus, runStatus } from './tracker/status.js';
 export { RUN_PROPERTIES } from './tracker/run.js';
 export { activeRun, startRun } from './tracker/tracker.js';
+export { flattenParams } from './tracker/values.js';
 export { type ReplayResult, replaySpool, replaySpoolFile, type SpoolProgress } from './writer/spool.js';
 export * from './caching/cache-key.js';
 export * from './caching/cached.js';

@@ -3,7 +3,7 @@
  * arguments, model, data), hands the recorder to tfjs, and records how it ended and what came
  * out. Every step is guarded: a failure here is a warning and training goes on unrecorded.
  */
-import { loadConfig, logger, MLMETA_TYPES, type Run, startRun } from '@mlmeta/core';
+import { flattenParams, loadConfig, logger, MLMETA_TYPES, type Run, startRun } from '@mlmeta/core';
 import { datasetArtifact, fingerprintXY, StreamingDatasetFingerprint } from './dataset-capture.js';
 import { type FitKind, fitEpochs, fitParams } from './fit-args.js';
 import { modelDigest } from './model-digest.js';
@@ -74,7 +74,16 @@ export class FitSession {
   static async begin(call: FitCall, options: CallbackOptions): Promise<FitSession | undefined> {
     const config = loadConfig({ logBatches: options.logBatches });
     if (config.disabled) return undefined;
-    const params = { ...fitParams(call.kind, call.args), ...options.params };
+    const training = trainingConfig(call.model);
+    // The optimizer's class and each of its settings, and the loss, are hyperparameters like
+    // the fit arguments: `optimizer: 'Adam'`, `optimizer.learningRate: 0.05`, `loss: '...'`.
+    const params = {
+      ...fitParams(call.kind, call.args),
+      ...flattenParams({ optimizer: training.optimizerConfig }),
+      optimizer: training.optimizer,
+      loss: training.loss,
+      ...options.params,
+    };
     const run = startRun({
       type: MLMETA_TYPES.train,
       experiment: options.experiment,
@@ -87,7 +96,7 @@ export class FitSession {
     const { model, tf } = call;
     run.setProperties({
       framework: 'tfjs',
-      ...trainingConfig(model),
+      ...training,
       modelSummary: modelSummary(model),
       tfjs: tfjsRuntime(tf),
     });

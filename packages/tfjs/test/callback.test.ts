@@ -51,6 +51,14 @@ describe('callback() with model.fit', () => {
     expect(p['param.shuffle']).toBe(true);
     expect(p['param.validationSplit']).toBe(0.2);
     expect(p['param.initialEpoch']).toBe(0);
+    // Every effective hyperparameter is a param of its own, with a stable name.
+    expect(p['param.optimizer']).toBe('Adam');
+    expect(p['param.optimizer.learningRate']).toBe(0.01);
+    expect(p['param.optimizer.beta1']).toBe(0.9);
+    expect(p['param.loss']).toBe('categoricalCrossentropy');
+    // A null default is no value, not the text "null".
+    expect('param.classWeight' in p).toBe(false);
+    expect(Object.values(p)).not.toContain('null');
     expect(p.optimizer).toBe('Adam');
     expect(p.optimizerConfig).toMatchObject({ learningRate: 0.01 });
     expect(p.loss).toBe('categoricalCrossentropy');

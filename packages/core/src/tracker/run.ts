@@ -10,7 +10,7 @@ import type { EventTypeName } from '../model/enums.js';
 import type { ArtifactInput, PathStep, PropertyValue, TypeInput } from '../model/schemas.js';
 import type { MetadataWriter } from '../writer/writer.js';
 import type { ArtifactRecord, Run, RunEndState } from './api.js';
-import { capString, toProperties } from './values.js';
+import { capString, flattenParams, toProperties } from './values.js';
 
 /** Custom property names the tracker writes on a run's execution (readers rely on these). */
 export const RUN_PROPERTIES = {
@@ -144,7 +144,7 @@ export class TrackedRun implements Run {
   }
 
   logParams(params: Record<string, unknown>): void {
-    this.guard('logParams', () => this.updateExecution(toProperties(params, 'param.')));
+    this.guard('logParams', () => this.updateExecution(toProperties(flattenParams(params), 'param.')));
   }
 
   logMetrics(values: Record<string, number>, step?: number): void {

@@ -42,7 +42,8 @@ function jsonSafe(this: unknown, _key: string, value: unknown): unknown {
 /**
  * One already-redacted value as a property value: numbers (NaN and ±Infinity kept), strings,
  * booleans as themselves; objects and arrays as STRUCT; anything JSON cannot represent
- * (cycles, class instances without toJSON, functions) as a string. `undefined` is skipped.
+ * (cycles, class instances without toJSON, functions) as a string. `undefined` is skipped;
+ * `null` stays null (no stored property).
  */
 export function toPropertyValue(value: unknown): PropertyValue | undefined {
   switch (typeof value) {
@@ -59,7 +60,9 @@ export function toPropertyValue(value: unknown): PropertyValue | undefined {
     case 'symbol':
       return capString(redactString(String(value)));
   }
-  if (value === null) return 'null';
+  // null is "no value", which a store holds as no property (a string "null" would match
+  // `param.x = 'null'` and compare as text).
+  if (value === null) return null;
   if (value instanceof Date) return value.toISOString();
   let json: string | undefined;
   try {
@@ -71,6 +74,44 @@ export function toPropertyValue(value: unknown): PropertyValue | undefined {
   if (json === undefined) return capString(redactString(String(value)));
   if (Buffer.byteLength(json) > MAX_VALUE_BYTES) return capString(json);
   return JSON.parse(json) as JsonValue[] | { [key: string]: JsonValue };
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+};
+
+/** Deeper objects than this stay one STRUCT value. */
+const MAX_FLATTEN_DEPTH = 4;
+
+/**
+ * Hyperparameters with nested plain objects spread into dotted names, so that every setting is
+ * a param of its own that runs, diff and filters can compare: `{ optimizer: { learningRate:
+ * 0.01 } }` → `{ 'optimizer.learningRate': 0.01 }`. Arrays, class instances and empty objects
+ * stay whole; a name given both flat and nested keeps the flat value.
+ *
+ * @example
+ * flattenParams({ epochs: 5, optimizer: { beta1: 0.9 } }); // { epochs: 5, 'optimizer.beta1': 0.9 }
+ */
+export function flattenParams(values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  // The objects on the current path: a cycle stays one value (described as such later).
+  const path = new Set<unknown>([values]);
+  const visit = (prefix: string, value: unknown, depth: number) => {
+    const spread =
+      isPlainObject(value) && Object.keys(value).length > 0 && depth < MAX_FLATTEN_DEPTH && !path.has(value);
+    if (!spread) {
+      if (!(prefix in out)) out[prefix] = value;
+      return;
+    }
+    path.add(value);
+    for (const [key, inner] of Object.entries(value)) visit(`${prefix}.${key}`, inner, depth + 1);
+    path.delete(value);
+  };
+  for (const [key, value] of Object.entries(values)) if (!isPlainObject(value)) out[key] = value;
+  for (const [key, value] of Object.entries(values)) if (isPlainObject(value)) visit(key, value, 0);
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { activeRun, type MetadataStore, openStore, RUN_PROPERTIES, runStatus, startRun } from '@mlmeta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capString, MAX_VALUE_BYTES, toPropertyValue } from '../../src/tracker/values.js';
+import { capString, flattenParams, MAX_VALUE_BYTES, toPropertyValue } from '../../src/tracker/values.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlmeta-tracker-'));
 const uri = `sqlite:${join(dir, 'm.db')}`;
@@ -50,7 +50,8 @@ describe('startRun', () => {
     expect(custom['param.lr']).toBe(0.01);
     expect(custom['param.apiKey']).toBe('[REDACTED]');
     expect(custom['param.layers']).toEqual([64, 32]);
-    expect(custom['param.optimizer']).toEqual({ name: 'adam', beta1: 0.9 });
+    expect(custom['param.optimizer.name']).toBe('adam');
+    expect(custom['param.optimizer.beta1']).toBe(0.9);
     expect(custom['param.seed']).toBe('10');
     expect(typeof custom['param.fn']).toBe('string');
     expect(custom['tag.team']).toBe('vision');
@@ -123,6 +124,32 @@ describe('values', () => {
     expect(Buffer.byteLength(capped)).toBeLessThan(MAX_VALUE_BYTES + 200);
     expect(capped).toMatch(/truncated by mlmeta: 131072 bytes, sha256:[0-9a-f]{64}\]$/);
     expect(typeof toPropertyValue({ blob: big })).toBe('string');
+  });
+
+  it('keeps null as null, never the string "null"', () => {
+    expect(toPropertyValue(null)).toBeNull();
+    expect(toPropertyValue({ a: null })).toEqual({ a: null });
+  });
+
+  it('flattens nested params into dotted names; arrays and class instances stay whole', () => {
+    expect(
+      flattenParams({
+        epochs: 5,
+        optimizer: { learningRate: 0.01, beta1: 0.9, schedule: { decay: 0.5 } },
+        metrics: ['acc'],
+        when: new Date(0),
+        empty: {},
+      }),
+    ).toEqual({
+      epochs: 5,
+      'optimizer.learningRate': 0.01,
+      'optimizer.beta1': 0.9,
+      'optimizer.schedule.decay': 0.5,
+      metrics: ['acc'],
+      when: new Date(0),
+      empty: {},
+    });
+    expect(flattenParams({ 'a.b': 1, a: { b: 2, c: 3 } })).toEqual({ 'a.b': 1, 'a.c': 3 });
   });
 });
 
