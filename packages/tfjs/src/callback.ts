@@ -8,8 +8,9 @@ import { installPatches, removePatches } from './instrumentation.js';
 import { markLoadedModel } from './lineage.js';
 import { resolveTf } from './resolve-tf.js';
 import { CALLBACK_OPTIONS, tfjsState } from './state.js';
-import type { CallbackTf, TfModule } from './tf-types.js';
+import type { CallbackTf, LayersModelTf, TfModule } from './tf-types.js';
 import { type CallbackOptions, type InstrumentOptions, parseCallbackOptions } from './types.js';
+import { UnwrappedFit } from './unwrapped-fit.js';
 
 /**
  * What callback() returns: a tfjs Callback, plus a way to wait for the records. The lifecycle
@@ -70,16 +71,32 @@ function markerClass(tf: TfModule): new (options: CallbackOptions) => MlmetaCall
     flush(): Promise<void> {
       return flush();
     }
+    /** Set only when tfjs runs this object itself: the fit was not seen by mlmeta's wrapper. */
+    private unwrapped: UnwrappedFit | undefined;
     override setModel(model: unknown): void {
       super.setModel(model);
-      // Reached only when tfjs runs this object itself: the fit was not seen by mlmeta's
-      // wrapper, so the model comes from a tfjs copy other than the instrumented one.
-      logger.once(
-        'tfjs:uninstrumented-fit',
-        'warn',
-        'mlmeta.callback() is not recording this fit: the model comes from a different copy of TensorFlow.js ' +
-          'than the one mlmeta instrumented; pass it explicitly: callback({ tf })',
-      );
+      this.unwrapped = new UnwrappedFit(tf, model as LayersModelTf, this[CALLBACK_OPTIONS]);
+    }
+    override async onTrainBegin(): Promise<void> {
+      const session = await this.unwrapped?.begin(this.params ?? {});
+      if (session) this.lastRun = session.run;
+    }
+    override async onEpochBegin(epoch: number, logs?: Record<string, unknown>): Promise<void> {
+      await this.unwrapped?.forward('onEpochBegin', epoch, logs);
+    }
+    override async onEpochEnd(epoch: number, logs?: Record<string, unknown>): Promise<void> {
+      await this.unwrapped?.forward('onEpochEnd', epoch, logs);
+    }
+    override async onBatchBegin(batch: number, logs?: Record<string, unknown>): Promise<void> {
+      await this.unwrapped?.forward('onBatchBegin', batch, logs);
+    }
+    override async onBatchEnd(batch: number, logs?: Record<string, unknown>): Promise<void> {
+      await this.unwrapped?.forward('onBatchEnd', batch, logs);
+    }
+    override async onTrainEnd(): Promise<void> {
+      const fit = this.unwrapped;
+      this.unwrapped = undefined;
+      await fit?.end();
     }
   }
   markerClasses.set(tf.Callback, MlmetaCallbackMarker);

@@ -11,3 +11,7 @@ export { modelSummary } from './model-summary.js';
 export { isTfModule, resolveTf } from './resolve-tf.js';
 export type { TfModule } from './tf-types.js';
 export type { CallbackOptions, InstrumentOptions } from './types.js';
+
+import { patchAtImport } from './preinstall.js';
+
+patchAtImport();

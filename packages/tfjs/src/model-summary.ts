@@ -17,6 +17,18 @@ function shapeJson(shape: unknown): unknown {
 }
 
 /**
+ * A layer's output shape, or null where tfjs calls it ill-defined (it throws for a model used as a
+ * layer that was applied to several inputs, such as a nested Sequential).
+ */
+function layerOutputShape(layer: LayersModelTf['layers'][number]): unknown {
+  try {
+    return shapeJson(layer.outputShape);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * A Keras-style summary of `model`.
  *
  * @example
@@ -31,7 +43,7 @@ export function modelSummary(model: LayersModelTf) {
     layers: model.layers.map((layer) => ({
       class: layer.getClassName(),
       name: layer.name,
-      outputShape: shapeJson(layer.outputShape),
+      outputShape: layerOutputShape(layer),
       params: layer.countParams(),
       trainable: layer.trainable,
     })),

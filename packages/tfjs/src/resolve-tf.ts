@@ -66,6 +66,37 @@ export function resolveTf(): TfModule | undefined {
   return undefined;
 }
 
+/**
+ * The tfjs flavours this process has already loaded, completely, from the project (no module is
+ * loaded here), and whether any flavour is still loading (its own `require` is on the stack).
+ *
+ * @example
+ * const { loaded } = loadedTf(); // [the project's @tensorflow/tfjs] once the app imported it
+ */
+export function loadedTf(): { loaded: TfModule[]; loading: boolean } {
+  const loaded: TfModule[] = [];
+  let loading = false;
+  const seen = new Set<string>();
+  for (const base of resolutionBases()) {
+    const require = createRequire(base);
+    for (const name of TFJS_PACKAGES) {
+      let resolved: string;
+      try {
+        resolved = require.resolve(name);
+      } catch {
+        continue;
+      }
+      if (seen.has(resolved)) continue;
+      seen.add(resolved);
+      const entry = require.cache[resolved];
+      if (!entry) continue;
+      if (!entry.loaded) loading = true;
+      else if (isTfModule(entry.exports)) loaded.push(entry.exports);
+    }
+  }
+  return { loaded, loading };
+}
+
 /** The version map (`tf.version`) as a flat record, whatever the flavour reports. */
 export function tfVersions(tf: TfModule): Record<string, string> {
   const v = tf.version;

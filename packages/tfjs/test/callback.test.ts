@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cpuBackend,
   openStore,
+  type RunView,
   role,
   smallData,
   smallModel,
@@ -274,5 +275,41 @@ describe('callback() with model.fitDataset', () => {
     expect(run.execution.lastKnownState).toBe('COMPLETE');
     const data = run.inputs.find((i) => role(i) === 'train')!.artifact;
     expect(data.customProperties).toMatchObject({ sampled: true, rows: 6 * 16 });
+  });
+});
+
+describe('a fit that started before the patches existed', () => {
+  it('is recorded from the callback itself, without the misleading "different copy" warning', async () => {
+    const { x, y } = smallData();
+    const input = tf.input({ shape: [4] });
+    const output = tf.layers.dense({ units: 3, activation: 'softmax' }).apply(input) as tf.SymbolicTensor;
+    const functional = tf.model({ inputs: input, outputs: output });
+    functional.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    mlmeta.uninstrument();
+    const warnings: string[] = [];
+    const original = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      warnings.push(String(chunk));
+      return original(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    let runs: RunView[];
+    try {
+      // `functional.fit` is looked up before callback() installs the patches again.
+      runs = await newRuns(() =>
+        functional.fit(x, y, { epochs: 2, batchSize: 20, callbacks: [mlmeta.callback({ store: uri })] }),
+      );
+    } finally {
+      process.stderr.write = original;
+    }
+    expect(runs).toHaveLength(1);
+    const p = runs[0].execution.customProperties;
+    expect(runs[0].execution.lastKnownState).toBe('COMPLETE');
+    expect(p['param.epochs']).toBe(2);
+    expect(p['param.batchSize']).toBe(20);
+    expect(p.epochsCompleted).toBe(2);
+    expect(p.modelSummary).toMatchObject({ class: 'Model' });
+    expect(runs[0].outputs.map(role)).toEqual(['model']);
+    expect(warnings.join('')).not.toContain('different copy');
+    expect(warnings.join('')).toContain('before mlmeta patched TensorFlow.js');
   });
 });

@@ -4,6 +4,10 @@ import { cpuBackend, openStore, smallData, smallModel, tempStoreUri, tf, trainRu
 
 const { uri } = tempStoreUri();
 let store: Awaited<ReturnType<typeof openStore>>;
+// Importing @mlmeta/tfjs patched the project's tfjs already (so an inline callback() records the
+// first fit); uninstrument() gives back the originals.
+const patchedAtImport = tf.LayersModel.prototype.fit;
+mlmeta.uninstrument();
 const originalFit = tf.LayersModel.prototype.fit;
 const originalSequentialFit = tf.Sequential.prototype.fit;
 
@@ -18,6 +22,7 @@ afterAll(async () => {
 
 describe('instrumentation', () => {
   it('patches once however many callbacks are created, and uninstrument() restores the originals', () => {
+    expect(patchedAtImport).not.toBe(originalFit);
     mlmeta.callback();
     const patched = tf.LayersModel.prototype.fit;
     mlmeta.callback({ tf });
