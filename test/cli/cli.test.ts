@@ -102,7 +102,7 @@ describe('mlmeta runs / show / diff', () => {
     expect(bad.name).toBe('train-bad');
     expect(bad.failure.message).toBe('loss became NaN at epoch 0');
     expect(bad.failure.stack).toContain('seed.mjs');
-    expect(json(['show', String(bad.id)]).run.externalId).toBe(bad.externalId);
+    expect(json(['show', `run:${bad.id}`]).run.externalId).toBe(bad.externalId);
     expect(json(['show', bad.externalId]).run.id).toBe(bad.id);
   });
 

@@ -1,13 +1,13 @@
 /**
- * The identity the integrations give a file, so a file on disk can be looked up in the store:
- * a TensorFlow.js model folder (or its model.json) → @mlmeta/tfjs's artifactsDigest over the
- * topology, weight specs and weight bytes; anything else (ONNX models, data files) → sha256 of
- * its bytes, as @mlmeta/onnx and the step cache record them.
+ * The identities the integrations give a file, so a file on disk can be looked up in the store:
+ * sha256 of its bytes (or of a folder's manifest), as the tracker, @mlmeta/onnx, the step cache
+ * and the preload hook's file capture record it; for a TensorFlow.js model folder (or its
+ * model.json) also @mlmeta/tfjs's artifactsDigest over the topology, weight specs and weights.
  */
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { sha256File } from '@mlmeta/core';
+import { digestPath } from '@mlmeta/core';
 import { CliError } from './context.js';
 
 export interface FileIdentity {
@@ -15,8 +15,11 @@ export interface FileIdentity {
   path: string;
   /** Paths an artifact's uri may hold for this file. */
   uris: string[];
+  /** Its content digest: sha256 of the bytes, or of the manifest of a folder's files. */
   digest: string;
-  kind: 'tfjs-model' | 'onnx-model' | 'file';
+  /** Every identity the integrations may have recorded it under, `digest` first. */
+  digests: string[];
+  kind: 'tfjs-model' | 'onnx-model' | 'file' | 'directory';
 }
 
 interface ModelJson {
@@ -53,42 +56,36 @@ async function tfjsDigest(modelJsonPath: string): Promise<string> {
 
 /**
  * @example
- * const { digest } = await identifyFile('model/model.json'); // 'xxh3:…' like the tfjs callback
+ * const { digests } = await identifyFile('model/'); // ['sha256:<manifest>', 'xxh3:<tfjs artifacts>']
  */
 export async function identifyFile(file: string): Promise<FileIdentity> {
   const path = resolve(file);
   if (!existsSync(path)) throw new CliError(`${file}: no such file or directory`);
   const stats = statSync(path);
-  if (stats.isDirectory()) {
-    const modelJson = join(path, 'model.json');
-    if (!existsSync(modelJson)) {
-      throw new CliError(
-        `${file} is a directory without a model.json; name a model file or a tfjs model folder`,
-      );
-    }
-    return {
-      path,
-      uris: [path, modelJson, `file://${path}`],
-      digest: await tfjsDigest(modelJson),
-      kind: 'tfjs-model',
-    };
-  }
-  if (basename(path) === 'model.json') {
-    const dir = dirname(path);
+  const modelJson = stats.isDirectory()
+    ? join(path, 'model.json')
+    : basename(path) === 'model.json'
+      ? path
+      : undefined;
+  if (modelJson !== undefined && existsSync(modelJson)) {
+    // A tfjs model folder: by its files' manifest (file capture, logOutput of the folder) and by
+    // the artifacts digest @mlmeta/tfjs gives a saved model.
+    const dir = dirname(modelJson);
+    const [manifest, artifacts] = await Promise.all([digestPath(dir), tfjsDigest(modelJson)]);
     return {
       path: dir,
-      uris: [dir, path, `file://${dir}`],
-      digest: await tfjsDigest(path),
+      uris: [dir, modelJson, `file://${dir}`],
+      digest: manifest.digest,
+      digests: [manifest.digest, artifacts],
       kind: 'tfjs-model',
     };
   }
-  const digest = path.endsWith('.onnx')
-    ? await (await import('@mlmeta/onnx')).digestModelFile(path)
-    : await sha256File(path);
+  const { digest, kind } = await digestPath(path);
   return {
     path,
     uris: [path, `file://${path}`],
     digest,
-    kind: path.endsWith('.onnx') ? 'onnx-model' : 'file',
+    digests: [digest],
+    kind: kind === 'directory' ? 'directory' : path.endsWith('.onnx') ? 'onnx-model' : 'file',
   };
 }

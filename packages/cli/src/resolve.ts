@@ -56,6 +56,25 @@ function ambiguous(kind: string, ref: string, labels: string[]): CliError {
 }
 
 /**
+ * A bare number that is both a run id and an artifact id names neither: the error lists both
+ * spellings, so the user says which one (`mlmeta runs` shows run ids, lineage shows both).
+ *
+ * @example
+ * await rejectAmbiguousNumber(store, '3'); // throws: "3" is both run:3 (...) and artifact:3 (...)
+ */
+export async function rejectAmbiguousNumber(store: MetadataStore, ref: string): Promise<void> {
+  if (!/^\d+$/.test(ref)) return;
+  const id = Number(ref);
+  const [run, artifact] = await Promise.all([store.getExecution({ id }), store.getArtifact({ id })]);
+  if (!run || !artifact) return;
+  const what = artifact.name ?? artifact.uri ?? artifact.externalId;
+  throw new CliError(
+    `"${ref}" is both a run and an artifact: write run:${id} (${run.type} ${runName(run)}) or artifact:${id} (${artifact.type}${what ? ` ${what}` : ''})`,
+    2,
+  );
+}
+
+/**
  * The execution `ref` names; several runs with one run name give the newest.
  *
  * @example

@@ -11,6 +11,7 @@ import {
   type PropertyValue,
   RUN_PROPERTIES,
 } from '@mlmeta/core';
+import { runName } from './resolve.js';
 import { type RunSummary, summarizeRuns } from './run-summary.js';
 
 export interface MetricRange {
@@ -41,6 +42,8 @@ export interface RunDetails extends RunSummary {
   hardware?: PropertyValue;
   failure?: { name?: string; message?: string; stack?: string; exitCode?: number; signal?: string };
   properties: Record<string, PropertyValue>;
+  /** On a CACHED step: the run whose recorded outputs this one reused. */
+  cachedFrom?: { externalId: string; id?: number; name?: string };
 }
 
 const isIn = (list: readonly string[], value: string) => list.includes(value);
@@ -121,6 +124,12 @@ export async function runDetails(store: MetadataStore, execution: Execution): Pr
     if (!SHOWN_ELSEWHERE.test(k)) properties[k] = v;
   }
   const failure = failureOf(custom);
+  const reused = custom[RUN_PROPERTIES.cachedFrom];
+  let cachedFrom: RunDetails['cachedFrom'];
+  if (typeof reused === 'string') {
+    const source = await store.getExecution({ externalId: reused });
+    cachedFrom = { externalId: reused, ...(source ? { id: source.id, name: runName(source) } : {}) };
+  }
   return {
     ...summary!,
     metricRanges: ranges,
@@ -129,6 +138,7 @@ export async function runDetails(store: MetadataStore, execution: Execution): Pr
     ...(custom.environment !== undefined ? { environment: custom.environment } : {}),
     ...(custom.hardware !== undefined ? { hardware: custom.hardware } : {}),
     ...(failure ? { failure } : {}),
+    ...(cachedFrom ? { cachedFrom } : {}),
     properties,
   };
 }

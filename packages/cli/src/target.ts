@@ -6,26 +6,43 @@ import { existsSync } from 'node:fs';
 import type { Artifact, Execution, MetadataStore } from '@mlmeta/core';
 import { CliError } from './context.js';
 import { type FileIdentity, identifyFile } from './file-digest.js';
-import { findArtifact, findRun, knownNames, literal, notFound } from './resolve.js';
+import { findArtifact, findRun, knownNames, literal, notFound, rejectAmbiguousNumber } from './resolve.js';
 
 export type Target =
   | { kind: 'artifact'; node: Artifact; file?: FileIdentity }
   | { kind: 'execution'; node: Execution };
 
-/** The artifact recorded for a file: by digest, else by the path it was recorded at. */
+/**
+ * What the store holds for a file: the artifacts with its current content (any of its digests),
+ * and the artifacts recorded at its path with other content (older versions), newest first.
+ */
+export async function artifactsForFile(
+  store: MetadataStore,
+  file: FileIdentity,
+): Promise<{ current: Artifact[]; older: Artifact[] }> {
+  const [byDigest, byUri] = await Promise.all([
+    store.getArtifacts({ externalIds: file.digests, limit: file.digests.length }),
+    store.getArtifacts({
+      filter: `uri IN (${file.uris.map(literal).join(', ')})`,
+      orderBy: 'id',
+      descending: true,
+      limit: 50,
+    }),
+  ]);
+  const digests = new Set(file.digests);
+  const current = [...byDigest.items].sort(
+    (a, b) => file.digests.indexOf(a.externalId ?? '') - file.digests.indexOf(b.externalId ?? ''),
+  );
+  return { current, older: byUri.items.filter((a) => !digests.has(a.externalId ?? '')) };
+}
+
+/** The artifact recorded for a file: by digest, else the newest recorded at its path. */
 export async function artifactForFile(
   store: MetadataStore,
   file: FileIdentity,
 ): Promise<Artifact | undefined> {
-  const byDigest = await store.getArtifacts({ externalIds: [file.digest], limit: 1 });
-  if (byDigest.items[0]) return byDigest.items[0];
-  const byUri = await store.getArtifacts({
-    filter: `uri IN (${file.uris.map(literal).join(', ')})`,
-    orderBy: 'id',
-    descending: true,
-    limit: 1,
-  });
-  return byUri.items[0];
+  const { current, older } = await artifactsForFile(store, file);
+  return current[0] ?? older[0];
 }
 
 export function unknownFile(store: MetadataStore, file: FileIdentity, shown: string): CliError {
@@ -42,6 +59,7 @@ export async function resolveTarget(store: MetadataStore, ref: string): Promise<
     if (!node) throw unknownFile(store, file, ref);
     return { kind: 'artifact', node, file };
   }
+  await rejectAmbiguousNumber(store, ref);
   if (!ref.startsWith('run:')) {
     const artifact = await findArtifact(store, ref);
     if (artifact) return { kind: 'artifact', node: artifact };

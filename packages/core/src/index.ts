@@ -23,6 +23,7 @@ export { activeRun, startRun } from './tracker/tracker.js';
 export { flattenParams } from './tracker/values.js';
 export { type ReplayResult, replaySpool, replaySpoolFile, type SpoolProgress } from './writer/spool.js';
 export * from './caching/cache-key.js';
+export * from './files/digest.js';
 export * from './caching/cached.js';
 export * from './queries/watch.js';
 export * from './queries/exchange.js';

@@ -1,5 +1,5 @@
 /** `mlmeta lineage <artifact | run | file>`: where it came from and what was made from it. */
-import type { Artifact, Execution } from '@mlmeta/core';
+import { type Artifact, type Execution, runStatus } from '@mlmeta/core';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { type Labeler, lineageTree, renderTree, type TreeNode } from '../lineage-tree.js';
@@ -31,7 +31,7 @@ export function labeler(ctx: CliContext): Labeler {
       [
         paint(ctx.color, 'bold', `${e.type} #${e.id}`),
         runName(e),
-        paintState(ctx.color, e.lastKnownState),
+        paintState(ctx.color, runStatus(e)),
         formatTime(e.createTimeSinceEpoch),
       ].join('  '),
   };
@@ -66,7 +66,8 @@ export async function lineage(ctx: CliContext, ref: string, flags: LineageFlags)
       depth: flags.depth,
       tree: trees,
       artifacts: graph.artifacts,
-      executions: graph.executions,
+      // `status` is what the run is now: LOST when RUNNING but its heartbeat stopped.
+      executions: graph.executions.map((e) => ({ ...e, status: runStatus(e) })),
       events: graph.events,
       truncated: graph.truncated,
     });
@@ -99,7 +100,7 @@ export function registerLineage(program: Command, action: Action): void {
     .description('the lineage of an artifact, a run or a file (hashed like the integrations do) as a tree')
     .argument(
       '<target>',
-      'artifact or run (id, external id, name, uri, prefix), or a model/data file or tfjs model folder',
+      'artifact or run (artifact:N, run:N, external id, name, uri, prefix), or a model/data file or tfjs model folder; a number that is both a run id and an artifact id must be written run:N or artifact:N',
     )
     .addOption(new Option('--upstream', 'only where it came from').conflicts('downstream'))
     .addOption(new Option('--downstream', 'only what was made from it'))

@@ -4,7 +4,7 @@ import type { CliContext } from '../context.js';
 import { environmentFacts, hardwareFacts } from '../output/environment.js';
 import { formatDuration, formatTime, formatValue, paint, paintState, shortDigest } from '../output/format.js';
 import { renderTable } from '../output/table.js';
-import { resolveRun } from '../resolve.js';
+import { rejectAmbiguousNumber, resolveRun } from '../resolve.js';
 import { type LinkedArtifact, runDetails } from '../run-details.js';
 import type { Action } from './action.js';
 
@@ -42,6 +42,7 @@ const pairs = (values: Record<string, unknown>) =>
 
 export async function show(ctx: CliContext, ref: string): Promise<void> {
   const store = await ctx.store({ readOnly: true });
+  await rejectAmbiguousNumber(store, ref);
   const details = await runDetails(store, await resolveRun(store, ref));
   if (ctx.json) return ctx.printJson({ run: details });
   ctx.print(
@@ -49,6 +50,12 @@ export async function show(ctx: CliContext, ref: string): Promise<void> {
   );
   ctx.print(`  external id: ${details.externalId ?? '-'}`);
   if (details.experiment) ctx.print(`  experiment:  ${details.experiment}`);
+  if (details.cachedFrom) {
+    const from = details.cachedFrom;
+    ctx.print(
+      `  cached:      reused the outputs of run ${from.name ? `${from.name} #${from.id}` : from.externalId}`,
+    );
+  }
   ctx.print(
     `  started:     ${formatTime(details.startTime)}   duration: ${formatDuration(details.durationMs)}`,
   );
@@ -109,6 +116,9 @@ export function registerShow(program: Command, action: Action): void {
   program
     .command('show')
     .description('one run: params, metrics (last/min/max), datasets, outputs, environment, hardware, failure')
-    .argument('<run>', 'run id, external id, name, or a unique prefix of one')
+    .argument(
+      '<run>',
+      'run id, external id, name, or a unique prefix of one; a number that is also an artifact id must be written run:N',
+    )
     .action(action((ctx, ref: string) => show(ctx, ref)));
 }

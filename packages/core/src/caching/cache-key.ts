@@ -2,27 +2,11 @@
  * The cache key of a step: what must be equal for a recorded result to stand for a new one.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256File } from '../files/digest.js';
 import { MlmetaError } from '../store/errors.js';
-
-/**
- * 'sha256:<hex>' of a file's bytes: the identity `mlmeta trace` and @mlmeta/onnx give a file.
- *
- * @example
- * const digest = await sha256File('data/train.csv');
- */
-export function sha256File(path: string): Promise<string> {
-  return new Promise((done, fail) => {
-    const hash = createHash('sha256');
-    createReadStream(path, { highWaterMark: 1024 * 1024 })
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', fail)
-      .on('end', () => done(`sha256:${hash.digest('hex')}`));
-  });
-}
 
 /** A local path for a file uri or plain path; undefined for other URLs (s3://, https://, ...). */
 export function localPath(uri: string | undefined): string | undefined {

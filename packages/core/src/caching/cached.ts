@@ -3,7 +3,7 @@
  * ones of a recorded execution whose outputs are still there. The record of a skipped step is a
  * CACHED execution linked to the same inputs and outputs, so lineage reads the same either way.
  */
-import { existsSync } from 'node:fs';
+import { digestPath } from '../files/digest.js';
 import { logger } from '../log.js';
 import { OUTPUT_EVENT_TYPES } from '../model/enums.js';
 import type { Artifact, Execution } from '../model/schemas.js';
@@ -13,7 +13,7 @@ import type { MetadataStore } from '../store/store.js';
 import type { ArtifactRecord, Run } from '../tracker/api.js';
 import { RUN_PROPERTIES } from '../tracker/run.js';
 import { getTracker, startRun } from '../tracker/tracker.js';
-import { cacheKey, codeDigest, localPath, sha256File } from './cache-key.js';
+import { cacheKey, codeDigest, localPath } from './cache-key.js';
 
 /** Execution type of a cached step, and the custom properties that make it findable. */
 export const STEP_TYPE = 'mlmeta.Step';
@@ -69,22 +69,32 @@ async function digestOf(input: string | ArtifactRecord, what: string): Promise<A
   if (typeof input === 'string') return { digest: input };
   if (input.digest) return { ...input, uri: input.uri ? (localPath(input.uri) ?? input.uri) : undefined };
   const path = localPath(input.uri);
-  if (path === undefined || !existsSync(path)) {
+  const found = path === undefined ? undefined : await digestPath(path).catch(() => undefined);
+  if (path === undefined || found === undefined) {
     throw new MlmetaError(
       'INVALID_ARGUMENT',
-      `${what} needs a digest or the uri of a local file to hash (got ${input.uri ? `"${input.uri}"` : 'neither'})`,
+      `${what} needs a digest or the uri of a local file or folder to hash (got ${input.uri ? `"${input.uri}"` : 'neither'})`,
     );
   }
-  return { ...input, uri: path, digest: await sha256File(path) };
+  return { ...input, uri: path, digest: found.digest };
 }
 
-/** Outputs still usable: LIVE, and their local files (if any) still on disk. */
-function stillThere(artifacts: Artifact[]): boolean {
-  return artifacts.every((a) => {
-    if (a.state !== 'LIVE') return false;
-    const path = localPath(a.uri);
-    return path === undefined || existsSync(path);
-  });
+/**
+ * Why a recorded output cannot stand for a new run, or undefined when it still can: it must be
+ * LIVE, and a local file or folder must still be there with the bytes that were recorded (a
+ * sha256 identity is checked against the current digest).
+ */
+async function staleness(artifact: Artifact): Promise<string | undefined> {
+  const shown = artifact.uri ?? artifact.externalId ?? `#${artifact.id}`;
+  if (artifact.state !== 'LIVE') return `output ${shown} is ${artifact.state}`;
+  const path = localPath(artifact.uri);
+  if (path === undefined) return undefined;
+  const current = await digestPath(path).catch(() => undefined);
+  if (current === undefined) return `output ${shown} is missing`;
+  if (artifact.externalId?.startsWith('sha256:') && current.digest !== artifact.externalId) {
+    return `output ${shown} changed since it was recorded (${current.digest.slice(0, 19)}…, recorded ${artifact.externalId.slice(0, 19)}…)`;
+  }
+  return undefined;
 }
 
 async function recordedOutputs(store: MetadataStore, execution: Execution): Promise<Artifact[] | undefined> {
@@ -103,6 +113,7 @@ async function recordedOutputs(store: MetadataStore, execution: Execution): Prom
 
 async function findReusable(
   store: MetadataStore,
+  step: string,
   key: string,
 ): Promise<{ execution: Execution; outputs: Artifact[] } | undefined> {
   const page = await store.getExecutions({
@@ -114,7 +125,13 @@ async function findReusable(
   const newest = page.items[0];
   if (!newest) return undefined;
   const outputs = await recordedOutputs(store, newest);
-  return outputs && stillThere(outputs) ? { execution: newest, outputs } : undefined;
+  if (!outputs) return undefined;
+  const stale = (await Promise.all(outputs.map(staleness))).filter((why) => why !== undefined);
+  if (stale.length > 0) {
+    logger.info(`step ${step}: ${stale.join('; ')}; running it again`);
+    return undefined;
+  }
+  return { execution: newest, outputs };
 }
 
 const toOutput = (a: Artifact): StepOutput => ({
@@ -129,7 +146,8 @@ const toOutput = (a: Artifact): StepOutput => ({
 /**
  * Run `fn` as a tracked step, or skip it: when the newest COMPLETE or CACHED execution with the
  * same cache key (step name, input digests, params, code) has outputs that are still LIVE and
- * whose files still exist, those outputs are returned and a CACHED execution is recorded.
+ * whose files still hold the recorded bytes (digested again now), those outputs are returned and
+ * a CACHED execution is recorded with the run it reused (`mlmeta.cachedFrom`).
  * Otherwise `fn` runs inside a run (type mlmeta.Step), whose returned outputs are recorded; the
  * run ends COMPLETE, or FAILED when `fn` throws (the error is rethrown).
  *
@@ -180,7 +198,7 @@ export async function cached(
     };
     let reusable: Awaited<ReturnType<typeof findReusable>>;
     try {
-      reusable = store ? await findReusable(store, key) : undefined;
+      reusable = store ? await findReusable(store, step, key) : undefined;
     } catch (error) {
       logger.warn('step cache lookup failed; running the step:', error);
     }

@@ -7,9 +7,10 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { sha256File } from '../files/digest.js';
 import { logger } from '../log.js';
 import { captureGit, type GitInfo } from './git.js';
-import { capturePackages, type PackagesInfo, sha256File } from './packages.js';
+import { capturePackages, type PackagesInfo } from './packages.js';
 import { isSecretKey, REDACTED, redact, redactString } from './redact.js';
 
 export interface EnvironmentInfo {

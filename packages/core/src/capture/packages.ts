@@ -3,10 +3,9 @@
  * packages, read from the installed package.json files (what actually runs, not the semver
  * range asked for), plus the lockfile's digest.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { sha256File } from '../files/digest.js';
 import { logger } from '../log.js';
 
 /** Always looked up, whether or not the project lists them directly. */
@@ -80,17 +79,6 @@ async function installedVersion(projectDir: string, name: string): Promise<strin
     if (manifest && typeof manifest.version === 'string') return manifest.version;
   }
   return undefined;
-}
-
-/** `sha256:<hex>` of a file, streamed. */
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(`sha256:${hash.digest('hex')}`));
-  });
 }
 
 async function findLockfile(projectDir: string): Promise<PackagesInfo['lockfile']> {

@@ -12,7 +12,10 @@ export interface ArtifactRecord {
   type?: string;
   /** Content digest (for example from fingerprintTensors); becomes the external id. */
   digest?: string;
-  /** Where the bytes live (file path or URL; credentials are stripped before storing). */
+  /**
+   * Where the bytes live (file path or URL; credentials are stripped before storing). Without a
+   * digest, a local path is digested and its digest becomes the external id.
+   */
   uri?: string;
   name?: string;
   /** Structured description: shape, dtype, statistics, sampled, format, ... */
@@ -48,9 +51,14 @@ export interface Run {
   /** Structured facts about the run that are not hyperparameters (model summary, environment, ...). */
   setProperties(properties: Record<string, unknown>): void;
   setTags(tags: Record<string, string>): void;
-  /** Links an input artifact (INPUT event); returns its external id. */
+  /**
+   * Links an input artifact (INPUT event); returns its external id. A local file or folder given
+   * by `uri` without a `digest` is identified by its content: it is digested in the background
+   * (sha256 of its bytes, or of a manifest of a folder's files) and written under that digest
+   * before `end()` resolves; the id returned for it is then a provisional `pending:<uuid>`.
+   */
   logInput(artifact: ArtifactRecord): string;
-  /** Links an output artifact (OUTPUT event); returns its external id. */
+  /** Links an output artifact (OUTPUT event); returns its external id (see logInput for files). */
   logOutput(artifact: ArtifactRecord): string;
   /** Ends the run (idempotent: the first call wins). Resolves when its records are flushed or spooled. */
   end(state?: RunEndState, error?: unknown): Promise<void>;

@@ -3,7 +3,11 @@
  * queues records for the background writer and returns; nothing here throws into the caller.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { localPath } from '../caching/cache-key.js';
 import { redactString, stripUrlCredentials } from '../capture/redact.js';
+import { digestPath } from '../files/digest.js';
 import { logger } from '../log.js';
 import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
 import type { EventTypeName } from '../model/enums.js';
@@ -45,6 +49,20 @@ function typeDeclaration(kind: 'artifact' | 'execution', name: string): TypeInpu
 function eventPath(role: string | undefined): PathStep[] | undefined {
   if (!role) return undefined;
   return role.split('.').map((part) => (/^\d+$/.test(part) ? { index: Number(part) } : { key: part }));
+}
+
+/** Files whose name says "a model": ONNX, TF/Keras/PyTorch/TFLite/safetensors files. */
+const MODEL_FILE = /\.(onnx|ort|pb|h5|keras|tflite|pt|pth|safetensors|mlmodel)$/i;
+
+/**
+ * The type of a file identified by its content when none was given: a model file or a model
+ * folder (a saved tfjs model, with model.json) is a Model, anything else a Dataset. Content
+ * identity makes one node of what several processes see, so all of them must agree on its type.
+ */
+export function fileArtifactType(path: string, kind: 'file' | 'directory'): string {
+  if (kind === 'file')
+    return MODEL_FILE.test(path) || path.endsWith('model.json') ? MLMETA_TYPES.model : MLMETA_TYPES.dataset;
+  return existsSync(join(path, 'model.json')) ? MLMETA_TYPES.model : MLMETA_TYPES.dataset;
 }
 
 /** A short suffix from an id, so names stay unique per type as MLMD requires. */
@@ -93,6 +111,8 @@ export class TrackedRun implements Run {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly droppedAtStart: number;
   private autoStep = 0;
+  /** Local files being digested before their artifact is written; end() waits for them. */
+  private readonly digesting = new Set<Promise<void>>();
   private ended: Promise<void> | undefined;
   private endedState: RunEndState | undefined;
 
@@ -189,7 +209,8 @@ export class TrackedRun implements Run {
     return this.ended!;
   }
 
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
+    while (this.digesting.size > 0) await Promise.allSettled([...this.digesting]);
     return this.writer.flush();
   }
 
@@ -231,6 +252,8 @@ export class TrackedRun implements Run {
     });
     await Promise.race([Promise.allSettled(this.setup.captures), timeout]);
     clearTimeout(timer);
+    // Files are part of the record, not background facts: wait for every digest.
+    while (this.digesting.size > 0) await Promise.allSettled([...this.digesting]);
     await this.writer.flush({ probe: true });
   }
 
@@ -247,34 +270,75 @@ export class TrackedRun implements Run {
   }
 
   private linkArtifact(artifact: ArtifactRecord, event: EventTypeName, defaultType: string): string {
-    const externalId = artifact?.digest || `artifact:${randomUUID()}`;
     const method = event === 'INPUT' ? 'logInput' : 'logOutput';
     if (artifact === null || typeof artifact !== 'object') {
       logger.warn(`${method} needs an artifact record such as { digest, uri, role }; nothing was linked`);
+      return `artifact:${randomUUID()}`;
+    }
+    const path = artifact.digest ? undefined : localPath(artifact.uri);
+    if (path === undefined) {
+      const externalId = artifact.digest || `artifact:${randomUUID()}`;
+      this.guard(method, () => this.writeArtifact(artifact, externalId, event, defaultType));
       return externalId;
     }
-    try {
-      const type = artifact.type ?? defaultType;
-      const node: ArtifactInput & { externalId: string } = {
-        type,
-        externalId,
-        state: 'LIVE',
-        customProperties: toProperties(artifact.properties ?? {}),
-      };
-      if (artifact.uri) node.uri = capString(redactString(stripUrlCredentials(artifact.uri)));
-      if (artifact.name) node.name = `${capString(redactString(artifact.name))}@${shortId(externalId)}`;
-      this.writer.enqueueNode({ kind: 'artifact', node });
-      this.writer.enqueueEdges({
-        types: typeDeclaration('artifact', type),
-        events: [
-          { artifact: { externalId }, execution: this.ref, type: event, path: eventPath(artifact.role) },
-        ],
-        attributions: [{ artifact: { externalId }, context: { externalId: this.setup.experimentContextId } }],
-      });
-    } catch (error) {
-      logger.warn(`${method} failed:`, error);
-    }
-    return externalId;
+    // A local file or folder is identified by its bytes: digested off the caller's path, then
+    // written under that digest. A path that cannot be read is recorded by its uri alone.
+    const provisional = `pending:${randomUUID()}`;
+    const task = digestPath(path)
+      .then(
+        ({ digest, kind, bytes, files }) =>
+          this.writeArtifact(
+            {
+              ...artifact,
+              type: artifact.type ?? fileArtifactType(path, kind),
+              uri: path,
+              properties: {
+                ...artifact.properties,
+                'file.kind': kind,
+                'file.bytes': bytes,
+                ...(files === undefined ? {} : { 'file.files': files }),
+              },
+            },
+            digest,
+            event,
+            defaultType,
+          ),
+        (error: NodeJS.ErrnoException) => {
+          logger.warn(
+            `${method}: could not read ${path} (${error.code ?? error.message}); recorded by its uri only`,
+          );
+          this.writeArtifact(artifact, `artifact:${randomUUID()}`, event, defaultType);
+        },
+      )
+      .catch((error) => logger.warn(`${method} failed:`, error))
+      .finally(() => this.digesting.delete(task));
+    this.digesting.add(task);
+    return provisional;
+  }
+
+  private writeArtifact(
+    artifact: ArtifactRecord,
+    externalId: string,
+    event: EventTypeName,
+    defaultType: string,
+  ): void {
+    const type = artifact.type ?? defaultType;
+    const node: ArtifactInput & { externalId: string } = {
+      type,
+      externalId,
+      state: 'LIVE',
+      customProperties: toProperties(artifact.properties ?? {}),
+    };
+    if (artifact.uri) node.uri = capString(redactString(stripUrlCredentials(artifact.uri)));
+    if (artifact.name) node.name = `${capString(redactString(artifact.name))}@${shortId(externalId)}`;
+    this.writer.enqueueNode({ kind: 'artifact', node });
+    this.writer.enqueueEdges({
+      types: typeDeclaration('artifact', type),
+      events: [
+        { artifact: { externalId }, execution: this.ref, type: event, path: eventPath(artifact.role) },
+      ],
+      attributions: [{ artifact: { externalId }, context: { externalId: this.setup.experimentContextId } }],
+    });
   }
 
   private guard(what: string, fn: () => void): void {

@@ -1,5 +1,5 @@
 /** Step caching against a real SQLite file: what reruns, what is reused, and what is recorded. */
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -9,6 +9,7 @@ import {
   canonicalJson,
   type MetadataStore,
   openStore,
+  sha256File,
 } from '@mlmeta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -105,6 +106,34 @@ describe('cached', () => {
     const result = await cached('featurize', spec(), step(out), { store: uri });
     expect(result.cached).toBe(false);
     expect(calls).toBe(before + 1);
+  });
+
+  it('runs again when an output file was overwritten with other bytes, and reuses it once rewritten by the step', async () => {
+    const before = calls;
+    expect((await cached('featurize', spec(), step(out), { store: uri })).cached).toBe(true);
+    writeFileSync(out, 'someone else wrote this');
+    const result = await cached('featurize', spec(), step(out), { store: uri });
+    expect(result.cached).toBe(false);
+    expect(calls).toBe(before + 1);
+    expect(result.outputs[0]!.digest).toBe(await sha256File(out));
+    const again = await cached('featurize', spec(), step(out), { store: uri });
+    expect(again.cached).toBe(true);
+    expect(again.cachedFrom).toBe(result.runId);
+    expect(again.outputs[0]!.digest).toBe(await sha256File(out));
+  });
+
+  it('identifies a folder input by a manifest of its files, so a change to one file reruns', async () => {
+    const folder = join(dir, 'shards');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'a.csv'), '1\n');
+    writeFileSync(join(folder, 'b.csv'), '2\n');
+    const folderSpec = { inputs: [{ uri: folder }], params: {}, code: 'v1' };
+    const before = calls;
+    expect((await cached('shards', folderSpec, step(out), { store: uri })).cached).toBe(false);
+    expect((await cached('shards', folderSpec, step(out), { store: uri })).cached).toBe(true);
+    writeFileSync(join(folder, 'b.csv'), '3\n');
+    expect((await cached('shards', folderSpec, step(out), { store: uri })).cached).toBe(false);
+    expect(calls).toBe(before + 2);
   });
 
   it('records FAILED and rethrows when the step throws; a failed run is never reused', async () => {

@@ -1,7 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { activeRun, type MetadataStore, openStore, RUN_PROPERTIES, runStatus, startRun } from '@mlmeta/core';
+import {
+  activeRun,
+  digestPath,
+  directoryManifest,
+  type MetadataStore,
+  openStore,
+  RUN_PROPERTIES,
+  runStatus,
+  sha256File,
+  startRun,
+} from '@mlmeta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capString, flattenParams, MAX_VALUE_BYTES, toPropertyValue } from '../../src/tracker/values.js';
 
@@ -114,6 +124,51 @@ describe('startRun', () => {
     expect(custom.signingKey).toBe('[REDACTED]');
     expect(custom['param.apiKey']).toBe('[REDACTED]');
     expect(custom[RUN_PROPERTIES.unhandledRejection]).toBe('rejected with token=[REDACTED]');
+  });
+});
+
+describe('files by content', () => {
+  it('identifies a local file given to logOutput/logInput by its sha256, so writer and reader share one node', async () => {
+    const file = join(dir, 'model.onnx');
+    writeFileSync(file, 'onnx bytes');
+    const writer = startRun({ store: uri, experiment: 'files', name: 'export' });
+    writer.logOutput({ uri: file });
+    await writer.end();
+    const reader = startRun({ store: uri, experiment: 'files', name: 'serve' });
+    reader.logInput({ uri: `file://${file}`, type: 'mlmeta.Model' });
+    await reader.end();
+    const digest = await sha256File(file);
+    const found = await store.getArtifacts({ externalIds: [digest] });
+    expect(found.items).toHaveLength(1);
+    expect(found.items[0]).toMatchObject({ uri: file, type: 'mlmeta.Model' });
+    expect(found.items[0]!.customProperties['file.kind']).toBe('file');
+    const events = await store.getEvents({ artifactIds: [found.items[0]!.id] });
+    expect(events.map((e) => e.type).sort()).toEqual(['INPUT', 'OUTPUT']);
+  });
+
+  it('identifies a folder (a saved tfjs model) by a manifest of relative paths and digests', async () => {
+    const folder = join(dir, 'saved');
+    mkdirSync(join(folder, 'shards'), { recursive: true });
+    writeFileSync(join(folder, 'model.json'), '{}');
+    writeFileSync(join(folder, 'shards', 'weights.bin'), 'w');
+    const run = startRun({ store: uri, experiment: 'files' });
+    run.logOutput({ uri: folder });
+    await run.end();
+    const { digest, kind, files } = await digestPath(folder);
+    expect({ kind, files }).toEqual({ kind: 'directory', files: 2 });
+    const manifest = (await directoryManifest(folder)).manifest;
+    expect(manifest).toBe(
+      `model.json\t${await sha256File(join(folder, 'model.json'))}\nshards/weights.bin\t${await sha256File(join(folder, 'shards', 'weights.bin'))}\n`,
+    );
+    expect((await store.getArtifacts({ externalIds: [digest] })).items[0]?.uri).toBe(folder);
+  });
+
+  it('records a path that cannot be read by its uri, with a warning, and still ends', async () => {
+    const run = startRun({ store: uri, experiment: 'files' });
+    run.logOutput({ uri: join(dir, 'not-written-yet.bin') });
+    await run.end();
+    const found = await store.getArtifacts({ uri: join(dir, 'not-written-yet.bin') });
+    expect(found.items[0]?.externalId).toMatch(/^artifact:/);
   });
 });
 
