@@ -87,3 +87,24 @@ def type_json(t):
 
 def emit(data):
     json.dump(data, sys.stdout, sort_keys=True)
+
+
+def set_value(target, value):
+    """Set an MLMD Value from the JSON form value_json returns ({"STRING": "x"}, ...)."""
+    (kind, v), = value.items()
+    if kind == "INT":
+        target.int_value = v
+    elif kind == "DOUBLE":
+        target.double_value = float(v)
+    elif kind == "STRING":
+        target.string_value = v
+    elif kind == "STRUCT":
+        target.struct_value.Clear()
+        target.struct_value.update(v)
+    elif kind == "BOOLEAN":
+        target.bool_value = v
+    elif kind == "PROTO":
+        target.proto_value.type_url = v["type_url"]
+        target.proto_value.value = base64.b64decode(v["value"])
+    else:
+        raise ValueError("unknown kind " + kind)

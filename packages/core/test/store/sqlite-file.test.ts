@@ -87,11 +87,12 @@ describe('SQLite file', () => {
         )
         .all(),
     ).toEqual([{ name: 'mlmd.Model' }]);
-    // STRUCT values are JSON text in string_value; booleans are 0/1 in bool_value.
+    // STRUCT values are MLMD's: "mlmd-struct::" + base64(google.protobuf.Struct); booleans are 0/1.
     const summary = db
-      .prepare("SELECT string_value, bool_value FROM ArtifactProperty WHERE name = 'summary'")
-      .get();
-    expect(summary).toEqual({ string_value: '{"layers":3,"units":[8,3]}', bool_value: null });
+      .prepare("SELECT string_value, bool_value, byte_value FROM ArtifactProperty WHERE name = 'summary'")
+      .get() as { string_value: string };
+    expect(summary).toMatchObject({ bool_value: null, byte_value: null });
+    expect(summary.string_value).toMatch(/^mlmd-struct::[A-Za-z0-9+/]+=*$/);
     expect(db.prepare("SELECT bool_value FROM ArtifactProperty WHERE name = 'frozen'").get()).toEqual({
       bool_value: 0,
     });

@@ -1,7 +1,7 @@
 /** The team backend: MLMD's schema in a PostgreSQL database, shared by many machines. */
 import { MlmetaError } from '../errors.js';
 import type { SqlDriver } from '../sql/driver.js';
-import { migrate } from '../sql/migrate.js';
+import { type MigrateResult, migrate } from '../sql/migrate.js';
 import { SqlMetadataStore } from '../sql/sql-store.js';
 import type { MetadataStore } from '../store.js';
 import { openPostgresDriver, type PostgresDriver } from './postgres-driver.js';
@@ -59,6 +59,7 @@ export async function openPostgresStore(
 ): Promise<MetadataStore> {
   const target = parsePostgresUri(uri);
   const driver = await openPostgresDriver({ connectionString: target.connectionString }, uri, options);
+  let schema: MigrateResult;
   try {
     if (target.schema && !driver.readOnly) await ensureSchema(driver, target.schema);
     const current = await driver.get('SELECT current_schema() AS name');
@@ -68,10 +69,10 @@ export async function openPostgresStore(
         `the search_path of ${driver.safeUri} names no existing schema; create it, or add ?schema=<name> to the URI so mlmeta creates it`,
       );
     }
-    await migrate(schemaLocked(driver, current.name));
+    schema = await migrate(schemaLocked(driver, current.name));
   } catch (error) {
     await driver.close();
     throw error;
   }
-  return new SqlMetadataStore(driver.safeUri, driver);
+  return new SqlMetadataStore(driver.safeUri, driver, schema);
 }

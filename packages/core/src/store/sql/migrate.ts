@@ -6,7 +6,13 @@
 import pkg from '../../../package.json' with { type: 'json' };
 import { SchemaVersionError } from '../errors.js';
 import { Params, type SqlDriver, type SqlExecutor } from './driver.js';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, MLMD_SCHEMA_VERSION, SCHEMA_TABLE_DDL } from './schema.js';
+import {
+  LATEST_SCHEMA_VERSION,
+  MIGRATIONS,
+  MLMD_SCHEMA_VERSION,
+  READABLE_SCHEMA_VERSION,
+  SCHEMA_TABLE_DDL,
+} from './schema.js';
 
 /** The version of @mlmeta/core, recorded in the database so a newer file can name what it needs. */
 export const CORE_VERSION: string = pkg.version;
@@ -57,26 +63,45 @@ function refuseIncompatible(state: SchemaState): void {
   }
 }
 
+/** What the opened database holds beyond MLMD's tables. */
+export interface MigrateResult {
+  /** False for a file only MLMD has written, opened read-only: no metric series (read as none). */
+  extensions: boolean;
+}
+
+/**
+ * Read-only opens read what is there without writing: a database only MLMD has written (no
+ * mlmeta tables yet) reads as one without metric series, and one from an older mlmeta whose
+ * extension tables have today's layout reads as is (its older value encodings are understood).
+ */
+function readOnlyState(state: SchemaState): MigrateResult {
+  refuseIncompatible(state);
+  if (state.version === 0 && state.mlmdVersion !== undefined) return { extensions: false };
+  if (state.version < READABLE_SCHEMA_VERSION) {
+    const what =
+      state.version === 0
+        ? 'holds neither MLMD nor mlmeta tables'
+        : `has mlmeta schema version ${state.version} but at least ${READABLE_SCHEMA_VERSION} is needed to read it`;
+    throw new SchemaVersionError(
+      `this database ${what}, and it was opened read-only; open it once for writing (any mlmeta command that writes) to create or migrate it.`,
+    );
+  }
+  return { extensions: true };
+}
+
 /**
  * Migrate to `targetVersion` (default: latest). Tests pass an older target to build the files an
  * older mlmeta would have left behind.
  */
-export async function migrate(driver: SqlDriver, targetVersion = LATEST_SCHEMA_VERSION): Promise<void> {
-  if (driver.readOnly) {
-    const state = await driver.read(readState);
-    refuseIncompatible(state);
-    if (state.version < LATEST_SCHEMA_VERSION) {
-      throw new SchemaVersionError(
-        `this database has mlmeta schema version ${state.version} but ${LATEST_SCHEMA_VERSION} is needed, ` +
-          'and it was opened read-only; open it once for writing (any mlmeta command that writes) to migrate it.',
-      );
-    }
-    return;
-  }
+export async function migrate(
+  driver: SqlDriver,
+  targetVersion = LATEST_SCHEMA_VERSION,
+): Promise<MigrateResult> {
+  if (driver.readOnly) return readOnlyState(await driver.read(readState));
   // Check before taking the write lock: the common case (up to date) then never writes.
   const before = await driver.read(readState);
   refuseIncompatible(before);
-  if (before.version >= targetVersion) return;
+  if (before.version >= targetVersion) return { extensions: true };
   await driver.transaction(async (tx) => {
     const state = await readState(tx);
     refuseIncompatible(state);
@@ -85,6 +110,7 @@ export async function migrate(driver: SqlDriver, targetVersion = LATEST_SCHEMA_V
     for (const migration of MIGRATIONS) {
       if (migration.version <= state.version || migration.version > targetVersion) continue;
       for (const statement of migration.statements(tx.dialect)) await tx.exec(statement);
+      await migration.run?.(tx);
     }
     await tx.run("DELETE FROM mlmeta_schema WHERE component = 'mlmeta'");
     const p = new Params(tx.dialect);
@@ -93,4 +119,5 @@ export async function migrate(driver: SqlDriver, targetVersion = LATEST_SCHEMA_V
       p.values,
     );
   });
+  return { extensions: true };
 }

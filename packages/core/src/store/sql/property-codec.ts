@@ -1,24 +1,40 @@
 /**
- * Property values ↔ MLMD's property columns (int_value, double_value, string_value,
- * bool_value). MLMD stores STRUCT values as a protobuf Struct in proto_value; mlmeta writes
- * JSON text to string_value instead, so any SQL client can read it and filters can LIKE it, and
- * tags the row in byte_value (a column MLMD's reads never select) so it reads back as an object.
- * NaN gets the same treatment: SQLite turns a NaN double into NULL, so the tag keeps it.
+ * Property values ↔ MLMD's property columns, in MLMD's own encoding so MLMD's clients read
+ * and update what mlmeta writes and the other way round:
+ * - INT int_value, STRING string_value, BOOLEAN bool_value;
+ * - DOUBLE double_value, NaN included: PostgreSQL stores it as is; SQLite would turn a bound NaN
+ *   into NULL, so it gets the text 'NaN', which SQLite keeps (dynamic typing) and MLMD parses as
+ *   NaN. (MLMD itself cannot write non-finite doubles: it prints them into SQL as `nan`.)
+ * - STRUCT string_value = "mlmd-struct::" + base64(google.protobuf.Struct). A Struct is an object;
+ *   any other JSON value (an array) is wrapped as `{"__value__": value}`, TFX's convention.
+ * - PROTO proto_value = base64(google.protobuf.Any). Struct, ListValue and Value payloads read
+ *   as JSON; any other message as `{ "@type": typeUrl, value: base64 }`, which writes it back.
+ * byte_value is not used: MLMD never reads it (older mlmeta tagged rows there: legacy-values.ts).
  */
 import type { PropertyTypeName } from '../../model/enums.js';
 import type { PropertyValue } from '../../model/schemas.js';
 import { MlmetaError } from '../errors.js';
 import type { Row } from './driver.js';
-
-const JSON_TAG = 'mlmeta:json';
-const NAN_TAG = 'mlmeta:nan';
+import { legacyValue } from './legacy-values.js';
+import { decodeStructText, encodeStructText, isObject, TYPE_URL } from './mlmd-struct.js';
+import {
+  decodeAny,
+  decodeListValue,
+  decodeStruct,
+  decodeValue,
+  encodeAny,
+  encodeListValue,
+  encodeStruct,
+  encodeValue,
+} from './protobuf-wire.js';
 
 /** The columns one property value occupies. Unused columns are null. */
 export interface PropertyColumns {
   int_value: number | null;
-  double_value: number | null;
+  /** A number, or the text 'NaN' (see the file comment). */
+  double_value: number | string | null;
   string_value: string | null;
-  byte_value: Buffer | null;
+  proto_value: Buffer | null;
   bool_value: boolean | null;
 }
 
@@ -26,7 +42,7 @@ const empty = (): PropertyColumns => ({
   int_value: null,
   double_value: null,
   string_value: null,
-  byte_value: null,
+  proto_value: null,
   bool_value: null,
 });
 
@@ -36,18 +52,38 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-function asDouble(value: number): PropertyColumns {
-  const columns = empty();
-  if (Number.isNaN(value)) columns.byte_value = Buffer.from(NAN_TAG);
-  else columns.double_value = value;
-  return columns;
+function encodeProto(value: Exclude<PropertyValue, null>, mismatch: () => Error): Buffer {
+  let any: Buffer;
+  if (isObject(value) && typeof value['@type'] === 'string' && typeof value.value === 'string') {
+    any = encodeAny(value['@type'], Buffer.from(value.value, 'base64'));
+  } else if (Array.isArray(value)) any = encodeAny(`${TYPE_URL}ListValue`, encodeListValue(value));
+  else if (isObject(value)) any = encodeAny(`${TYPE_URL}Struct`, encodeStruct(value));
+  else if (typeof value === 'number' && !Number.isFinite(value)) throw mismatch();
+  else any = encodeAny(`${TYPE_URL}Value`, encodeValue(value));
+  return Buffer.from(any.toString('base64'), 'ascii');
 }
 
-function asJson(value: unknown): PropertyColumns {
-  const columns = empty();
-  columns.string_value = JSON.stringify(value);
-  columns.byte_value = Buffer.from(JSON_TAG);
-  return columns;
+function decodeProto(stored: unknown): PropertyValue | undefined {
+  const text = Buffer.isBuffer(stored)
+    ? stored.toString('ascii')
+    : stored instanceof Uint8Array
+      ? Buffer.from(stored).toString('ascii')
+      : String(stored);
+  try {
+    const any = decodeAny(Buffer.from(text, 'base64'));
+    switch (any.typeUrl) {
+      case `${TYPE_URL}Struct`:
+        return decodeStruct(any.value);
+      case `${TYPE_URL}ListValue`:
+        return decodeListValue(any.value);
+      case `${TYPE_URL}Value`:
+        return decodeValue(any.value);
+      default:
+        return { '@type': any.typeUrl, value: Buffer.from(any.value).toString('base64') };
+    }
+  } catch {
+    return undefined;
+  }
 }
 
 /** The kind a custom property's value is stored as (custom properties are not declared). */
@@ -72,65 +108,67 @@ export function encodeProperty(
       'INVALID_ARGUMENT',
       `${where} is declared ${kind} but got ${describe(value)}; write a value of that kind, or use a custom property`,
     );
+  const columns = empty();
   switch (kind) {
-    case 'INT': {
+    case 'INT':
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw mismatch();
-      const columns = empty();
       columns.int_value = value;
       return columns;
-    }
     case 'DOUBLE':
       if (typeof value !== 'number') throw mismatch();
-      return asDouble(value);
-    case 'STRING': {
+      columns.double_value = Number.isNaN(value) ? 'NaN' : value;
+      return columns;
+    case 'STRING':
       if (typeof value !== 'string') throw mismatch();
-      const columns = empty();
       columns.string_value = value;
       return columns;
-    }
-    case 'BOOLEAN': {
+    case 'BOOLEAN':
       if (typeof value !== 'boolean') throw mismatch();
-      const columns = empty();
       columns.bool_value = value;
       return columns;
-    }
     case 'STRUCT':
-      return asJson(value);
+      if (typeof value !== 'object') throw mismatch();
+      columns.string_value = encodeStructText(value);
+      return columns;
     case 'PROTO':
-      throw new MlmetaError(
-        'INVALID_ARGUMENT',
-        `${where} is declared PROTO, which mlmeta cannot write; declare it STRUCT and write JSON`,
-      );
+      columns.proto_value = encodeProto(value, mismatch);
+      return columns;
   }
 }
 
-function tagOf(bytes: unknown): string | undefined {
-  if (bytes == null) return undefined;
-  if (Buffer.isBuffer(bytes)) return bytes.toString('utf8');
-  if (bytes instanceof Uint8Array) return Buffer.from(bytes).toString('utf8');
-  return String(bytes);
-}
-
-/** Decode a property row; undefined for values mlmeta cannot represent (MLMD proto values). */
+/** Decode a property row; undefined when no value column is set. */
 export function decodeProperty(row: Row): PropertyValue | undefined {
-  const tag = tagOf(row.byte_value);
-  if (tag === JSON_TAG && typeof row.string_value === 'string') return JSON.parse(row.string_value);
-  if (tag === NAN_TAG) return Number.NaN;
+  const legacy = row.byte_value == null ? undefined : legacyValue(row);
+  if (legacy) return legacy.value;
   if (row.bool_value != null) return Boolean(Number(row.bool_value));
   if (row.int_value != null) return Number(row.int_value);
   if (row.double_value != null) return Number(row.double_value);
-  if (row.string_value != null) return String(row.string_value);
+  if (row.string_value != null) {
+    const text = String(row.string_value);
+    return decodeStructText(text) ?? text;
+  }
+  if (row.proto_value != null) return decodeProto(row.proto_value);
   return undefined;
 }
+
+const bytesText = (v: unknown) =>
+  v == null
+    ? null
+    : Buffer.isBuffer(v) || v instanceof Uint8Array
+      ? Buffer.from(v).toString('ascii')
+      : String(v);
 
 /** True when the stored row holds exactly these columns (so an unchanged write is skipped). */
 export function sameColumns(row: Row, columns: PropertyColumns): boolean {
   const num = (v: unknown) => (v == null ? null : Number(v));
+  const sameNumber = (a: number | null, b: number | string | null) =>
+    b == null ? a === null : Object.is(a, Number(b));
   return (
     num(row.int_value) === columns.int_value &&
-    num(row.double_value) === columns.double_value &&
+    sameNumber(num(row.double_value), columns.double_value) &&
     (row.string_value ?? null) === columns.string_value &&
-    (tagOf(row.byte_value) ?? null) === (columns.byte_value ? columns.byte_value.toString('utf8') : null) &&
+    bytesText(row.proto_value) === (columns.proto_value ? columns.proto_value.toString('ascii') : null) &&
+    row.byte_value == null &&
     (row.bool_value == null ? null : Boolean(Number(row.bool_value))) === columns.bool_value
   );
 }

@@ -48,7 +48,8 @@ class TypeResolver {
     const p = new Params(this.db.dialect);
     let sql = `SELECT id FROM Type WHERE type_kind = ${p.add(table.typeKind)} AND name = ${p.add(name)}`;
     sql += version === undefined ? ' AND version IS NULL' : ` AND version = ${p.add(version)}`;
-    const row = await this.db.get(sql, p.values);
+    // ORDER BY: a file MLMD's init race left with a duplicate type uses the first, as getType does.
+    const row = await this.db.get(`${sql} ORDER BY id`, p.values);
     if (!row) {
       throw new MlmetaError(
         'NOT_FOUND',
@@ -176,16 +177,16 @@ async function writeProperties(
       c.int_value,
       c.double_value,
       c.string_value,
-      c.byte_value,
+      c.proto_value,
       c.bool_value,
     ]
       .map((v) => q.add(v))
       .join(', ');
     await db.run(
-      `INSERT INTO ${table.propertyTable} (${table.owner}, name, is_custom_property, int_value, double_value, string_value, byte_value, bool_value) ` +
+      `INSERT INTO ${table.propertyTable} (${table.owner}, name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value) ` +
         `VALUES (${values}) ON CONFLICT (${table.owner}, name, is_custom_property) DO UPDATE SET int_value = excluded.int_value, ` +
-        'double_value = excluded.double_value, string_value = excluded.string_value, byte_value = excluded.byte_value, ' +
-        'bool_value = excluded.bool_value, proto_value = NULL',
+        'double_value = excluded.double_value, string_value = excluded.string_value, proto_value = excluded.proto_value, ' +
+        'bool_value = excluded.bool_value, byte_value = NULL',
       q.values,
     );
     changed = true;

@@ -6,7 +6,8 @@
  */
 import { BASE_ARTIFACT_TYPES, BASE_EXECUTION_TYPES } from '../../model/base-types.js';
 import { TypeKind } from '../../model/enums.js';
-import type { SqlStoreDialect } from './driver.js';
+import type { SqlExecutor, SqlStoreDialect } from './driver.js';
+import { legacyTaggedValues } from './legacy-values.js';
 import { blockAggregateSql } from './metric-blocks.js';
 
 /** The MLMD schema version this layout matches (MLMDEnv.schema_version). */
@@ -150,18 +151,38 @@ function systemTypeInserts(): string[] {
   );
 }
 
-/** One step of mlmeta's own schema history; `statements` run in one transaction. */
+/** One step of mlmeta's own schema history; `statements`, then `run`, in one transaction. */
 export interface Migration {
   version: number;
   description: string;
   statements(d: SqlStoreDialect): string[];
+  /** Work that SQL text alone cannot do (re-encoding values, choosing an index by the data). */
+  run?(tx: SqlExecutor): Promise<void>;
+}
+
+/**
+ * MLMD has no uniqueness on (kind, name, version); two writers declaring one type at once would
+ * create two rows. This expression index closes that race on both databases. A file that MLMD's
+ * own init race already left with duplicates keeps them (nodes point at both): the index then
+ * leaves the later copies out, so the first still guards every new declaration.
+ */
+async function createTypeIdentityIndex(tx: SqlExecutor): Promise<void> {
+  const duplicates = await tx.all(
+    "SELECT t.id FROM Type t WHERE EXISTS (SELECT 1 FROM Type f WHERE f.type_kind = t.type_kind AND f.name = t.name AND COALESCE(f.version, '') = COALESCE(t.version, '') AND f.id < t.id) ORDER BY t.id",
+  );
+  const ids = duplicates.map((row) => Number(row.id)).filter(Number.isSafeInteger);
+  const except = ids.length > 0 ? ` WHERE id NOT IN (${ids.join(', ')})` : '';
+  await tx.exec(
+    `CREATE UNIQUE INDEX IF NOT EXISTS idx_mlmeta_type_identity ON Type (type_kind, name, COALESCE(version, ''))${except}`,
+  );
 }
 
 /**
  * mlmeta's schema history. Append only: a released migration never changes. Version 1 is the
  * MLMD layout (idempotent, so a file MLMD itself created is adopted as is); version 2 adds the
  * metric series; version 3 their per-block rollup (built from the points already stored) and
- * indexes from executions and artifacts to their contexts.
+ * indexes from executions and artifacts to their contexts; version 4 re-encodes values in MLMD's
+ * own encodings (NaN in double_value, STRUCT as `mlmd-struct::`).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -170,11 +191,9 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: (d) => [
       ...mlmdTables(d),
       `INSERT INTO MLMDEnv (schema_version) SELECT ${MLMD_SCHEMA_VERSION} WHERE NOT EXISTS (SELECT 1 FROM MLMDEnv)`,
-      // MLMD has no uniqueness on (kind, name, version); two writers declaring one type at once
-      // would create two rows. The expression index closes that race on both databases.
-      "CREATE UNIQUE INDEX IF NOT EXISTS idx_mlmeta_type_identity ON Type (type_kind, name, COALESCE(version, ''))",
       ...systemTypeInserts(),
     ],
+    run: createTypeIdentityIndex,
   },
   {
     version: 2,
@@ -221,9 +240,18 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX IF NOT EXISTS idx_mlmeta_attribution_artifact_id ON Attribution (artifact_id, context_id)',
     ],
   },
+  {
+    version: 4,
+    description: "MLMD's encodings for the NaN and STRUCT values older mlmeta tagged in byte_value",
+    statements: () => [],
+    run: legacyTaggedValues,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** The oldest mlmeta schema a read-only open reads without migrating (the extension tables' layout). */
+export const READABLE_SCHEMA_VERSION = 3;
 
 /** The version bookkeeping table; created before anything else so the version can be read. */
 export const SCHEMA_TABLE_DDL =

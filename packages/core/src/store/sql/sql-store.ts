@@ -34,7 +34,8 @@ import type {
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { getAssociations, getAttributions, getEvents, getParentContexts } from './edge-reader.js';
 import { getLineage } from './lineage.js';
-import { appendMetrics, getMetricKeys, getMetrics } from './metrics.js';
+import { appendMetrics, executionId, getMetricKeys, getMetrics } from './metrics.js';
+import type { MigrateResult } from './migrate.js';
 import { getNode, queryNodes } from './node-reader.js';
 import { putLineage } from './put-lineage.js';
 import { getType, getTypes, putTypes } from './types.js';
@@ -58,6 +59,7 @@ export class SqlMetadataStore implements MetadataStore {
   constructor(
     readonly uri: string,
     private readonly driver: SqlDriver,
+    private readonly schema: MigrateResult = { extensions: true },
   ) {}
 
   private async read<T>(fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
@@ -130,10 +132,26 @@ export class SqlMetadataStore implements MetadataStore {
     if (points.length === 0) return;
     await this.write((db) => appendMetrics(db, points));
   }
+  // A file only MLMD has written has no metric tables: its executions have no series.
   getMetricKeys(execution: NodeRef): Promise<MetricKeySummary[]> {
+    if (!this.schema.extensions) {
+      return this.read(async (db) => {
+        await executionId(db, execution);
+        return [];
+      });
+    }
     return this.read((db) => getMetricKeys(db, execution));
   }
   getMetrics(query: MetricQuery): Promise<MetricSeries> {
+    if (!this.schema.extensions) {
+      return this.read(async (db) => ({
+        executionId: await executionId(db, query.execution),
+        key: query.key,
+        points: [],
+        total: 0,
+        downsampled: false,
+      }));
+    }
     return this.read((db) => getMetrics(db, query));
   }
 

@@ -1,6 +1,6 @@
 /** The embedded default backend: one SQLite file (better-sqlite3), shared by many processes. */
 
-import { migrate } from '../sql/migrate.js';
+import { type MigrateResult, migrate } from '../sql/migrate.js';
 import { SqlMetadataStore } from '../sql/sql-store.js';
 import type { MetadataStore } from '../store.js';
 import { openSqliteDriver } from './sqlite-driver.js';
@@ -22,11 +22,12 @@ export async function openSqliteStore(
   options: SqliteStoreOptions = {},
 ): Promise<MetadataStore> {
   const driver = await openSqliteDriver(path, options);
+  let schema: MigrateResult;
   try {
-    await migrate(driver);
+    schema = await migrate(driver);
   } catch (error) {
     await driver.close();
     throw error;
   }
-  return new SqlMetadataStore(`sqlite:${path}`, driver);
+  return new SqlMetadataStore(`sqlite:${path}`, driver, schema);
 }
