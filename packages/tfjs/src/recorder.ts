@@ -12,6 +12,8 @@ export interface RecorderSink {
   /** tfjs's `this.params` for the call (epochs, samples, steps, metrics, ...). */
   params(params: Record<string, unknown>): void;
   metrics(values: Record<string, number>, step: number): void;
+  /** An epoch ended: progress so far, kept on the run so that a run ended by a signal has it. */
+  progress(epochsCompleted: number, lastEpoch: number): void;
   /** A NaN or infinite loss: the first one seen is reported. */
   nonFinite(key: string, value: number, where: { epoch?: number; batch?: number }): void;
 }
@@ -20,6 +22,17 @@ export interface RecorderSettings {
   /** Log batch metrics every N batches; 0 logs epochs only. */
   batchEvery: number;
 }
+
+/**
+ * How often, at most, the recorder hands the event loop a turn during training. tfjs awaits its
+ * callbacks, but an `await` on promises that are already settled never leaves the microtask
+ * queue: without a macrotask turn no timer fires (mlmeta's writer, its heartbeat) and no signal
+ * handler runs (SIGTERM would wait for the fit to end). tfjs yields by itself only for
+ * plain-object callbacks. One setImmediate every 50 ms is a few microseconds per 50 ms.
+ */
+export const YIELD_EVERY_MS = 50;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export interface FitRecorder extends CallbackTf {
   readonly epochsCompleted: number;
@@ -64,6 +77,7 @@ export function recorderClass(tf: TfModule): RecorderClass {
     private globalBatch = 0;
     private epoch = 0;
     private reportedNonFinite = false;
+    private lastYield = performance.now();
 
     constructor(
       private readonly sink: RecorderSink,
@@ -90,11 +104,17 @@ export function recorderClass(tf: TfModule): RecorderClass {
       const size = logs?.size;
       if (typeof size === 'number') this.examples += size;
       const every = this.settings.batchEvery;
-      if (every === 0 || step % every !== 0 || !logs) return;
-      try {
-        this.logBatch(step, batch, logs);
-      } catch (error) {
-        logger.warn('could not record batch metrics', error);
+      if (every !== 0 && step % every === 0 && logs) {
+        try {
+          this.logBatch(step, batch, logs);
+        } catch (error) {
+          logger.warn('could not record batch metrics', error);
+        }
+      }
+      const now = performance.now();
+      if (now - this.lastYield >= YIELD_EVERY_MS) {
+        this.lastYield = now;
+        await nextTurn();
       }
     }
 
@@ -131,6 +151,11 @@ export function recorderClass(tf: TfModule): RecorderClass {
     async onEpochEnd(epoch: number, logs?: Logs): Promise<void> {
       this.epochsCompleted += 1;
       this.lastEpoch = epoch;
+      try {
+        this.sink.progress(this.epochsCompleted, epoch);
+      } catch (error) {
+        logger.warn('could not record training progress', error);
+      }
       if (!logs) return;
       try {
         const values: Record<string, number> = {};

@@ -61,6 +61,7 @@ export class FitSession {
       {
         params: (params) => run.setProperties({ tfjsParams: params }),
         metrics: (values, step) => run.logMetrics(values, step),
+        progress: (epochsCompleted, lastEpoch) => run.setProperties({ epochsCompleted, lastEpoch }),
         nonFinite: (key, value, where) => this.onNonFinite(key, value, where),
       },
       { batchEvery: batchEvery(logBatches) },
