@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { openStore } from '../packages/core/dist/index.js';
+import { buildPostgresGraph, EXECUTIONS, FAN, modelIds } from './support/lineage-graph.mjs';
 import { median } from './support/workload.mjs';
 
 const require = createRequire(new URL('../packages/core/package.json', import.meta.url));
@@ -22,10 +23,6 @@ const pg = require('pg');
 const URL_BASE = process.env.MLMETA_TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const RUNS = Number(process.argv[2] ?? 5);
 const QUERIES_PER_RUN = 20;
-const EXECUTIONS = 100_000;
-const PER_PIPELINE = 20;
-const FAN = 10;
-const PIPELINES = EXECUTIONS / PER_PIPELINE;
 // The converging lattice: LAYERS × WIDTH executions above the pipelines' id ranges.
 const LAYERS = 40;
 const WIDTH = 250;
@@ -38,46 +35,14 @@ url.searchParams.set('schema', schema);
 const admin = new pg.Client({ connectionString: URL_BASE });
 await admin.connect();
 try {
-  const setup = await openStore(url.toString());
-  const [datasetType, trainType] = await setup.putTypes([
-    { kind: 'artifact', name: 'bench.Dataset', baseType: 'mlmd.Dataset' },
-    { kind: 'execution', name: 'bench.Train', baseType: 'mlmd.Train', properties: { epochs: 'INT' } },
-  ]);
-  await setup.close();
-
   let started = performance.now();
-  const now = Date.now();
   await admin.query(`SET search_path TO ${schema}`);
+  await buildPostgresGraph(url.toString(), admin);
+  const [datasetType, trainType] = (
+    await admin.query(`SELECT id FROM Type WHERE name IN ('bench.Dataset', 'bench.Train') ORDER BY name`)
+  ).rows.map((r) => r.id);
+  const now = Date.now();
   await admin.query('BEGIN');
-  await admin.query(
-    `INSERT INTO Execution (id, type_id, last_known_state, external_id, create_time_since_epoch, last_update_time_since_epoch)
-     SELECT e, $1, 3, 'run-' || e, $2, $2 FROM generate_series(1, ${EXECUTIONS}) e`,
-    [trainType, now],
-  );
-  await admin.query(
-    `INSERT INTO ExecutionProperty (execution_id, name, is_custom_property, int_value)
-     SELECT e, 'epochs', 0, 10 FROM generate_series(1, ${EXECUTIONS}) e`,
-  );
-  await admin.query(
-    `INSERT INTO Artifact (id, type_id, uri, state, external_id, create_time_since_epoch, last_update_time_since_epoch)
-     SELECT a, $1, 'file:///data/' || a, 2, 'a-' || a, $2, $2 FROM generate_series(1, ${EXECUTIONS * FAN}) a`,
-    [datasetType, now],
-  );
-  // Outputs: execution e writes artifacts (e-1)*10+1 .. e*10.
-  await admin.query(
-    `INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch)
-     SELECT a, (a - 1) / ${FAN} + 1, 4, $1 FROM generate_series(1, ${EXECUTIONS * FAN}) a`,
-    [now],
-  );
-  // Inputs: the predecessor's outputs, or (first of a pipeline) another pipeline's last outputs.
-  await admin.query(
-    `INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch)
-     SELECT CASE WHEN (e - 1) % ${PER_PIPELINE} > 0 THEN (e - 2) * ${FAN} + k + 1
-                 ELSE ((((e - 1) / ${PER_PIPELINE}) * 7919 + 13) % ${PIPELINES} * ${PER_PIPELINE} + ${PER_PIPELINE - 1}) * ${FAN} + k + 1 END,
-            e, 3, $1
-     FROM generate_series(1, ${EXECUTIONS}) e, generate_series(0, ${FAN - 1}) k`,
-    [now],
-  );
   // Lattice: execution (k, j) reads artifacts (k-1, j), (k-1, j+1) and (k-3, j+5), writes (k, j).
   const latticeA = (k, j) => `${LATTICE_A} + (${k}) * ${WIDTH} + ((${j}) + ${WIDTH}) % ${WIDTH} + 1`;
   await admin.query(
@@ -138,10 +103,7 @@ try {
   );
 
   const store = await openStore(url.toString(), { readOnly: true });
-  const models = Array.from({ length: QUERIES_PER_RUN }, (_, i) => {
-    const pipeline = Math.floor((i * 7919) % PIPELINES);
-    return (pipeline * PER_PIPELINE + PER_PIPELINE - 1) * FAN + 1;
-  });
+  const models = modelIds(QUERIES_PER_RUN);
   const mids = models.map((id) => id - 10 * FAN);
   const measure = async (label, starts, query) => {
     const medians = [];
