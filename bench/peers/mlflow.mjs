@@ -45,7 +45,10 @@ async function freePort() {
 
 /** Starts a server process and waits until `url` answers. */
 async function startServer(command, args, url, env = {}) {
-  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;
@@ -68,7 +71,13 @@ async function stopServer(child) {
 }
 
 const asMlmetaPoints = (runId, points) =>
-  points.map(([key, step, value, wallTime]) => ({ execution: { externalId: runId }, key, step, value, wallTime }));
+  points.map(([key, step, value, wallTime]) => ({
+    execution: { externalId: runId },
+    key,
+    step,
+    value,
+    wallTime,
+  }));
 
 async function registerRun(store, runId) {
   await store.putLineage({
@@ -82,7 +91,8 @@ async function mlmetaIngest(store, points, runId) {
   await registerRun(store, runId);
   const rows = asMlmetaPoints(runId, points);
   const started = performance.now();
-  for (let i = 0; i < rows.length; i += MLMETA_BATCH) await store.appendMetrics(rows.slice(i, i + MLMETA_BATCH));
+  for (let i = 0; i < rows.length; i += MLMETA_BATCH)
+    await store.appendMetrics(rows.slice(i, i + MLMETA_BATCH));
   return points.length / ((performance.now() - started) / 1000);
 }
 
@@ -121,7 +131,10 @@ async function mlmetaParallel(uri, points, round) {
   );
   const first = Math.min(...results.map((r) => r.started));
   const last = Math.max(...results.map((r) => r.ended));
-  return { rate: (points.length * CLIENTS) / ((last - first) / 1000), errors: results.reduce((n, r) => n + r.errors, 0) };
+  return {
+    rate: (points.length * CLIENTS) / ((last - first) / 1000),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+  };
 }
 
 async function ingest(dir) {
@@ -140,7 +153,15 @@ async function ingest(dir) {
   const mlflowPort = await freePort();
   const mlflowServer = await startServer(
     join(venvBin, 'mlflow'),
-    ['server', '--backend-store-uri', `sqlite:///${join(dir, 'ingest-mlflow-server.db')}`, '--host', '127.0.0.1', '--port', String(mlflowPort)],
+    [
+      'server',
+      '--backend-store-uri',
+      `sqlite:///${join(dir, 'ingest-mlflow-server.db')}`,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(mlflowPort),
+    ],
     `http://127.0.0.1:${mlflowPort}/health`,
     { PATH: `${venvBin}:${process.env.PATH}` },
   );
@@ -161,15 +182,29 @@ async function ingest(dir) {
     let errors = [0, 0];
     for (let round = 0; round < Math.min(ROUNDS, 3); round++) {
       const ours = await mlmetaParallel(`http://127.0.0.1:${mlmetaPort}`, clientPoints, round);
-      const theirs = await mlflowRemote.call('mlflow.log_batch_parallel', { clients: CLIENTS, points: clientPoints, batch: MLFLOW_BATCH });
+      const theirs = await mlflowRemote.call('mlflow.log_batch_parallel', {
+        clients: CLIENTS,
+        points: clientPoints,
+        batch: MLFLOW_BATCH,
+      });
       parallel[0].push(ours.rate);
       parallel[1].push(theirs.points / theirs.seconds);
       errors = [errors[0] + ours.errors, errors[1] + theirs.errors];
     }
     report('metric ingest, points/s (log_batch of 1,000 metrics; mlmeta batches of 5,000 in one client)', [
-      [`1 client, SQLite in-process (${POINTS.toLocaleString('en-US')} points)`, median(rates.local[0]), median(rates.local[1]), 'higher'],
+      [
+        `1 client, SQLite in-process (${POINTS.toLocaleString('en-US')} points)`,
+        median(rates.local[0]),
+        median(rates.local[1]),
+        'higher',
+      ],
       ['1 client, through the server', median(rates.server[0]), median(rates.server[1]), 'higher'],
-      [`32 clients through the server (errors: mlmeta ${errors[0]}, MLflow ${errors[1]})`, median(parallel[0]), median(parallel[1]), 'higher'],
+      [
+        `32 clients through the server (errors: mlmeta ${errors[0]}, MLflow ${errors[1]})`,
+        median(parallel[0]),
+        median(parallel[1]),
+        'higher',
+      ],
     ]);
   } finally {
     await remote.close();
@@ -201,12 +236,14 @@ async function search(dir) {
   const peer = startPeer();
   await peer.call('mlflow.open', { trackingUri: `sqlite:///${join(dir, 'search-mlflow.db')}` });
   started = performance.now();
-  for (let i = 0; i < runs.length; i += 1000) await peer.call('mlflow.create_runs', { runs: runs.slice(i, i + 1000) });
+  for (let i = 0; i < runs.length; i += 1000)
+    await peer.call('mlflow.create_runs', { runs: runs.slice(i, i + 1000) });
   console.log(
     `\nsearch store: ${SEARCH_RUNS.toLocaleString('en-US')} runs each side (mlmeta tracker ${mlmetaBuilt.toFixed(1)} s, MLflow client ${((performance.now() - started) / 1000).toFixed(1)} s)`,
   );
   const mlflowFilter = "params.optimizer = 'adam' and metrics.loss < 0.5";
-  const mlmetaFilter = "custom_properties.`param.optimizer` = 'adam' AND custom_properties.`metric.loss` < 0.5";
+  const mlmetaFilter =
+    "custom_properties.`param.optimizer` = 'adam' AND custom_properties.`metric.loss` < 0.5";
   const store = await openStore(uri, { readOnly: true });
   try {
     const times = { api: [], cli: [], peer: [] };
@@ -222,20 +259,37 @@ async function search(dir) {
       } while (pageToken !== undefined);
       times.api.push(performance.now() - t0);
       const t1 = performance.now();
-      const cli = spawnSync(process.execPath, [mlmetaCliBin, '--store', uri, 'runs', '--json', '--limit', String(SEARCH_RUNS), '--filter', mlmetaFilter], {
-        encoding: 'utf8',
-        maxBuffer: 1 << 28,
-      });
+      const cli = spawnSync(
+        process.execPath,
+        [
+          mlmetaCliBin,
+          '--store',
+          uri,
+          'runs',
+          '--json',
+          '--limit',
+          String(SEARCH_RUNS),
+          '--filter',
+          mlmetaFilter,
+        ],
+        {
+          encoding: 'utf8',
+          maxBuffer: 1 << 28,
+        },
+      );
       times.cli.push(performance.now() - t1);
       if (cli.status !== 0) throw new Error(`mlmeta runs: ${cli.stderr}`);
       const answer = await peer.call('mlflow.search', { filter: mlflowFilter, repeats: 1 });
       times.peer.push(answer.times[0] * 1000);
       Object.assign(counts, { api: found, cli: JSON.parse(cli.stdout).runs.length, peer: answer.count });
     }
-    report(`search_runs, ms, ${SEARCH_RUNS.toLocaleString('en-US')} runs, params-and-metrics filter (found: store API ${counts.api}, CLI ${counts.cli}, MLflow ${counts.peer})`, [
-      ['store API (getExecutions with the filter)', median(times.api), median(times.peer), 'lower'],
-      ['`mlmeta runs --filter --json` (a whole process)', median(times.cli), median(times.peer), 'lower'],
-    ]);
+    report(
+      `search_runs, ms, ${SEARCH_RUNS.toLocaleString('en-US')} runs, params-and-metrics filter (found: store API ${counts.api}, CLI ${counts.cli}, MLflow ${counts.peer})`,
+      [
+        ['store API (getExecutions with the filter)', median(times.api), median(times.peer), 'lower'],
+        ['`mlmeta runs --filter --json` (a whole process)', median(times.cli), median(times.peer), 'lower'],
+      ],
+    );
   } finally {
     await store.close();
     await peer.close();

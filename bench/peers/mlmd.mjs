@@ -101,14 +101,18 @@ async function writesAndReads(backend, dir) {
     const names = generateRuns({ count: WRITE_RUNS, prefix: 'r0' })
       .filter((_, i) => i % 5 === 0)
       .map((r) => r.name);
-    const filter = { ours: 'custom_properties.learning_rate = 0.01', mlmd: 'custom_properties.learning_rate.double_value = 0.01' };
+    const filter = {
+      ours: 'custom_properties.learning_rate = 0.01',
+      mlmd: 'custom_properties.learning_rate.double_value = 0.01',
+    };
     const times = { byType: [[], []], byName: [[], []], filter: [[], []] };
     const counts = {};
     for (let round = 0; round < ROUNDS; round++) {
       const repeats = 3;
       const byType = await timed(async () => {
         let n = 0;
-        for (let i = 0; i < repeats; i++) n = (await allPages((q) => store.getArtifacts(q), { type: 'bench.Model' })).length;
+        for (let i = 0; i < repeats; i++)
+          n = (await allPages((q) => store.getArtifacts(q), { type: 'bench.Model' })).length;
         return n;
       });
       const byName = await timed(async () => {
@@ -119,7 +123,8 @@ async function writesAndReads(backend, dir) {
       });
       const filtered = await timed(async () => {
         let n = 0;
-        for (let i = 0; i < repeats; i++) n = (await allPages((q) => store.getExecutions(q), { filter: filter.ours })).length;
+        for (let i = 0; i < repeats; i++)
+          n = (await allPages((q) => store.getExecutions(q), { filter: filter.ours })).length;
         return n;
       });
       const peer = await mlmd.call('mlmd.reads', { repeats, names, filter: filter.mlmd });
@@ -129,13 +134,26 @@ async function writesAndReads(backend, dir) {
       times.byType[1].push(peer.byType.seconds);
       times.byName[1].push(peer.byName.seconds);
       times.filter[1].push(peer.filter.seconds);
-      Object.assign(counts, { byType: [byType.result, peer.byType.count], filter: [filtered.result, peer.filter.count] });
+      Object.assign(counts, {
+        byType: [byType.result, peer.byType.count],
+        filter: [filtered.result, peer.filter.count],
+      });
     }
     const ms = (xs) => median(xs) * 1000;
     report(`${backend}: reads, ms per call, on ${(ROUNDS * WRITE_RUNS).toLocaleString('en-US')} runs`, [
-      [`all models by type (${counts.byType.join(' / ')} nodes)`, ms(times.byType[0]), ms(times.byType[1]), 'lower'],
+      [
+        `all models by type (${counts.byType.join(' / ')} nodes)`,
+        ms(times.byType[0]),
+        ms(times.byType[1]),
+        'lower',
+      ],
       ['one run by type and name', ms(times.byName[0]), ms(times.byName[1]), 'lower'],
-      [`filter on a custom property (${counts.filter.join(' / ')} nodes)`, ms(times.filter[0]), ms(times.filter[1]), 'lower'],
+      [
+        `filter on a custom property (${counts.filter.join(' / ')} nodes)`,
+        ms(times.filter[0]),
+        ms(times.filter[1]),
+        'lower',
+      ],
     ]);
   } finally {
     await store.close();
@@ -168,7 +186,9 @@ async function lineage(backend, dir) {
     await buildPostgresGraph(location.uri, client);
     await client.end();
   }
-  console.log(`${backend}: built the 1M-artifact graph in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `${backend}: built the 1M-artifact graph in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   const store = await openStore(location.uri, { readOnly: true });
   const mlmd = startPeer();
   try {
@@ -182,14 +202,19 @@ async function lineage(backend, dir) {
     ]) {
       const ours = [];
       const theirs = [];
-      let nodes = [0, 0];
+      const nodes = [0, 0];
       await mlmd.call('mlmd.lineage', { ids: starts.slice(0, 3), hops: 20, direction }); // warm-up
-      for (const id of starts.slice(0, 3)) await store.getLineage({ start: { artifacts: { ids: [id] } }, direction, maxHops: 20 });
+      for (const id of starts.slice(0, 3))
+        await store.getLineage({ start: { artifacts: { ids: [id] } }, direction, maxHops: 20 });
       for (let round = 0; round < ROUNDS; round++) {
         const times = [];
         for (const id of starts) {
           const t0 = performance.now();
-          const graph = await store.getLineage({ start: { artifacts: { ids: [id] } }, direction, maxHops: 20 });
+          const graph = await store.getLineage({
+            start: { artifacts: { ids: [id] } },
+            direction,
+            maxHops: 20,
+          });
           times.push(performance.now() - t0);
           nodes[0] = graph.artifacts.length + graph.executions.length;
         }
@@ -200,7 +225,10 @@ async function lineage(backend, dir) {
       }
       rows.push([`${label} (${nodes.join(' / ')} full nodes)`, median(ours), median(theirs), 'lower']);
     }
-    report(`${backend}: get_lineage_subgraph, ms per query, 1M artifacts / 100k executions / 2M events`, rows);
+    report(
+      `${backend}: get_lineage_subgraph, ms per query, 1M artifacts / 100k executions / 2M events`,
+      rows,
+    );
   } finally {
     await store.close();
     await mlmd.close();

@@ -45,7 +45,12 @@ export function generateRuns({ count, prefix = 'run', datasets = 50, experiments
 export function metricPoints(count, { keys = ['loss', 'accuracy'] } = {}) {
   const random = generator(count);
   const t0 = 1_700_000_000_000;
-  return Array.from({ length: count }, (_, i) => [keys[i % keys.length], Math.floor(i / keys.length), random(), t0 + i]);
+  return Array.from({ length: count }, (_, i) => [
+    keys[i % keys.length],
+    Math.floor(i / keys.length),
+    random(),
+    t0 + i,
+  ]);
 }
 
 /** The types every mlmeta-side lineage write declares (the peer declares the same, in its own API). */
@@ -61,8 +66,20 @@ export function lineageBatch(run) {
   return {
     types: TYPES,
     artifacts: [
-      { type: 'bench.Dataset', externalId: run.dataset.id, uri: run.dataset.uri, state: 'LIVE', properties: { rows: run.dataset.rows } },
-      { type: 'bench.Model', externalId: run.model.id, uri: run.model.uri, state: 'LIVE', properties: { accuracy: run.model.accuracy } },
+      {
+        type: 'bench.Dataset',
+        externalId: run.dataset.id,
+        uri: run.dataset.uri,
+        state: 'LIVE',
+        properties: { rows: run.dataset.rows },
+      },
+      {
+        type: 'bench.Model',
+        externalId: run.model.id,
+        uri: run.model.uri,
+        state: 'LIVE',
+        properties: { accuracy: run.model.accuracy },
+      },
     ],
     executions: [
       {

@@ -58,7 +58,14 @@ export async function buildSqliteGraph(path) {
       insertProperty.run(executionId, 'epochs', 10);
       for (let k = 0; k < FAN; k++) {
         const artifactId = e * FAN + k + 1;
-        insertArtifact.run(artifactId, datasetType, `file:///data/${artifactId}`, `a-${artifactId}`, now, now);
+        insertArtifact.run(
+          artifactId,
+          datasetType,
+          `file:///data/${artifactId}`,
+          `a-${artifactId}`,
+          now,
+          now,
+        );
         insertEvent.run(artifactId, executionId, 4, now);
       }
       const position = e % PER_PIPELINE;
@@ -110,7 +117,9 @@ export async function buildPostgresGraph(uri, client) {
     [now],
   );
   for (const table of ['artifact', 'execution', 'event']) {
-    await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT max(id) FROM ${table}))`);
+    await client.query(
+      `SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT max(id) FROM ${table}))`,
+    );
   }
   await client.query('COMMIT');
   await client.query('ANALYZE');

@@ -17,6 +17,13 @@ import { sqliteDialect } from './sqlite-dialect.js';
  */
 export const BUSY_TIMEOUT_MS = 10_000;
 const BEGIN_ATTEMPTS = 6;
+/**
+ * Lineage walks and node loads jump around a large file: reading it through a memory map saves
+ * a read() call per page, and a larger page cache keeps the index pages a walk revisits. The map
+ * is address space, not memory; SQLite maps no more than the file's size.
+ */
+const MMAP_BYTES = 1 << 30;
+const CACHE_KIB = 32 * 1024;
 
 export interface SqliteDriverOptions {
   readOnly?: boolean;
@@ -188,6 +195,10 @@ export async function openSqliteDriver(path: string, options: SqliteDriverOption
   if (!readOnly && !inMemory) setWal(db);
   // NORMAL is durable in WAL mode except for the last transactions before a power loss.
   db.pragma('synchronous = NORMAL');
+  if (!inMemory) {
+    db.pragma(`mmap_size = ${MMAP_BYTES}`);
+    db.pragma(`cache_size = -${CACHE_KIB}`);
+  }
   return new SqliteDriver(new SqliteConnection(db), readOnly);
 }
 
