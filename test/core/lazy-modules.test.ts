@@ -22,6 +22,7 @@ const HEAVY = [
   'systeminformation',
   'protobufjs',
   '@node-rs/xxhash',
+  '@secretlint/secretlint-rule-preset-recommend',
 ];
 
 beforeAll(() => {
@@ -30,7 +31,7 @@ beforeAll(() => {
   }
 });
 
-function loadedPackages(format: 'esm' | 'cjs', then?: 'fingerprint') {
+function loadedPackages(format: 'esm' | 'cjs', then?: 'fingerprint' | 'redact') {
   const file = join(mkdtempSync(join(tmpdir(), 'mlmeta-core-import-')), 'resolved.txt');
   const result = spawnSync(process.execPath, [probe, format, file, ...(then ? [then] : [])], {
     cwd: root,
@@ -38,7 +39,7 @@ function loadedPackages(format: 'esm' | 'cjs', then?: 'fingerprint') {
     env: { ...process.env, NODE_OPTIONS: '' },
   });
   expect(result.status, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as { digest?: string; packages: string[] };
+  return JSON.parse(result.stdout) as { digest?: string; redacted?: string; packages: string[] };
 }
 
 describe.each(['esm', 'cjs'] as const)('importing @mlmeta/core (%s build)', (format) => {
@@ -53,5 +54,12 @@ describe.each(['esm', 'cjs'] as const)('importing @mlmeta/core (%s build)', (for
     const { digest, packages } = loadedPackages(format, 'fingerprint');
     expect(digest).toMatch(/^xxh3:[0-9a-f]{32}$/);
     expect(packages).toContain('@node-rs/xxhash');
+  });
+
+  it("loads secretlint's rules at the first text that could hold a token, and they work", () => {
+    const { redacted, packages } = loadedPackages(format, 'redact');
+    // A Figma token without upper case: only secretlint's rules know it (no entropy net fires).
+    expect(redacted).toBe('figma [REDACTED] end');
+    expect(packages).toContain('@secretlint/secretlint-rule-preset-recommend');
   });
 });

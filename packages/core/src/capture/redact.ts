@@ -1,81 +1,23 @@
 /**
- * Redaction: the last gate before anything reaches a store or a log. Three independent nets,
- * because each misses what the others catch:
- *  1. key names (`apiKey`, `AWS_SECRET_ACCESS_KEY`, `--token`) → the whole value is replaced;
- *  2. URL userinfo (`https://user:tok@host`) → replaced by `***`;
- *  3. value shapes (known token formats, PEM blocks, long high-entropy runs) anywhere in text.
+ * Redaction: the last gate before anything reaches a store, the spool or a log (the writer runs
+ * every outgoing batch through it, see writer/redact-batch.ts). Independent nets, because each
+ * misses what the others catch:
+ *  1. key names (`apiKey`, `PGPASSWORD`, `--db-pass`, `sig=`) → the whole value is replaced,
+ *     in objects, `name=value` text, argv arrays and `--flag value` inside one string;
+ *  2. URL credentials (`https://user:tok@host`, a token as the URL's user) → `***`, and
+ *     incoming-webhook URLs, which are credentials as a whole;
+ *  3. value shapes anywhere in text: token formats (secretlint's maintained rules and gitleaks'
+ *     formats, redact/token-rules.ts), PEM blocks, JWTs, long high-entropy runs.
  * Redaction prefers false positives: a hyperparameter wrongly hidden is an annoyance, a leaked
  * key is an incident.
  */
 
 export const REDACTED = '[REDACTED]';
 
-export interface RedactOptions {
-  /** Extra key names (matched as whole word parts, case-insensitive) to treat as secret. */
-  extraSecretKeys?: string[];
-}
+import { isSecretKey, type RedactOptions } from './redact/secret-keys.js';
+import { type Range, tokenRanges } from './redact/token-rules.js';
 
-// Word parts that make a key secret. Matched against the key split at camelCase, `_`, `-`,
-// `.` and spaces, so `privateKey` and `api-key` match while `keyboard`, `monkey` and `author`
-// (single parts that merely contain a secret word) do not.
-const SECRET_PARTS = new Set([
-  'token',
-  'secret',
-  'secrets',
-  'password',
-  'passwords',
-  'passwd',
-  'passphrase',
-  'apikey',
-  'key',
-  'credential',
-  'credentials',
-  'auth',
-  'authorization',
-  'authentication',
-  'oauth',
-  'private',
-  'cookie',
-]);
-
-// The same words glued into one lowercase part (`apikey`, `accesstoken`, `authtoken`).
-const GLUED_SECRET =
-  /^(?:api|access|secret|private|signing|client|session|encryption|master|auth)(?:key|token|secret)$|^(?:access|refresh|auth|id|bearer|session|csrf|xsrf)token$/;
-
-const keyCache = new Map<string, boolean>();
-
-function keyParts(key: string): string[] {
-  return key
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .filter((part) => part.length > 0);
-}
-
-/**
- * True when a key name marks its value as a secret.
- *
- * @example
- * isSecretKey('aws_secret_access_key'); // true
- * isSecretKey('keyboardLayout');        // false
- */
-export function isSecretKey(key: string, options?: RedactOptions): boolean {
-  if (options?.extraSecretKeys === undefined) {
-    const cached = keyCache.get(key);
-    if (cached !== undefined) return cached;
-  }
-  const extra = options?.extraSecretKeys?.map((k) => k.toLowerCase());
-  const secret = keyParts(key).some(
-    (part) => SECRET_PARTS.has(part) || GLUED_SECRET.test(part) || extra?.includes(part) === true,
-  );
-  if (extra === undefined) {
-    // Text with many `name=value` pairs asks about the same few names over and over.
-    if (keyCache.size >= 10_000) keyCache.clear();
-    keyCache.set(key, secret);
-  }
-  return secret;
-}
+export { isSecretKey, type RedactOptions } from './redact/secret-keys.js';
 
 /**
  * Removes the userinfo (user and password or token) from a URL, keeping the rest intact.
@@ -89,18 +31,6 @@ export function isSecretKey(key: string, options?: RedactOptions): boolean {
 export function stripUrlCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#\s]*@/i, '$1');
 }
-
-// Token formats with a recognisable shape; each match is replaced whole.
-const TOKEN_PATTERNS: RegExp[] = [
-  /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g,
-  /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|ABIA|ACCA)[A-Z0-9]{16}\b/g,
-  /\bgh[pousr]_[A-Za-z0-9]{30,255}\b/g,
-  /\bgithub_pat_[A-Za-z0-9_]{22,255}\b/g,
-  /\bglpat-[A-Za-z0-9_-]{20,}/g,
-  /\bxox[abposr]-[A-Za-z0-9-]{10,}/g,
-  /\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{20,}/g,
-  /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
-];
 
 const SCHEMES = 'Bearer|Basic|Token|Digest|Negotiate|NTLM|ApiKey|AWS4-HMAC-SHA256';
 
@@ -117,17 +47,35 @@ const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)(?=[\w.~+/=-]*[0-9.~+/=-])[\w.~+/=-]{8
 // userinfo with a password part; user-only userinfo (`ssh://git@host`) is an account name.
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]{0,30}:\/\/)[^/?#\s@:]*:[^/?#\s@]*@/gi;
 
+// Over HTTP(S) a user with no password is how tokens travel (`https://<token>@github.com`).
+const URL_TOKEN_USER = /\b((?:https?|git\+https|wss?|ftps?):\/\/)[^/?#\s@:]+@/gi;
+
+// Incoming-webhook URLs on any host (Mattermost, Rocket.Chat, self-hosted relays): the path
+// after `/hooks/` is the credential. Known webhook hosts are token rules.
+const WEBHOOK_PATH = /(\bhttps?:\/\/[^\s/?#]+(?:\/[^\s/?#]+)*?\/(?:hooks|webhooks?|webhookb2)\/)[^\s"'<>]+/gi;
+
+// netrc: `machine host login name password secret`, space-separated.
+const NETRC_PASSWORD = /(\blogin\s+\S+\s+(?:password|passwd)\s+)(\S+)/gi;
+
+// `--flag value` inside one string (a shell line, a `--cmd=...` argument). Single-letter `-p`
+// is mysql's, psql's and many tools' password flag.
+const FLAG_VALUE = /(?<![\w-])(--?)([A-Za-z][\w.-]{0,60})([ \t]+)(?!-)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s"']+)/g;
+const SHORT_SECRET_FLAGS = new Set(['p']);
+
 // `name=value`, `name: value`, `"name": "value"`, `--name=value`: the value is redacted when
-// the name is secret. Quoted values may contain spaces. Names start at a word boundary and are
+// the name is secret. Quoted values may contain spaces and escaped quotes (`"p\"x"`); a bare
+// value may hold an earlier REDACTED (its brackets do not end it, so a second pass is a no-op).
+// The separator stays on its line: in YAML, `db:` ends where `  pass: x` begins. Names start at a word boundary and are
 // bounded so that a megabyte-long word cannot make the match quadratic.
 const ASSIGNMENT = new RegExp(
-  String.raw`(?<![\w.-])(["']?)(-{0,2}[A-Za-z_][\w.-]{0,80})\1(\s*[=:]\s*)(?:"([^"]*)"|'([^']*)'|(\[REDACTED\]|(?:${SCHEMES})\s+\[REDACTED\])|([^\s"'&,;}\])]+))`,
+  String.raw`(?<![\w.-])(["']?)(-{0,2}[A-Za-z_][\w.-]{0,80})\1([ \t]*[=:][ \t]*)(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(\[REDACTED\]|(?:${SCHEMES})\s+\[REDACTED\])|((?:\[REDACTED\]|[^\s"'&,;}\])])+))`,
   'g',
 );
 
 // Every secret key name contains one of these; text without any skips the ASSIGNMENT pass,
 // whose per-match callback dominates the cost of redacting large texts.
-const SECRET_WORD_HINT = /token|secret|passw|passphrase|key|credential|auth|private|cookie/i;
+const SECRET_WORD_HINT =
+  /token|secret|pass|pwd|key|credential|auth|private|cookie|sig|jwt|bearer|(?:^|\s)-p\s/i;
 
 // AWS secret access keys are 40 base64 chars with no prefix: only their context gives them away.
 const AWS_SECRET_IN_CONTEXT =
@@ -169,9 +117,32 @@ function looksRandom(run: string): boolean {
   return shannonEntropy(run) >= 4.2;
 }
 
+/** `text` with the given ranges (unsorted, possibly overlapping) replaced by REDACTED. */
+function replaceRanges(text: string, ranges: Range[]): string {
+  if (ranges.length === 0) return text;
+  ranges.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  ranges.forEach(([start, end], i) => {
+    // Overlapping or touching ranges extend the REDACTED already written.
+    if (i === 0 || start > at) out += `${text.slice(at, start)}${REDACTED}`;
+    at = Math.max(at, end);
+  });
+  return out + text.slice(at);
+}
+
+function isSecretFlag(dashes: string, name: string, options: RedactOptions | undefined): boolean {
+  return isSecretKey(name, options) || (dashes === '-' && SHORT_SECRET_FLAGS.has(name));
+}
+
+// Short strings repeat (metric keys, names, type names, external ids): their redaction is kept.
+const memo = new Map<string, string>();
+const MEMO_MAX_LENGTH = 256;
+
 /**
- * Replaces secrets embedded in free text: `key=value` pairs with secret names, URL passwords,
- * known token formats, PEM private keys and long high-entropy runs.
+ * Replaces secrets embedded in free text: known token formats, PEM private keys, URL
+ * credentials and webhook URLs, `key=value` pairs and `--flag value` pairs with secret names,
+ * and long high-entropy runs.
  *
  * @example
  * redactString('curl -H "Authorization: Bearer eyJhbGciOi..." https://u:p@host');
@@ -179,20 +150,47 @@ function looksRandom(run: string): boolean {
  */
 export function redactString(text: string, options?: RedactOptions): string {
   if (text.length === 0) return text;
-  let out = text;
-  for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, REDACTED);
+  const memoize = options === undefined && text.length <= MEMO_MAX_LENGTH;
+  if (memoize) {
+    const known = memo.get(text);
+    if (known !== undefined) return known;
+  }
+  const out = redactText(text, options);
+  if (memoize) {
+    if (memo.size >= 20_000) memo.clear();
+    memo.set(text, out);
+  }
+  return out;
+}
+
+function redactText(text: string, options: RedactOptions | undefined): string {
+  let out = replaceRanges(text, tokenRanges(text));
   out = out.replace(
     AUTH_HEADER,
     (_m, head: string, scheme?: string, space?: string) =>
       `${head}${scheme ? scheme + space : ''}${REDACTED}`,
   );
   out = out.replace(AUTH_SCHEME, (_m, scheme: string, space: string) => `${scheme}${space}${REDACTED}`);
-  out = out.replace(URL_USERINFO, '$1***@');
+  if (out.includes('://')) {
+    out = out.replace(URL_USERINFO, '$1***@');
+    out = out.replace(URL_TOKEN_USER, '$1***@');
+    out = out.replace(WEBHOOK_PATH, `$1${REDACTED}`);
+  }
   out = out.replace(AWS_SECRET_IN_CONTEXT, (_m, context: string) => `${context}${REDACTED}`);
   const mayNameSecret =
     SECRET_WORD_HINT.test(out) ||
     options?.extraSecretKeys?.some((k) => out.toLowerCase().includes(k.toLowerCase()));
-  if (mayNameSecret) out = redactAssignments(out, options);
+  if (mayNameSecret) {
+    out = out.replace(NETRC_PASSWORD, `$1${REDACTED}`);
+    out = redactAssignments(out, options);
+    out = out.replace(
+      FLAG_VALUE,
+      (match: string, dashes: string, name: string, space: string, value: string) => {
+        if (value === REDACTED || !isSecretFlag(dashes, name, options)) return match;
+        return `${dashes}${name}${space}${REDACTED}`;
+      },
+    );
+  }
   out = out.replace(AWS_SECRET_SHAPE, (run: string) => (looksRandom(run) ? REDACTED : run));
   out = out.replace(LONG_RUN, (run: string, offset: number, whole: string) => {
     if (DIGEST_START.test(run) || DIGEST_BEFORE.test(whole.slice(Math.max(0, offset - 8), offset)))
@@ -234,7 +232,7 @@ function redactAssignments(text: string, options: RedactOptions | undefined): st
   );
 }
 
-const FLAG = /^-{1,2}([A-Za-z_][\w.-]*)$/;
+const FLAG = /^(-{1,2})([A-Za-z_][\w.-]*)$/;
 
 function redactArray(items: unknown[], options: RedactOptions | undefined, seen: WeakMap<object, unknown>) {
   const out: unknown[] = [];
@@ -244,7 +242,7 @@ function redactArray(items: unknown[], options: RedactOptions | undefined, seen:
     out.push(redactValue(item, options, seen));
     // argv style: `--token <value>` puts the secret in the next element.
     const flag = typeof item === 'string' ? FLAG.exec(item) : null;
-    if (flag && isSecretKey(flag[1]!, options) && i + 1 < items.length) {
+    if (flag && isSecretFlag(flag[1]!, flag[2]!, options) && i + 1 < items.length) {
       const next = items[i + 1];
       if (typeof next !== 'string' || !next.startsWith('-')) {
         out.push(REDACTED);
@@ -255,7 +253,7 @@ function redactArray(items: unknown[], options: RedactOptions | undefined, seen:
   return out;
 }
 
-function redactSecretValue(value: unknown): unknown {
+export function redactSecretValue(value: unknown): unknown {
   // A boolean or null under a secret name (`auth: false`) carries no secret and keeps its meaning.
   if (value === null || value === undefined || typeof value === 'boolean') return value;
   return REDACTED;
@@ -276,7 +274,8 @@ function redactValue(
     seen.set(value, out);
     for (const [k, v] of value) {
       const secret = typeof k === 'string' && isSecretKey(k, options);
-      out.set(k, secret ? redactSecretValue(v) : redactValue(v, options, seen));
+      const key = typeof k === 'string' ? redactString(k, options) : k;
+      out.set(key, secret ? redactSecretValue(v) : redactValue(v, options, seen));
     }
     return out;
   }
@@ -296,14 +295,18 @@ function redactValue(
   const out: Record<string, unknown> = {};
   seen.set(value, out);
   for (const [k, v] of Object.entries(value)) {
-    out[k] = isSecretKey(k, options) ? redactSecretValue(v) : redactValue(v, options, seen);
+    // A key may itself be a token (`{ [token]: scopes }`); the name is redacted like a value.
+    out[redactString(k, options)] = isSecretKey(k, options)
+      ? redactSecretValue(v)
+      : redactValue(v, options, seen);
   }
   return out;
 }
 
 /**
  * A deep copy of `value` with secrets replaced by '[REDACTED]': values under secret key names
- * (objects, arrays, Maps), argv-style `--token <value>` pairs, and secrets inside strings.
+ * (objects, arrays, Maps), argv-style `--token <value>` pairs, and secrets inside strings,
+ * keys included.
  * Typed arrays and Dates are kept by reference; cycles are preserved.
  *
  * @example

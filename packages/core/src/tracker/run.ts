@@ -11,32 +11,13 @@ import { digestPath } from '../files/digest.js';
 import { logger } from '../log.js';
 import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
 import type { EventTypeName } from '../model/enums.js';
+import { OWN_PROPERTY_NAMES, RUN_PROPERTIES } from '../model/run-properties.js';
 import type { ArtifactInput, PathStep, PropertyValue, TypeInput } from '../model/schemas.js';
 import type { MetadataWriter } from '../writer/writer.js';
 import type { ArtifactRecord, Run, RunEndState } from './api.js';
 import { capString, flattenParams, toProperties } from './values.js';
 
-/** Custom property names the tracker writes on a run's execution (readers rely on these). */
-export const RUN_PROPERTIES = {
-  runName: 'mlmeta.run_name',
-  heartbeat: 'mlmeta.heartbeat',
-  heartbeatInterval: 'mlmeta.heartbeat_interval_ms',
-  startTime: 'mlmeta.start_time',
-  endTime: 'mlmeta.end_time',
-  error: 'mlmeta.error',
-  exitCode: 'mlmeta.exit_code',
-  signal: 'mlmeta.signal',
-  dropped: 'mlmeta.dropped',
-  unhandledRejection: 'mlmeta.unhandled_rejection',
-  /** Step caching: the step's cache key, and on a CACHED run the run whose outputs it reused. */
-  cacheKey: 'mlmeta.cacheKey',
-  cachedFrom: 'mlmeta.cachedFrom',
-} as const;
-
-// mlmeta's own names are not secret names, even when they read like one (`mlmeta.cacheKey`):
-// setProperties keeps them as named (their values are still redacted). Only these exact names
-// are exempt, so a user's `mlmeta.apiKey` is still hidden.
-const OWN_PROPERTY_NAMES: ReadonlySet<string> = new Set(Object.values(RUN_PROPERTIES));
+export { RUN_PROPERTIES } from '../model/run-properties.js';
 
 const KNOWN_TYPES = new Set(MLMETA_TYPE_DECLARATIONS.map((t) => `${t.kind}:${t.name}`));
 
@@ -133,7 +114,8 @@ export class TrackedRun implements Run {
         node: {
           type: setup.type,
           externalId: this.id,
-          name: `${setup.name}-${shortId(this.id)}`,
+          // Redacted before the suffix that keeps it unique, so that redaction cannot eat the suffix.
+          name: `${redactString(setup.name)}-${shortId(this.id)}`,
           lastKnownState: 'RUNNING',
           customProperties: {
             [RUN_PROPERTIES.runName]: capString(redactString(setup.name)),

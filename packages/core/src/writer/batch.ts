@@ -17,6 +17,7 @@ import type {
   TypeInput,
 } from '../model/schemas.js';
 import { encodeJson } from './json-codec.js';
+import { redactBatch } from './redact-batch.js';
 
 /** One unit of work for a store: a lineage subgraph, then the metric points that refer to it. */
 export interface WriteBatch {
@@ -123,7 +124,7 @@ export class PendingBatch {
     return bytes;
   }
 
-  /** The batch as a store writes it (and as the spool stores it). */
+  /** The batch as a store writes it (and as the spool stores it): redacted, whatever queued it. */
   seal(): WriteBatch {
     const lineage: LineageBatch = {};
     if (this.types.size > 0) lineage.types = [...this.types.values()];
@@ -138,7 +139,7 @@ export class PendingBatch {
     for (const [name, map] of Object.entries(this.edges)) {
       if (map.size > 0) (lineage as Record<string, unknown[]>)[name] = [...map.values()];
     }
-    return { lineage, metrics: this.metrics };
+    return redactBatch({ lineage, metrics: this.metrics });
   }
 }
 

@@ -266,3 +266,79 @@ describe('redact (structures)', () => {
     for (const secret of [...Object.values(canaries), 'canaryPemBody']) expect(text).not.toContain(secret);
   });
 });
+
+describe('the shapes of issue 12, finding 3', () => {
+  const pw = `Xk${'q7Lm2Pz9Wd4'}`;
+
+  it.each([
+    ['a SAS signature', `https://a.blob.core.windows.net/c/b?sv=2022-11-02&sig=${pw}%3D`],
+    ['an sslpassword', `postgres://reader@db/app?sslpassword=${pw}`],
+    ['an X-Amz-Signature', `https://b.s3.amazonaws.com/k?X-Amz-Signature=${pw}`],
+    ['a token as the URL user', `https://${pw}@github.com/o/r.git`],
+    ['a webhook path', `https://chat.example.com/hooks/${pw}`],
+    ['a Slack webhook', `https://hooks.slack.com/services/T0000/B0000/${pw}`],
+    ['-p in one string', `mysql -h db -u root -p ${pw} app`],
+    ['--db-pass in one string', `run --db-pass ${pw} --epochs 3`],
+    ['--pwd in one string', `tool --pwd ${pw}`],
+    ['--password in one string', `--cmd=psql --password ${pw}`],
+    ['a JSON-escaped quote', `{"password": "p\\"${pw}"}`],
+    ['a YAML pass:', `db:\n  pass: "${pw}"`],
+    ['an ini sslpassword', `[db]\nsslpassword = ${pw}`],
+    ['a .env PGPASSWORD', `PGPASSWORD=${pw}`],
+    ['a netrc password', `machine h login ci password ${pw}`],
+  ])('removes %s', (_shape, text) => {
+    const out = redactString(text);
+    expect(out).not.toContain(pw);
+    // A second pass (the spool replayed, a value logged again) changes nothing.
+    expect(redactString(out)).toBe(out);
+  });
+
+  it('keeps the flag, the host and what is not secret', () => {
+    expect(redactString(`mysql -h db -p ${pw} app`)).toBe(`mysql -h db -p ${REDACTED} app`);
+    expect(redactString(`https://${pw}@github.com/o/r.git`)).toBe('https://***@github.com/o/r.git');
+    expect(redactString('ssh://git@github.com/o/r.git')).toBe('ssh://git@github.com/o/r.git');
+    expect(redactString('--epochs 3 --lr 0.1')).toBe('--epochs 3 --lr 0.1');
+  });
+
+  it('redacts -p and password-named flags in argv arrays', () => {
+    expect(redact(['-p', pw, '--db-pass', pw, '--pwd', pw, '--epochs', '3'])).toEqual([
+      '-p',
+      REDACTED,
+      '--db-pass',
+      REDACTED,
+      '--pwd',
+      REDACTED,
+      '--epochs',
+      '3',
+    ]);
+  });
+
+  it('takes names that say password as secret: PGPASSWORD, MYSQL_PWD, DB_PASS, sslpassword, X-Amz-Signature', () => {
+    for (const name of [
+      'PGPASSWORD',
+      'MYSQL_PWD',
+      'DB_PASS',
+      'sslpassword',
+      'X-Amz-Signature',
+      'sig',
+      'RABBITMQ_DEFAULT_PASS',
+    ]) {
+      expect(isSecretKey(name), name).toBe(true);
+    }
+    for (const name of ['compass', 'bypass_cache', 'tokenizer', 'secretary', 'PWD']) {
+      expect(isSecretKey(name), name).toBe(false);
+    }
+  });
+
+  it('redacts object keys that are tokens', () => {
+    expect(redact({ [canaries.github]: { scope: 'repo' } })).toEqual({ [REDACTED]: { scope: 'repo' } });
+  });
+
+  it('keeps hex digests, commit SHAs and UUIDs', () => {
+    const sha = 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3';
+    const digest = `sha256:${'9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'}`;
+    const uuid = '3b241101-e2bb-4255-8caf-4136c566a962';
+    const text = `commit ${sha} data ${digest} run ${uuid}`;
+    expect(redactString(text)).toBe(text);
+  });
+});

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { REDACTED, RUN_PROPERTIES } from '../../src/index.js';
+import type { WriteBatch } from '../../src/writer/batch.js';
+import { PendingBatch } from '../../src/writer/batch.js';
+import { redactBatch } from '../../src/writer/redact-batch.js';
+
+// Assembled at run time so that this file does not look like a leaked credential to scanners.
+const token = `ghp_${'Qw8Er5Ty2Ui9Op3As6Df1Gh4Jk7Lz0Xc5Vb8N'}`;
+const digest = `sha256:${'3f'.repeat(32)}`;
+
+/** A batch with the token in every string field a store or the spool would receive. */
+function batchEverywhere(): WriteBatch {
+  const ref = { externalId: `run ${token}` };
+  return {
+    lineage: {
+      types: [
+        { kind: 'artifact', name: `t.${token}`, properties: { [`p_${token}`]: 'STRING', apiKey: 'STRING' } },
+      ],
+      executions: [
+        {
+          type: 'mlmeta.Train',
+          externalId: ref.externalId,
+          name: `nightly ${token}-abc123`,
+          customProperties: {
+            [`param.${token}`]: 1,
+            'param.apiKey': 'plain-looking-value',
+            'param.note': `see ${token}`,
+            'param.nested': { db: { password: 'hunter2' }, list: [`x ${token}`] },
+            'param.auth': false,
+            [RUN_PROPERTIES.cacheKey]: digest,
+          },
+        },
+      ],
+      artifacts: [
+        { type: 'mlmeta.Dataset', externalId: digest, uri: `https://${token}@host/x?sig=abc`, name: token },
+      ],
+      contexts: [{ type: 'mlmeta.Experiment', externalId: `experiment:${token}`, name: token }],
+      events: [
+        {
+          artifact: { externalId: digest },
+          execution: ref,
+          type: 'INPUT',
+          path: [{ key: `validation.${token}` }, { index: 0 }],
+        },
+      ],
+      // A field the batch does not have today: the walk must not depend on knowing it.
+      futureField: [{ label: `a ${token}` }],
+    } as WriteBatch['lineage'],
+    metrics: [{ execution: ref, key: `loss/${token}`, step: 1, value: 0.5, wallTime: 1 }],
+  };
+}
+
+describe('redactBatch, the one choke point', () => {
+  it('leaves no secret in any string of the batch: names, keys, URIs, ids, roles, metric keys, unknown fields', () => {
+    const out = redactBatch(batchEverywhere());
+    const text = JSON.stringify(out);
+    expect(text).not.toContain(token);
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('plain-looking-value');
+    expect(text).not.toContain('sig=abc');
+    expect(out.metrics[0]).toEqual({
+      execution: { externalId: `run ${REDACTED}` },
+      key: `loss/${REDACTED}`,
+      step: 1,
+      value: 0.5,
+      wallTime: 1,
+    });
+  });
+
+  it('keeps what identifies records: digests, mlmeta own names, type declarations, booleans, unique suffixes', () => {
+    const out = redactBatch(batchEverywhere());
+    const execution = out.lineage.executions![0]!;
+    expect(execution.customProperties![RUN_PROPERTIES.cacheKey]).toBe(digest);
+    expect(execution.customProperties!['param.auth']).toBe(false);
+    expect(execution.name).toBe(`nightly ${REDACTED}-abc123`);
+    expect(out.lineage.artifacts![0]!.externalId).toBe(digest);
+    expect(out.lineage.artifacts![0]!.uri).toBe(`https://***@host/x?sig=${REDACTED}`);
+    // A type declaration's property map names kinds: `apiKey: 'STRING'` is a declaration, not a secret.
+    expect(out.lineage.types![0]!.properties).toEqual({ [REDACTED]: 'STRING', apiKey: 'STRING' });
+    // An edge and its node are redacted alike, so they still meet.
+    expect(out.lineage.events![0]!.execution).toEqual({ externalId: execution.externalId });
+  });
+
+  it('is idempotent: a spooled batch replayed through it again is unchanged', () => {
+    const once = redactBatch(batchEverywhere());
+    expect(redactBatch(once)).toEqual(once);
+  });
+
+  it('runs on every sealed batch, whatever queued the records', () => {
+    const pending = new PendingBatch();
+    pending.addNode({
+      kind: 'context',
+      node: { type: 'mlmeta.Experiment', externalId: 'e', name: `exp ${token}` },
+    });
+    pending.addMetric({
+      execution: { externalId: 'e' },
+      key: `acc/${token}`,
+      step: 0,
+      value: 1,
+      wallTime: 1,
+    });
+    expect(JSON.stringify(pending.seal())).not.toContain(token);
+  });
+});
