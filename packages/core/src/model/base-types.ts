@@ -14,10 +14,12 @@ export type BaseTypeName = (typeof BASE_ARTIFACT_TYPES)[number] | (typeof BASE_E
 /** Names of mlmeta's own types, declared on first write by the tracker and the integrations. */
 export const MLMETA_TYPES = {
   train: 'mlmeta.Train',
+  evaluate: 'mlmeta.Evaluate',
   serve: 'mlmeta.Serve',
   run: 'mlmeta.Run',
   dataset: 'mlmeta.Dataset',
   model: 'mlmeta.Model',
+  metrics: 'mlmeta.Metrics',
   experiment: 'mlmeta.Experiment',
   process: 'mlmeta.Process',
 } as const;
@@ -26,9 +28,11 @@ export const MLMETA_TYPES = {
 export const MLMETA_TYPE_DECLARATIONS: TypeInput[] = [
   { kind: 'execution', name: MLMETA_TYPES.run, baseType: 'mlmd.Process', properties: {} },
   { kind: 'execution', name: MLMETA_TYPES.train, baseType: 'mlmd.Train', properties: {} },
+  { kind: 'execution', name: MLMETA_TYPES.evaluate, baseType: 'mlmd.Evaluate', properties: {} },
   { kind: 'execution', name: MLMETA_TYPES.serve, baseType: 'mlmd.Deploy', properties: {} },
   { kind: 'artifact', name: MLMETA_TYPES.dataset, baseType: 'mlmd.Dataset', properties: {} },
   { kind: 'artifact', name: MLMETA_TYPES.model, baseType: 'mlmd.Model', properties: {} },
+  { kind: 'artifact', name: MLMETA_TYPES.metrics, baseType: 'mlmd.Metrics', properties: {} },
   { kind: 'context', name: MLMETA_TYPES.experiment, properties: {} },
   { kind: 'context', name: MLMETA_TYPES.process, properties: {} },
 ];

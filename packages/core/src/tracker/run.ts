@@ -15,6 +15,7 @@ import { OWN_PROPERTY_NAMES, RUN_PROPERTIES } from '../model/run-properties.js';
 import type { ArtifactInput, PathStep, PropertyValue, TypeInput } from '../model/schemas.js';
 import type { MetadataWriter } from '../writer/writer.js';
 import type { ArtifactRecord, Run, RunEndState } from './api.js';
+import { MetricSummaries } from './metric-summary.js';
 import { capString, flattenParams, toProperties } from './values.js';
 
 export { RUN_PROPERTIES } from '../model/run-properties.js';
@@ -92,6 +93,7 @@ export class TrackedRun implements Run {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly droppedAtStart: number;
   private autoStep = 0;
+  private readonly metrics = new MetricSummaries();
   /** Local files being digested before their artifact is written; end() waits for them. */
   private readonly digesting = new Set<Promise<void>>();
   private ended: Promise<void> | undefined;
@@ -164,6 +166,7 @@ export class TrackedRun implements Run {
           continue;
         }
         this.writer.enqueueMetric({ execution: this.ref, key, step: at, value, wallTime });
+        this.metrics.add(key, at, value);
       }
     } catch (error) {
       logger.warn('logMetrics failed:', error);
@@ -215,6 +218,7 @@ export class TrackedRun implements Run {
         `run ${this.name}: ${dropped} record(s) were dropped because the write queue was full or the spool failed`,
       );
     }
+    Object.assign(custom, this.metrics.properties());
     this.writer.enqueueNode(
       {
         kind: 'execution',
@@ -222,6 +226,7 @@ export class TrackedRun implements Run {
       },
       true,
     );
+    if (this.setup.type === MLMETA_TYPES.evaluate && this.metrics.size > 0) this.writeMetricsArtifact();
     this.setup.onEnd(this);
     this.ended = this.settle();
   }
@@ -321,6 +326,33 @@ export class TrackedRun implements Run {
       ],
       attributions: [{ artifact: { externalId }, context: { externalId: this.setup.experimentContextId } }],
     });
+  }
+
+  /** An evaluation's results as a Metrics artifact (MLMD's mlmd.Metrics), output of the run. */
+  private writeMetricsArtifact(): void {
+    const externalId = `metrics:${this.id}`;
+    this.writer.enqueueNode(
+      {
+        kind: 'artifact',
+        node: {
+          type: MLMETA_TYPES.metrics,
+          externalId,
+          name: `${capString(redactString(this.name))}-metrics@${shortId(this.id)}`,
+          state: 'LIVE',
+          customProperties: this.metrics.finals(),
+        },
+      },
+      true,
+    );
+    this.writer.enqueueEdges(
+      {
+        events: [
+          { artifact: { externalId }, execution: this.ref, type: 'OUTPUT', path: [{ key: 'metrics' }] },
+        ],
+        attributions: [{ artifact: { externalId }, context: { externalId: this.setup.experimentContextId } }],
+      },
+      true,
+    );
   }
 
   private guard(what: string, fn: () => void): void {

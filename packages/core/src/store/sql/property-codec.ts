@@ -12,6 +12,7 @@
  * byte_value is not used: MLMD never reads it (older mlmeta tagged rows there: legacy-values.ts).
  */
 import type { PropertyTypeName } from '../../model/enums.js';
+import { METRIC_PROPERTY_PREFIX } from '../../model/metric-properties.js';
 import type { PropertyValue } from '../../model/schemas.js';
 import { MlmetaError } from '../errors.js';
 import type { Row } from './driver.js';
@@ -86,10 +87,16 @@ function decodeProto(stored: unknown): PropertyValue | undefined {
   }
 }
 
-/** The kind a custom property's value is stored as (custom properties are not declared). */
-export function inferKind(value: Exclude<PropertyValue, null>): PropertyTypeName {
+/**
+ * The kind a custom property's value is stored as (custom properties are not declared). Whole
+ * numbers are INT, except metric values (`metric.*`) and names already stored as DOUBLE
+ * (put-lineage checks those), so one name keeps one kind from run to run.
+ */
+export function inferKind(value: Exclude<PropertyValue, null>, name = ''): PropertyTypeName {
   if (typeof value === 'boolean') return 'BOOLEAN';
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? 'INT' : 'DOUBLE';
+  if (typeof value === 'number') {
+    return Number.isSafeInteger(value) && !name.startsWith(METRIC_PROPERTY_PREFIX) ? 'INT' : 'DOUBLE';
+  }
   if (typeof value === 'string') return 'STRING';
   return 'STRUCT';
 }

@@ -39,7 +39,26 @@ interface ResolvedType {
 /** Per-batch memo of type lookups, so a batch of 1,000 nodes of one type reads the type once. */
 class TypeResolver {
   private readonly cache = new Map<string, ResolvedType>();
+  private readonly doubles = new Map<string, boolean>();
   constructor(private readonly db: SqlExecutor) {}
+
+  /**
+   * Whether some node already holds custom property `name` as a DOUBLE. A whole number written
+   * under such a name is stored as a DOUBLE too, so `acc` = 1 in one run and 0.97 in the next do
+   * not flip between int_value and double_value (which MLMD filters and readers tell apart).
+   */
+  async customIsDouble(table: NodeTable, name: string): Promise<boolean> {
+    const key = `${table.propertyTable}\u0000${name}`;
+    const hit = this.doubles.get(key);
+    if (hit !== undefined) return hit;
+    const p = new Params(this.db.dialect);
+    const row = await this.db.get(
+      `SELECT 1 AS found FROM ${table.propertyTable} WHERE name = ${p.add(name)} AND is_custom_property = 1 AND double_value IS NOT NULL LIMIT 1`,
+      p.values,
+    );
+    this.doubles.set(key, row !== undefined);
+    return row !== undefined;
+  }
 
   async resolve(table: NodeTable, name: string, version: string | undefined): Promise<ResolvedType> {
     const key = `${table.typeKind}\u0000${name}\u0000${version ?? ''}`;
@@ -129,7 +148,11 @@ function propertyWrites(kind: NodeKind, type: ResolvedType, input: NodeInput): P
         );
       }
       const where = `${custom ? 'custom property' : 'property'} "${name}" of ${kind} type "${type.name}"`;
-      writes.push({ name, custom, columns: encodeProperty(value, declared ?? inferKind(value), where) });
+      writes.push({
+        name,
+        custom,
+        columns: encodeProperty(value, declared ?? inferKind(value, name), where),
+      });
     }
   };
   add(input.properties, false);
@@ -140,6 +163,7 @@ function propertyWrites(kind: NodeKind, type: ResolvedType, input: NodeInput): P
 /** Apply property writes; returns whether anything changed. */
 async function writeProperties(
   db: SqlExecutor,
+  types: TypeResolver,
   table: NodeTable,
   nodeId: number,
   writes: PropertyWrite[],
@@ -167,8 +191,15 @@ async function writeProperties(
       }
       continue;
     }
-    if (existing && sameColumns(existing, write.columns)) continue;
     const c = write.columns;
+    if (write.custom && c.int_value !== null) {
+      const wasDouble = existing?.double_value != null || (await types.customIsDouble(table, write.name));
+      if (wasDouble) {
+        c.double_value = c.int_value;
+        c.int_value = null;
+      }
+    }
+    if (existing && sameColumns(existing, c)) continue;
     const q = new Params(db.dialect);
     const values = [
       nodeId,
@@ -236,7 +267,7 @@ async function upsertNode(
       p.values,
     );
     const id = Number(row!.id);
-    await writeProperties(db, table, id, writes, true);
+    await writeProperties(db, types, table, id, writes, true);
     return id;
   }
 
@@ -250,7 +281,7 @@ async function upsertNode(
   const changedFields = Object.entries(fields).filter(
     ([column, value]) => (existing[column] ?? null) !== value,
   );
-  const propertiesChanged = await writeProperties(db, table, id, writes, false);
+  const propertiesChanged = await writeProperties(db, types, table, id, writes, false);
   if (changedFields.length > 0 || propertiesChanged) {
     const p = new Params(db.dialect);
     const sets = changedFields.map(([column, value]) => `${column} = ${p.add(value)}`);

@@ -1,0 +1,61 @@
+/**
+ * Each run's final and best value per metric, kept in memory as metrics are logged and written
+ * at the end as execution properties (`metric.<key>` and `metric.<key>.best`, always DOUBLE), so
+ * MLMD clients, which never see mlmeta's series tables, find them where TFX tooling looks.
+ */
+import { METRIC_PROPERTY_PREFIX } from '../model/metric-properties.js';
+
+/** Lower is better for these (losses and errors); higher for everything else (accuracy, AUC, ...). */
+const LOWER_IS_BETTER =
+  /(loss|error|err$|mse|mae|mape|msle|rmse|hinge|crossentropy|perplexity|divergence|kld|poisson|logcosh|huber)/i;
+
+interface Summary {
+  step: number;
+  final: number;
+  best: number | undefined;
+}
+
+export class MetricSummaries {
+  private readonly byKey = new Map<string, Summary>();
+
+  /** Record one point; a later step replaces the final value, whatever order points arrive in. */
+  add(key: string, step: number, value: number): void {
+    const summary = this.byKey.get(key);
+    const better = (best: number | undefined) =>
+      Number.isNaN(value)
+        ? best
+        : best === undefined || (LOWER_IS_BETTER.test(key) ? value < best : value > best)
+          ? value
+          : best;
+    if (!summary) {
+      this.byKey.set(key, { step, final: value, best: better(undefined) });
+      return;
+    }
+    if (step >= summary.step) {
+      summary.step = step;
+      summary.final = value;
+    }
+    summary.best = better(summary.best);
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** `{ 'metric.loss': final, 'metric.loss.best': best, ... }`. */
+  properties(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [key, summary] of this.byKey) {
+      out[`${METRIC_PROPERTY_PREFIX}${key}`] = summary.final;
+      if (summary.best !== undefined) out[`${METRIC_PROPERTY_PREFIX}${key}.best`] = summary.best;
+    }
+    return out;
+  }
+
+  /** The final values by metric name (a Metrics artifact's properties). */
+  finals(): Record<string, number> {
+    return Object.fromEntries(
+      [...this.byKey].map(([key, s]) => [`${METRIC_PROPERTY_PREFIX}${key}`, s.final]),
+    );
+  }
+}
