@@ -4,26 +4,13 @@
  * onnxruntime-node): runs → run → metric chart (zoom refetches) → lineage graph → deployments,
  * compare, filter errors, not-found pages, and login with the session cookie.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { rmSync } from 'node:fs';
 import { type MetadataStore, openStore } from '@mlmeta/core';
 import { generateToken, type MlmetaServer, startServer, uiDistDir } from '@mlmeta/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserMissing, launchChromium, screenshot, watchProblems } from './browser.js';
-
-const run = promisify(execFile);
-const SEED = join(import.meta.dirname, 'fixtures', 'seed.mjs');
-
-interface Seeded {
-  fitRunId: number;
-  failedRunId: number;
-  exportRunId: number;
-  serveRunId: number;
-}
+import { type Seeded, seedStore } from './seeded-store.js';
 
 describe.skipIf(browserMissing)('web UI in Chromium', () => {
   let dir: string;
@@ -36,14 +23,8 @@ describe.skipIf(browserMissing)('web UI in Chromium', () => {
 
   beforeAll(async () => {
     if (!uiDistDir()) throw new Error('the web UI is not built: run `npm run build -w @mlmeta/server` first');
-    dir = mkdtempSync(join(tmpdir(), 'mlmeta-ui-'));
-    const uri = `sqlite:${join(dir, 'mlmeta.db')}`;
-    const { stdout } = await run(process.execPath, [SEED], {
-      cwd: dir,
-      env: { ...process.env, MLMETA_STORE: uri, MLMETA_LOG_LEVEL: 'error' },
-      timeout: 180_000,
-    });
-    seeded = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    let uri: string;
+    ({ dir, uri, seeded } = await seedStore());
     // As `mlmeta ui` runs it: read-only store, loopback, no tokens.
     store = await openStore(uri, { readOnly: true });
     open = await startServer({ store, port: 0, ui: true, logger: false });
@@ -102,6 +83,7 @@ describe.skipIf(browserMissing)('web UI in Chromium', () => {
     const chart = page.locator('figure.chart[data-metric="batch/loss"]');
     expect(await chart.locator('.chart-note').textContent()).toMatch(/^\d+ points stored; \d+ drawn/);
     const over = chart.locator('.u-over');
+    await over.scrollIntoViewIfNeeded();
     const box = (await over.boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
     await page.mouse.down();

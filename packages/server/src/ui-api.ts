@@ -88,6 +88,14 @@ function failureOf(execution: Execution) {
   };
 }
 
+/** On a CACHED run: the run whose outputs it reused (recorded as its external id, or `id:N`). */
+async function reusedRun(store: MetadataStore, execution: Execution): Promise<Execution | undefined> {
+  const from = execution.customProperties[RUN_PROPERTIES.cachedFrom];
+  if (typeof from !== 'string' || from === '') return undefined;
+  const byId = /^id:(\d+)$/.exec(from);
+  return store.getExecution(byId ? { id: Number(byId[1]) } : { externalId: from });
+}
+
 /**
  * Registers the UI's read-only endpoints on `app`.
  *
@@ -146,6 +154,7 @@ export function registerUiApi(
     const isInput = (event: string) => (INPUT_EVENT_TYPES as readonly string[]).includes(event);
     const processId = where.get(id)?.processId;
     const process = processId === undefined ? undefined : await store.getContext({ id: processId });
+    const reused = await reusedRun(store, execution);
     return {
       run: row,
       execution,
@@ -154,6 +163,7 @@ export function registerUiApi(
       outputs: linked.filter((l) => !isInput(l.event)),
       metricKeys,
       failure: failureOf(execution) ?? null,
+      reused: reused ? { id: reused.id, name: runDisplayName(reused) } : null,
     };
   });
 

@@ -45,14 +45,15 @@ export function svg<K extends keyof SVGElementTagNameMap>(
   return element;
 }
 
-/** A number for a table: integers as they are, others to 4 significant digits. */
-export function formatNumber(value: number): string {
+/**
+ * A number for reading: integers as they are, others to `digits` significant digits in plain
+ * decimals (0.0001, not 1.000e-4; exponents only below 1e-6), NaN as NaN.
+ */
+export function formatNumber(value: number, digits = 4): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? '∞' : '-∞';
   if (Number.isInteger(value)) return String(value);
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) return value.toExponential(3);
-  return String(Number(value.toPrecision(4)));
+  return String(Number(value.toPrecision(digits)));
 }
 
 /** Any property value as short text. */
@@ -85,6 +86,15 @@ export function stateBadge(state: string): HTMLElement {
   return h('span', { class: `state state-${state.toLowerCase()}` }, state);
 }
 
+/** Nested values as JSON; a long one (a git diff, a package list) folded behind its size. */
+function jsonValue(value: object): HTMLElement {
+  const text = JSON.stringify(value, null, 2);
+  const block = h('pre', { class: 'json' }, text);
+  if (text.length <= 600) return block;
+  const what = Array.isArray(value) ? `${value.length} items` : `${Object.keys(value).length} keys`;
+  return h('details', {}, h('summary', {}, `${what}, ${(text.length / 1024).toFixed(1)} kB`), block);
+}
+
 /** A two-column table of key → value, nested values as formatted JSON. */
 export function keyValueTable(entries: [string, unknown][], className = 'kv'): HTMLElement {
   return h(
@@ -98,13 +108,7 @@ export function keyValueTable(entries: [string, unknown][], className = 'kv'): H
           'tr',
           {},
           h('th', {}, key),
-          h(
-            'td',
-            {},
-            value !== null && typeof value === 'object'
-              ? h('pre', {}, JSON.stringify(value, null, 2))
-              : formatValue(value),
-          ),
+          h('td', {}, value !== null && typeof value === 'object' ? jsonValue(value) : formatValue(value)),
         ),
       ),
     ),
@@ -113,4 +117,13 @@ export function keyValueTable(entries: [string, unknown][], className = 'kv'): H
 
 export function section(title: string, ...children: (Child | Child[])[]): HTMLElement {
   return h('section', { class: 'card' }, h('h2', {}, title), ...children);
+}
+
+/** A wide table in a box that scrolls sideways by itself, so the page never does. */
+export function scrollBox(child: HTMLElement): HTMLElement {
+  return h(
+    'div',
+    { class: 'scroll-x', tabindex: 0, role: 'region', 'aria-label': 'scrollable table' },
+    child,
+  );
 }

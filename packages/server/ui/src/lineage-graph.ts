@@ -52,7 +52,8 @@ export function lineageSvg(graph: LineageView['graph'], focusId: number): SVGSVG
     viewBox: `0 0 ${Math.max(width, 1)} ${Math.max(height, 1)}`,
     width: Math.max(width, 1),
     height: Math.max(height, 1),
-    role: 'img',
+    role: 'group',
+    'aria-label': 'lineage graph',
   });
   const defs = svg(
     'defs',

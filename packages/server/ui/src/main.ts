@@ -33,6 +33,7 @@ async function render(): Promise<void> {
   current = controller;
   const url = new URL(location.href);
   document.title = 'mlmeta';
+  document.body.removeAttribute('data-ready');
   const root = h('div', { class: 'page' });
   app.replaceChildren(root);
   const match = routes.map(([pattern, page]) => [pattern.exec(url.pathname), page] as const).find(([m]) => m);
@@ -46,6 +47,8 @@ async function render(): Promise<void> {
       await notFoundPage(root, url, { message: error.message }, controller.signal);
     else errorPage(root, error);
   }
+  // Tests and scripts wait for this: the page, its charts and its graph are drawn.
+  if (!controller.signal.aborted) document.body.setAttribute('data-ready', url.pathname);
 }
 
 async function showSession(): Promise<void> {

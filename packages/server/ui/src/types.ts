@@ -73,6 +73,8 @@ export interface RunDetail {
   outputs: LinkedArtifact[];
   metricKeys: MetricKey[];
   failure: { name?: string; message?: string; stack?: string; exitCode?: number; signal?: string } | null;
+  /** On a CACHED run: the run whose outputs it reused. */
+  reused: { id: number; name: string } | null;
 }
 
 export interface MetricSeries {
@@ -95,6 +97,8 @@ export interface LineageView {
 
 export interface Deployment {
   model: string;
+  /** The model's version in its named series, when recorded. */
+  version?: string;
   host: string;
   since: number;
   status: string;

@@ -3,10 +3,31 @@
  * and each metric's curves overlaid on one chart.
  */
 import { get } from '../api.js';
-import { formatValue, h, section, stateBadge } from '../dom.js';
-import { metricChart } from '../metric-chart.js';
+import { formatValue, h, scrollBox, section, stateBadge } from '../dom.js';
+import { metricsSection } from '../metrics-section.js';
 import { navigate, type Page } from '../nav.js';
 import type { PropertyValue, RunDetail } from '../types.js';
+
+/**
+ * Environment entries that differ on every run and say nothing about the result: the process
+ * id, when and how long the probes ran, the working folder of a temporary checkout.
+ */
+const NOISE =
+  /(^|\.)(pid|ppid|probeMs|probedAt|probeTime|startedAt|uptime|cwd|timestamp|time|freeMemory|memoryFree|loadavg)$/i;
+
+/** Datasets by role (train, validation, ...): digest and rows, so a changed dataset is one row. */
+function datasetValues(run: RunDetail): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const input of run.inputs) {
+    if (/Model$/.test(input.artifact.type)) continue;
+    const role = input.role || input.artifact.name || `#${input.artifact.id}`;
+    const rows = input.artifact.customProperties?.rows ?? input.artifact.properties?.rows;
+    out.set(`${role} digest`, input.artifact.externalId ?? `#${input.artifact.id}`);
+    if (rows !== undefined) out.set(`${role} rows`, formatValue(rows));
+    if (input.artifact.uri) out.set(`${role} uri`, input.artifact.uri);
+  }
+  return out;
+}
 
 /** Nested objects as dotted keys, so `environment.git.commit` can be compared across runs. */
 function flatten(value: PropertyValue | undefined, prefix: string, out: Map<string, string>): void {
@@ -34,28 +55,30 @@ function comparisonTable(
   return h(
     'div',
     {},
-    h(
-      'table',
-      { class: 'compare' },
+    scrollBox(
       h(
-        'thead',
-        {},
+        'table',
+        { class: 'compare' },
         h(
-          'tr',
+          'thead',
           {},
-          h('th', {}, ''),
-          runs.map((r) => h('th', {}, h('a', { href: `/runs/${r.run.id}` }, r.run.name))),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        rows.map((row) =>
           h(
             'tr',
-            { class: row.differs ? 'differs' : undefined },
-            h('th', {}, row.key),
-            row.cells.map((c) => h('td', {}, c ?? '—')),
+            {},
+            h('th', {}, ''),
+            runs.map((r) => h('th', {}, h('a', { href: `/runs/${r.run.id}` }, r.run.name))),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          rows.map((row) =>
+            h(
+              'tr',
+              { class: row.differs ? 'differs' : undefined },
+              h('th', {}, row.key),
+              row.cells.map((c) => h('td', {}, c ?? '—')),
+            ),
           ),
         ),
       ),
@@ -108,24 +131,28 @@ export const comparePage: Page = async (root, url, _params, signal) => {
 
   const params = runs.map((r) => new Map(Object.entries(r.run.params).map(([k, v]) => [k, formatValue(v)])));
   root.append(section('Params', comparisonTable(runs, params, false)));
+  root.append(section('Datasets', comparisonTable(runs, runs.map(datasetValues), false)));
   const environments = runs.map((r) => {
     const out = new Map<string, string>();
     for (const key of ['environment', 'hardware', 'tfjs'])
       flatten(r.execution.customProperties[key], key, out);
+    for (const key of [...out.keys()]) if (NOISE.test(key)) out.delete(key);
     return out;
   });
   root.append(section('Environment differences', comparisonTable(runs, environments, true)));
 
-  const charts = h('div', { class: 'charts' });
-  root.append(section('Metrics', charts));
-  const keys = [...new Set(runs.flatMap((r) => r.metricKeys.map((k) => k.key)))].sort(
-    (a, b) => Number(a.startsWith('batch/')) - Number(b.startsWith('batch/')) || a.localeCompare(b),
+  const keys = [
+    ...new Set(runs.flatMap((r) => r.metricKeys.filter((k) => k.count > 1).map((k) => k.key))),
+  ].sort();
+  await metricsSection(
+    root,
+    keys.map((key) => ({
+      key,
+      sources: runs
+        .filter((r) => r.metricKeys.some((k) => k.key === key))
+        .map((r) => ({ executionId: r.run.id, key, label: `${r.run.name} #${r.run.id}` })),
+    })),
+    [],
+    signal,
   );
-  for (const key of keys) {
-    if (signal.aborted) return;
-    const sources = runs
-      .filter((r) => r.metricKeys.some((k) => k.key === key))
-      .map((r) => ({ executionId: r.run.id, key, label: `${r.run.name} #${r.run.id}` }));
-    await metricChart(charts, key, sources);
-  }
 };

@@ -1,8 +1,58 @@
-/** Deployments: the latest serving of each model on each host, and the run that produced it. */
+/**
+ * Deployments: the latest serving of each model on each host, split into live (the serving
+ * process is still running) and ended, grouped by model and version, with the run that
+ * produced the model.
+ */
 import { get } from '../api.js';
-import { formatTime, h, stateBadge } from '../dom.js';
+import { formatTime, h, scrollBox, section, stateBadge } from '../dom.js';
 import type { Page } from '../nav.js';
 import type { Deployment } from '../types.js';
+
+function deploymentTable(items: Deployment[], className: string): HTMLElement {
+  // By model, then version (its digest when no version is recorded), newest first inside.
+  const sorted = [...items].sort(
+    (a, b) =>
+      a.model.localeCompare(b.model) || (a.version ?? '').localeCompare(b.version ?? '') || b.since - a.since,
+  );
+  return scrollBox(
+    h(
+      'table',
+      { class: `deployments ${className}` },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['model', 'version', 'host', 'since', 'state', 'serving run', 'produced by'].map((c) =>
+            h('th', {}, c),
+          ),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        sorted.map((d) =>
+          h(
+            'tr',
+            { 'data-serve-id': d.serve.id },
+            h(
+              'td',
+              {},
+              d.modelArtifact ? h('a', { href: `/artifacts/${d.modelArtifact.id}` }, d.model) : d.model,
+            ),
+            h('td', {}, d.version ?? '—'),
+            h('td', {}, d.host),
+            h('td', { class: 'num' }, formatTime(d.since)),
+            h('td', {}, stateBadge(d.status)),
+            h('td', {}, h('a', { href: `/runs/${d.serve.id}` }, d.serve.name)),
+            h('td', {}, d.producer ? h('a', { href: `/runs/${d.producer.id}` }, d.producer.name) : '—'),
+          ),
+        ),
+      ),
+    ),
+  );
+}
 
 export const deploymentsPage: Page = async (root, _url, _params, signal) => {
   const { items } = await get<{ items: Deployment[] }>('/api/v1/ui/deployments');
@@ -14,39 +64,18 @@ export const deploymentsPage: Page = async (root, _url, _params, signal) => {
     );
     return;
   }
+  const live = items.filter((d) => d.status === 'RUNNING');
+  const ended = items.filter((d) => d.status !== 'RUNNING');
   root.append(
-    h(
-      'table',
-      { class: 'deployments' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['model', 'host', 'since', 'state', 'serving run', 'produced by'].map((c) => h('th', {}, c)),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        items.map((d) =>
-          h(
-            'tr',
-            {},
-            h(
-              'td',
-              {},
-              d.modelArtifact ? h('a', { href: `/artifacts/${d.modelArtifact.id}` }, d.model) : d.model,
-            ),
-            h('td', {}, d.host),
-            h('td', { class: 'num' }, formatTime(d.since)),
-            h('td', {}, stateBadge(d.status)),
-            h('td', {}, h('a', { href: `/runs/${d.serve.id}` }, d.serve.name)),
-            h('td', {}, d.producer ? h('a', { href: `/runs/${d.producer.id}` }, d.producer.name) : '—'),
-          ),
-        ),
-      ),
+    section(
+      `Live (${live.length})`,
+      live.length === 0
+        ? h('p', { class: 'muted' }, 'No serving process is running now.')
+        : deploymentTable(live, 'live'),
+    ),
+    section(
+      `Ended (${ended.length})`,
+      ended.length === 0 ? h('p', { class: 'muted' }, 'None.') : deploymentTable(ended, 'ended'),
     ),
   );
 };

@@ -4,8 +4,17 @@
  * chart per metric series, epoch and batch.
  */
 import { get } from '../api.js';
-import { formatDuration, formatNumber, formatTime, h, keyValueTable, section, stateBadge } from '../dom.js';
-import { metricChart } from '../metric-chart.js';
+import {
+  formatDuration,
+  formatNumber,
+  formatTime,
+  h,
+  keyValueTable,
+  scrollBox,
+  section,
+  stateBadge,
+} from '../dom.js';
+import { metricsSection } from '../metrics-section.js';
 import type { Page } from '../nav.js';
 import type { LinkedArtifact, PropertyValue, RunDetail } from '../types.js';
 
@@ -46,28 +55,30 @@ function datasetCard(linked: LinkedArtifact): HTMLElement {
         { class: 'tensor', open: tensors.length <= 2 },
         h('summary', {}, `${t.name ?? 'tensor'} ${JSON.stringify(t.shape ?? [])} ${t.dtype ?? ''}`),
         t.stats && t.stats.length > 0
-          ? h(
-              'table',
-              { class: 'stats' },
+          ? scrollBox(
               h(
-                'thead',
-                {},
+                'table',
+                { class: 'stats' },
                 h(
-                  'tr',
+                  'thead',
                   {},
-                  ['feature', 'count', 'min', 'max', 'mean', 'std', 'NaN'].map((c) => h('th', {}, c)),
-                ),
-              ),
-              h(
-                'tbody',
-                {},
-                t.stats.slice(0, 64).map((s, i) =>
                   h(
                     'tr',
                     {},
-                    h('td', {}, i),
-                    [s.count, s.min, s.max, s.mean, s.std, s.nanCount].map((v) =>
-                      h('td', { class: 'num' }, v === undefined ? '—' : formatNumber(v)),
+                    ['feature', 'count', 'min', 'max', 'mean', 'std', 'NaN'].map((c) => h('th', {}, c)),
+                  ),
+                ),
+                h(
+                  'tbody',
+                  {},
+                  t.stats.slice(0, 64).map((s, i) =>
+                    h(
+                      'tr',
+                      {},
+                      h('td', {}, i),
+                      [s.count, s.min, s.max, s.mean, s.std, s.nanCount].map((v) =>
+                        h('td', { class: 'num' }, v === undefined ? '—' : formatNumber(v)),
+                      ),
                     ),
                   ),
                 ),
@@ -87,8 +98,29 @@ function outputRow(linked: LinkedArtifact): HTMLElement {
     h('td', {}, linked.role || '—'),
     h('td', {}, h('a', { href: `/artifacts/${a.id}` }, a.name ?? `#${a.id}`)),
     h('td', {}, a.type),
+    h('td', {}, versionOf(a) ?? '—'),
     h('td', {}, h('code', {}, a.externalId ?? '—')),
     h('td', {}, a.uri ?? '—'),
+  );
+}
+
+/** A model's version in its named series, when the store recorded one. */
+function versionOf(a: LinkedArtifact['artifact']): string | undefined {
+  const v = a.properties?.version ?? a.customProperties?.version ?? a.customProperties?.['mlmeta.version'];
+  return typeof v === 'number' || typeof v === 'string' ? String(v) : undefined;
+}
+
+const isModel = (l: LinkedArtifact) => /Model$/.test(l.artifact.type);
+
+/** The stack with the user's own frames in bold and library / Node internals dimmed. */
+function stackBlock(stack: string): HTMLElement {
+  return h(
+    'pre',
+    { class: 'stack' },
+    stack.split('\n').map((line, i) => {
+      const library = /node_modules|node:internal|\(node:|^\s+at (async )?[^(]*\(native\)/.test(line);
+      return h('span', { class: i === 0 ? 'stack-head' : library ? 'stack-lib' : 'stack-user' }, `${line}\n`);
+    }),
   );
 }
 
@@ -126,20 +158,29 @@ export const runPage: Page = async (root, _url, params, signal) => {
         h('p', {}, h('strong', {}, failure.name ?? 'Error'), ': ', failure.message ?? '(no message)'),
         failure.exitCode !== undefined ? h('p', {}, `exit code ${failure.exitCode}`) : null,
         failure.signal ? h('p', {}, `signal ${failure.signal}`) : null,
-        failure.stack ? h('pre', { class: 'stack' }, failure.stack) : null,
+        failure.stack ? stackBlock(failure.stack) : null,
+      ),
+    );
+  }
+  if (detail.reused) {
+    root.append(
+      h(
+        'section',
+        { class: 'card cached' },
+        h('h2', {}, 'Reused'),
+        h(
+          'p',
+          {},
+          'This step did not run: its inputs, params and code matched ',
+          h('a', { href: `/runs/${detail.reused.id}` }, `${detail.reused.name} #${detail.reused.id}`),
+          ', whose outputs it reused.',
+        ),
       ),
     );
   }
 
-  const metricsBox = h('div', { class: 'charts' });
-  const epochKeys = detail.metricKeys.filter((k) => !k.key.startsWith('batch/'));
-  const batchKeys = detail.metricKeys.filter((k) => k.key.startsWith('batch/'));
-  root.append(
-    section(
-      'Metrics',
-      detail.metricKeys.length === 0 ? h('p', { class: 'muted' }, 'No metric series recorded.') : metricsBox,
-    ),
-  );
+  const metricsSlot = h('div', { class: 'metrics-slot' });
+  root.append(metricsSlot);
 
   const paramEntries = Object.entries(run.params);
   root.append(
@@ -152,30 +193,55 @@ export const runPage: Page = async (root, _url, params, signal) => {
     root.append(section('Final metrics', keyValueTable(Object.entries(run.metrics))));
   }
 
-  root.append(
-    section(
-      'Datasets',
-      detail.inputs.length === 0
-        ? h('p', { class: 'muted' }, 'No inputs recorded.')
-        : detail.inputs.map(datasetCard),
-    ),
-    section(
-      'Outputs',
-      detail.outputs.length === 0
-        ? h('p', { class: 'muted' }, 'No outputs recorded.')
-        : h(
+  const models = detail.inputs.filter(isModel);
+  const datasets = detail.inputs.filter((l) => !isModel(l));
+  if (models.length > 0) {
+    root.append(
+      section(
+        models.length === 1 ? 'Model' : 'Models',
+        scrollBox(
+          h(
             'table',
-            { class: 'outputs' },
+            { class: 'outputs models' },
             h(
               'thead',
               {},
               h(
                 'tr',
                 {},
-                ['role', 'artifact', 'type', 'digest', 'uri'].map((c) => h('th', {}, c)),
+                ['role', 'model', 'type', 'version', 'digest', 'uri'].map((c) => h('th', {}, c)),
               ),
             ),
-            h('tbody', {}, detail.outputs.map(outputRow)),
+            h('tbody', {}, models.map(outputRow)),
+          ),
+        ),
+      ),
+    );
+  }
+  root.append(
+    section(
+      'Datasets',
+      datasets.length === 0 ? h('p', { class: 'muted' }, 'No datasets recorded.') : datasets.map(datasetCard),
+    ),
+    section(
+      'Outputs',
+      detail.outputs.length === 0
+        ? h('p', { class: 'muted' }, 'No outputs recorded.')
+        : scrollBox(
+            h(
+              'table',
+              { class: 'outputs' },
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ['role', 'artifact', 'type', 'version', 'digest', 'uri'].map((c) => h('th', {}, c)),
+                ),
+              ),
+              h('tbody', {}, detail.outputs.map(outputRow)),
+            ),
           ),
     ),
   );
@@ -196,8 +262,11 @@ export const runPage: Page = async (root, _url, params, signal) => {
   root.append(h('p', {}, h('a', { href: `/compare?ids=${run.id}` }, 'Compare with other runs…')));
 
   // Charts last: they need the layout's width, and each fetches its own (downsampled) series.
-  for (const key of [...epochKeys, ...batchKeys]) {
-    if (signal.aborted) return;
-    await metricChart(metricsBox, key.key, [{ executionId: run.id, key: key.key, label: key.key }]);
-  }
+  const charted = detail.metricKeys.filter((k) => k.count > 1);
+  await metricsSection(
+    metricsSlot,
+    charted.map((k) => ({ key: k.key, sources: [{ executionId: run.id, key: k.key, label: k.key }] })),
+    detail.metricKeys.filter((k) => k.count <= 1).map((k) => [k.key, k.lastValue]),
+    signal,
+  );
 };

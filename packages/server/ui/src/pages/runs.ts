@@ -5,7 +5,7 @@
  * sort the rows on screen.
  */
 import { ApiError, get } from '../api.js';
-import { formatDuration, formatNumber, formatTime, formatValue, h, stateBadge } from '../dom.js';
+import { formatDuration, formatNumber, formatTime, formatValue, h, scrollBox, stateBadge } from '../dom.js';
 import { navigate, type Page } from '../nav.js';
 import type { RunRow, RunsPage } from '../types.js';
 
@@ -54,7 +54,11 @@ export const runsPage: Page = async (root, url, _params, signal) => {
     autocomplete: 'off',
   });
   const filterError = h('div', { class: 'filter-error', role: 'alert', hidden: true });
-  const typeSelect = h('select', { name: 'type' }, h('option', { value: '' }, 'all execution types'));
+  const typeSelect = h(
+    'select',
+    { name: 'type', 'aria-label': 'execution type' },
+    h('option', { value: '' }, 'all execution types'),
+  );
   const form = h(
     'form',
     { class: 'filters' },
@@ -67,7 +71,13 @@ export const runsPage: Page = async (root, url, _params, signal) => {
   const status = h('div', { class: 'muted page-status' });
   const compareButton = h('button', { type: 'button', disabled: true }, 'Compare selected');
   const pager = h('div', { class: 'pager' });
-  root.append(h('h1', {}, 'Runs'), form, h('div', { class: 'toolbar' }, compareButton, status), table, pager);
+  root.append(
+    h('h1', {}, 'Runs'),
+    form,
+    h('div', { class: 'toolbar' }, compareButton, status),
+    scrollBox(table),
+    pager,
+  );
 
   const selected = new Set<number>();
   compareButton.addEventListener('click', () => navigate(`/compare?ids=${[...selected].join(',')}`));

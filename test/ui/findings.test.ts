@@ -1,0 +1,138 @@
+/**
+ * The findings of issue 16, each as what a user sees in Chromium: charts that say what their x
+ * axis is and switch it, NaN marked, a serve run's model listed as a model with no one-point
+ * charts, a CACHED run naming the run it reused, compare's datasets section without pid noise,
+ * deployments split into live and ended, and the runs table's numbers, NaN and states.
+ */
+import { rmSync } from 'node:fs';
+import { type MetadataStore, openStore } from '@mlmeta/core';
+import { type MlmetaServer, startServer, uiDistDir } from '@mlmeta/server';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserMissing, launchChromium, watchProblems } from './browser.js';
+import { type Seeded, seedStore } from './seeded-store.js';
+
+describe.skipIf(browserMissing)('web UI findings (issue 16)', () => {
+  let dir: string;
+  let store: MetadataStore;
+  let server: MlmetaServer;
+  let browser: Browser;
+  let seeded: Seeded;
+
+  beforeAll(async () => {
+    if (!uiDistDir()) throw new Error('the web UI is not built: run `npm run build -w @mlmeta/server` first');
+    let uri: string;
+    ({ dir, uri, seeded } = await seedStore());
+    store = await openStore(uri, { readOnly: true });
+    server = await startServer({ store, port: 0, ui: true, logger: false });
+    browser = await launchChromium();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await store?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(path: string, width = 1280): Promise<{ page: Page; problems: string[] }> {
+    const page = await (await browser.newContext({ viewport: { width, height: 900 } })).newPage();
+    const problems = watchProblems(page);
+    await page.goto(`${server.url}${path}`);
+    await page.waitForSelector('body[data-ready]', { timeout: 30_000 });
+    return { page, problems };
+  }
+
+  it('labels the x axis (epoch, batch step), switches it to wall time, and remembers the choice', async () => {
+    const { page, problems } = await open(`/runs/${seeded.fitRunId}`);
+    const loss = page.locator('figure.chart[data-metric="loss"]');
+    const batch = page.locator('figure.chart[data-metric="batch/loss"]');
+    expect(await loss.getAttribute('data-x-label')).toBe('epoch');
+    expect(await batch.getAttribute('data-x-label')).toBe('batch step');
+    expect(await loss.locator('.kind').textContent()).toBe('per epoch');
+    expect(await batch.locator('.kind').textContent()).toBe('per batch');
+    // Hover shows exact values in the legend.
+    const box = (await loss.locator('.u-over').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    await expect
+      .poll(() => loss.locator('.u-legend .u-series').nth(1).textContent())
+      .toMatch(/loss.*\d\.\d+/);
+
+    await page.selectOption('select[name="x-axis"]', 'wall');
+    await expect.poll(() => loss.getAttribute('data-x-label')).toBe('wall time');
+    expect(await batch.getAttribute('data-x-label')).toBe('wall time');
+    await page.check('input[name="log-scale"]');
+    await expect.poll(() => loss.locator('.chart-y-label').textContent()).toContain('log scale');
+    await page.reload();
+    await page.waitForSelector('body[data-ready]');
+    expect(await page.locator('figure.chart[data-metric="loss"]').getAttribute('data-x-label')).toBe(
+      'wall time',
+    );
+    expect(await page.isChecked('input[name="log-scale"]')).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
+  it('marks NaN points instead of leaving the chart blank', async () => {
+    const { page } = await open(`/runs/${seeded.nanRunId}`);
+    const chart = page.locator('figure.chart[data-metric="loss"]');
+    expect(await chart.getAttribute('data-non-finite')).toBe('2');
+    expect(await chart.locator('.chart-note').textContent()).toContain(
+      '2 non-finite values (NaN/∞) marked in red',
+    );
+  });
+
+  it('lists a serve run’s model as its model, not a dataset, and draws no one-point charts', async () => {
+    const { page } = await open(`/runs/${seeded.serveRunId}`);
+    expect(
+      await page.locator('section.card', { has: page.locator('h2', { hasText: /^Model$/ }) }).textContent(),
+    ).toContain('linear.onnx');
+    expect(await page.locator('.dataset').count()).toBe(0);
+    expect(await page.locator('figure.chart').count()).toBe(0);
+    expect(await page.locator('section.card', { hasText: 'Single values' }).textContent()).toContain(
+      'serve.calls',
+    );
+  });
+
+  it('says which run a CACHED run reused, and shows LOST as LOST', async () => {
+    const { page } = await open(`/runs/${seeded.cachedRunId}`);
+    const reused = page.locator('section.cached');
+    expect(await reused.textContent()).toContain('featurize');
+    const href = await reused.locator('a').getAttribute('href');
+    expect(href).toMatch(/^\/runs\/\d+$/);
+    expect(href).not.toBe(`/runs/${seeded.cachedRunId}`);
+    const lost = await open(`/runs/${seeded.lostRunId}`);
+    expect(await lost.page.locator('h1 .state').textContent()).toBe('LOST');
+  });
+
+  it('compares datasets, and leaves pid and probe times out of the environment differences', async () => {
+    const { page } = await open(`/compare?ids=${seeded.fitRunId},${seeded.exportRunId}`);
+    const datasets = page.locator('section.card', { has: page.locator('h2', { hasText: /^Datasets$/ }) });
+    expect(await datasets.locator('tr.differs').count()).toBeGreaterThan(0);
+    expect(await datasets.textContent()).toContain('train digest');
+    const env = (await page.locator('section.card', { hasText: 'Environment differences' }).textContent())!;
+    expect(env).not.toMatch(/\bpid\b/);
+    expect(env).not.toMatch(/probeMs/);
+  });
+
+  it('splits deployments into live and ended', async () => {
+    const { page } = await open('/deployments');
+    expect(await page.locator('h2').allTextContents()).toEqual(['Live (0)', 'Ended (1)']);
+    expect(await page.locator(`table.ended tr[data-serve-id="${seeded.serveRunId}"]`).count()).toBe(1);
+  });
+
+  it('prints 0.0001 as 0.0001 and NaN as NaN, and colours LOST and CACHED', async () => {
+    const { page } = await open('/runs');
+    const nanRow = page.locator(`tr[data-run-id="${seeded.nanRunId}"]`);
+    const cells = await nanRow.locator('td').allTextContents();
+    expect(cells).toContain('0.0001');
+    expect(cells).toContain('NaN');
+    const colour = (id: number) =>
+      page.locator(`tr[data-run-id="${id}"] .state`).evaluate((el) => getComputedStyle(el).backgroundColor);
+    const lost = await colour(seeded.lostRunId);
+    const cached = await colour(seeded.cachedRunId);
+    const complete = await colour(seeded.fitRunId);
+    expect(new Set([lost, cached, complete]).size).toBe(3);
+    expect(await page.locator(`tr[data-run-id="${seeded.lostRunId}"] .state`).textContent()).toBe('LOST');
+    expect(await page.locator(`tr[data-run-id="${seeded.cachedRunId}"] .state`).textContent()).toBe('CACHED');
+  });
+});
