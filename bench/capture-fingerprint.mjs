@@ -1,8 +1,18 @@
 // Dataset fingerprint throughput against a memcpy (Buffer.copy) of the same bytes, measured
 // side by side in one process, plus the time environment and hardware capture take.
 // Run: npm run build && node bench/capture-fingerprint.mjs   (MiB=<size> to change the 256 MiB default)
+import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
+import { xxh3 } from '@node-rs/xxhash';
+import { createXXHash128 } from 'hash-wasm';
 import { captureEnvironment, captureHardware, fingerprintTensors } from '../packages/core/dist/index.js';
+
+// The streaming 128-bit options the digest was chosen from (1 MiB updates, as batches arrive).
+const { XXHash128, XXHash3 } = createRequire(new URL('../packages/core/package.json', import.meta.url))(
+  'xxhash-addon',
+);
+const wasm128 = await createXXHash128();
+const CHUNK = 1 << 20;
 
 const RUNS = 7;
 const MIB = Number(process.env.MiB ?? 256);
@@ -41,8 +51,38 @@ function fullStats() {
   }
 }
 
+function inChunks(update) {
+  for (let offset = 0; offset < bytes; offset += CHUNK) update(source.subarray(offset, offset + CHUNK));
+}
+
 const cases = {
   'Buffer.copy (memcpy reference)': () => source.copy(target),
+  'option: xxhash-addon XXH3-128 stream (shipped, format v2)': () => {
+    const h = new XXHash128(Buffer.alloc(8));
+    inChunks((c) => h.update(c));
+    h.digest();
+  },
+  'option: two @node-rs/xxhash XXH3-64 streams (format v1)': () => {
+    const a = xxh3.Xxh3.withSeed(0n);
+    const b = xxh3.Xxh3.withSeed(0x9e3779b97f4a7c15n);
+    inChunks((c) => {
+      a.update(c);
+      b.update(c);
+    });
+    a.digest();
+    b.digest();
+  },
+  'option: hash-wasm XXH3-128 stream': () => {
+    wasm128.init();
+    inChunks((c) => wasm128.update(c));
+    wasm128.digest();
+  },
+  'option: @node-rs/xxhash xxh128, one shot (cannot stream)': () => xxh3.xxh128(source),
+  'floor: one XXH3-64 stream (64 bits only)': () => {
+    const h = new XXHash3(Buffer.alloc(8));
+    inChunks((c) => h.update(c));
+    h.digest();
+  },
   'fingerprint, digest only': () => fingerprintTensors([tensor], { stats: false }),
   'fingerprint, digest + stats (as shipped: sampled rows)': () => fingerprintTensors([tensor]),
   'fingerprint, digest + stats over every row (1 Mi-element slices)': fullStats,
