@@ -24,6 +24,7 @@ export { flattenParams } from './tracker/values.js';
 export { type ReplayResult, replaySpool, replaySpoolFile, type SpoolProgress } from './writer/spool.js';
 export * from './caching/cache-key.js';
 export * from './files/digest.js';
+export { FileDigester, fileDigester } from './files/digester.js';
 export * from './caching/cached.js';
 export * from './queries/watch.js';
 export * from './queries/exchange.js';

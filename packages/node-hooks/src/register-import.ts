@@ -19,11 +19,13 @@
 import { createRequire } from 'node:module';
 import { supportsSyncHooks } from 'import-in-the-middle/supports-sync-hooks.mjs';
 import { preloadDisabled } from './enabled.js';
+import { installFileCapture } from './file-capture/index.js';
 import { installImportHook } from './import-hook.js';
 import { installRequireHook } from './require-hook.js';
 
 if (!preloadDisabled(process.env)) {
   const load = createRequire(import.meta.url);
   installRequireHook(load);
+  installFileCapture(load);
   if (supportsSyncHooks()) await installImportHook(load);
 }

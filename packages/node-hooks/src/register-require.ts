@@ -3,6 +3,10 @@
  * they are required. Built as CommonJS only (dist/register.cjs).
  */
 import { preloadDisabled } from './enabled.js';
+import { installFileCapture } from './file-capture/index.js';
 import { installRequireHook } from './require-hook.js';
 
-if (!preloadDisabled(process.env)) installRequireHook(require);
+if (!preloadDisabled(process.env)) {
+  installRequireHook(require);
+  installFileCapture(require);
+}

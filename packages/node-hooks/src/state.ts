@@ -7,6 +7,8 @@
 export interface PreloadState {
   requireHook: boolean;
   importHook: boolean;
+  /** fs is patched for file capture. */
+  fileCapture?: boolean;
   /** LayersModel / InferenceSession classes already handed to their integration. */
   instrumented: WeakSet<object>;
 }

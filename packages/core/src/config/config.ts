@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { isLogLevel, type LogLevel } from '../log.js';
 import { type Env, parseEnv, readEnv, splitList, warnBadValue } from './env.js';
 
-export const CAPTURE_PARTS = ['git', 'packages', 'hardware', 'dataset', 'system'] as const;
+export const CAPTURE_PARTS = ['git', 'packages', 'hardware', 'dataset', 'system', 'files'] as const;
 export type CapturePart = (typeof CAPTURE_PARTS)[number];
 
 export type LogBatches = 'epoch' | 'batch' | { every: number };
@@ -39,6 +39,10 @@ export interface MlmetaConfig {
   envAllowlist: string[];
   /** MLMETA_DATASET_BYTE_BUDGET: bytes hashed per streamed dataset (suffixes KiB, MiB, GiB allowed). */
   datasetByteBudget: number;
+  /** MLMETA_PIPELINE: the pipeline whose step this process is (groups steps under one context). */
+  pipeline?: string;
+  /** MLMETA_PIPELINE_RUN: which run of the pipeline; default one per parent process (a shell script). */
+  pipelineRun?: string;
 }
 
 /**
@@ -221,6 +225,8 @@ function fromEnv(env: Env): MlmetaConfig {
         'a byte count such as 268435456 or 256MiB',
         '256MiB',
       ) ?? DEFAULTS.datasetByteBudget,
+    pipeline: readEnv(env, 'MLMETA_PIPELINE'),
+    pipelineRun: readEnv(env, 'MLMETA_PIPELINE_RUN'),
   };
 }
 
@@ -240,6 +246,8 @@ const overrideSchema = {
   heartbeatIntervalMs: z.number().finite().positive(),
   envAllowlist: z.array(z.string()),
   datasetByteBudget: z.number().int().positive(),
+  pipeline: z.string().min(1),
+  pipelineRun: z.string().min(1),
 } satisfies Record<keyof MlmetaConfig, z.ZodType>;
 
 /**

@@ -22,6 +22,12 @@ export const MLMETA_TYPES = {
   metrics: 'mlmeta.Metrics',
   experiment: 'mlmeta.Experiment',
   process: 'mlmeta.Process',
+  /** A pipeline (MLMETA_PIPELINE), parent of its runs. */
+  pipeline: 'mlmeta.Pipeline',
+  /** One run of a pipeline: the parent of its steps' process contexts. */
+  pipelineRun: 'mlmeta.PipelineRun',
+  /** A script under the preload hook: the execution its files are inputs and outputs of. */
+  script: 'mlmeta.Script',
 } as const;
 
 /** The type declarations mlmeta writes. Properties are added over time, never removed. */
@@ -35,4 +41,7 @@ export const MLMETA_TYPE_DECLARATIONS: TypeInput[] = [
   { kind: 'artifact', name: MLMETA_TYPES.metrics, baseType: 'mlmd.Metrics', properties: {} },
   { kind: 'context', name: MLMETA_TYPES.experiment, properties: {} },
   { kind: 'context', name: MLMETA_TYPES.process, properties: {} },
+  { kind: 'context', name: MLMETA_TYPES.pipeline, properties: {} },
+  { kind: 'context', name: MLMETA_TYPES.pipelineRun, properties: {} },
+  { kind: 'execution', name: MLMETA_TYPES.script, baseType: 'mlmd.Process', properties: {} },
 ];

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { localPath } from '../caching/cache-key.js';
 import { redactString, stripUrlCredentials } from '../capture/redact.js';
-import { digestPath } from '../files/digest.js';
+import { fileDigester } from '../files/digester.js';
 import { logger } from '../log.js';
 import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
 import type { EventTypeName } from '../model/enums.js';
@@ -68,6 +68,8 @@ export interface RunSetup {
   type: string;
   experimentContextId: string;
   processContextId: string;
+  /** The pipeline run context (MLMETA_PIPELINE), when this process is a pipeline step. */
+  pipelineRunContextId?: string;
   heartbeatIntervalMs: number;
   /** Background captures (environment, hardware) that end() waits for, briefly. */
   captures: Promise<unknown>[];
@@ -134,6 +136,9 @@ export class TrackedRun implements Run {
         associations: [
           { execution: this.ref, context: { externalId: setup.experimentContextId } },
           { execution: this.ref, context: { externalId: setup.processContextId } },
+          ...(setup.pipelineRunContextId
+            ? [{ execution: this.ref, context: { externalId: setup.pipelineRunContextId } }]
+            : []),
         ],
       },
       true,
@@ -271,7 +276,8 @@ export class TrackedRun implements Run {
     // A local file or folder is identified by its bytes: digested off the caller's path, then
     // written under that digest. A path that cannot be read is recorded by its uri alone.
     const provisional = `pending:${randomUUID()}`;
-    const task = digestPath(path)
+    const task = fileDigester()
+      .digest(path)
       .then(
         ({ digest, kind, bytes, files }) =>
           this.writeArtifact(
@@ -324,7 +330,12 @@ export class TrackedRun implements Run {
       events: [
         { artifact: { externalId }, execution: this.ref, type: event, path: eventPath(artifact.role) },
       ],
-      attributions: [{ artifact: { externalId }, context: { externalId: this.setup.experimentContextId } }],
+      attributions: [
+        { artifact: { externalId }, context: { externalId: this.setup.experimentContextId } },
+        ...(this.setup.pipelineRunContextId
+          ? [{ artifact: { externalId }, context: { externalId: this.setup.pipelineRunContextId } }]
+          : []),
+      ],
     });
   }
 

@@ -52,10 +52,19 @@ export class Tracker {
   private current: TrackedRun | undefined;
   private captures: ReturnType<typeof startCaptures> | undefined;
 
+  /** The pipeline run this process is a step of (MLMETA_PIPELINE), if any. */
+  readonly pipelineRun: { name: string; run: string; contextId: string } | undefined;
+
   constructor(config: MlmetaConfig = loadConfig()) {
     this.config = config;
     this.processName = `${hostname()}:${process.pid}:${this.startTime}`;
     this.processContextId = `process:${this.processName}`;
+    if (config.pipeline) {
+      // Without MLMETA_PIPELINE_RUN, the steps one parent process starts (a shell script, a
+      // Makefile, `npm run pipeline`) are one run.
+      const run = config.pipelineRun ?? `${hostname()}:${process.ppid}`;
+      this.pipelineRun = { name: config.pipeline, run, contextId: `pipeline-run:${config.pipeline}/${run}` };
+    }
   }
 
   /** Runs not yet ended, oldest first (the lifecycle hooks end them when the process goes). */
@@ -85,6 +94,7 @@ export class Tracker {
       type: options.type ?? MLMETA_TYPES.run,
       experimentContextId,
       processContextId: this.processContextId,
+      ...(this.pipelineRun ? { pipelineRunContextId: this.pipelineRun.contextId } : {}),
       heartbeatIntervalMs: this.config.heartbeatIntervalMs,
       captures: this.captures.all,
       onEnd: (ended) => {
@@ -126,6 +136,37 @@ export class Tracker {
             node_version: process.version,
           }),
         },
+      },
+      true,
+    );
+    if (this.pipelineRun) this.declarePipeline(writer, this.pipelineRun);
+  }
+
+  /** pipeline ← pipeline run ← this process: one graph per pipeline run, whatever its steps. */
+  private declarePipeline(writer: MetadataWriter, pipeline: NonNullable<Tracker['pipelineRun']>): void {
+    const pipelineId = `pipeline:${pipeline.name}`;
+    writer.enqueueNode(
+      { kind: 'context', node: { type: MLMETA_TYPES.pipeline, externalId: pipelineId, name: pipeline.name } },
+      true,
+    );
+    writer.enqueueNode(
+      {
+        kind: 'context',
+        node: {
+          type: MLMETA_TYPES.pipelineRun,
+          externalId: pipeline.contextId,
+          name: `${pipeline.name}/${pipeline.run}`,
+          customProperties: toProperties({ pipeline: pipeline.name, run: pipeline.run }),
+        },
+      },
+      true,
+    );
+    writer.enqueueEdges(
+      {
+        parentContexts: [
+          { child: { externalId: pipeline.contextId }, parent: { externalId: pipelineId } },
+          { child: { externalId: this.processContextId }, parent: { externalId: pipeline.contextId } },
+        ],
       },
       true,
     );

@@ -24,7 +24,7 @@ describe('loadConfig defaults', () => {
       runName: undefined,
       tags: {},
       token: undefined,
-      capture: { git: true, packages: true, hardware: true, dataset: true, system: true },
+      capture: { git: true, packages: true, hardware: true, dataset: true, system: true, files: true },
       logBatches: 'epoch',
       spoolDir: '.mlmeta/spool',
       logLevel: 'warn',
@@ -75,7 +75,14 @@ describe('loadConfig parses every variable', () => {
     expect(c.runName).toBe('run-7');
     expect(c.tags).toEqual({ team: 'vision', stage: 'dev', note: 'a,b' });
     expect(c.token).toBe('tok');
-    expect(c.capture).toEqual({ git: true, packages: false, hardware: false, dataset: true, system: false });
+    expect(c.capture).toEqual({
+      git: true,
+      packages: false,
+      hardware: false,
+      dataset: true,
+      system: false,
+      files: false,
+    });
     expect(c.logBatches).toEqual({ every: 50 });
     expect(c.spoolDir).toBe('/tmp/spool');
     expect(c.logLevel).toBe('debug');
@@ -149,7 +156,14 @@ describe('options in code', () => {
     );
     expect(c.store).toBe('sqlite:/tmp/o.db');
     expect(c.experiment).toBe('code');
-    expect(c.capture).toEqual({ git: false, packages: true, hardware: false, dataset: true, system: true });
+    expect(c.capture).toEqual({
+      git: false,
+      packages: true,
+      hardware: false,
+      dataset: true,
+      system: true,
+      files: true,
+    });
     expect(c.logBatches).toEqual({ every: 5 });
   });
 

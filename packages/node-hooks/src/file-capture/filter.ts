@@ -1,0 +1,76 @@
+/**
+ * Which files the preload hook records: by default every file under the working directory
+ * except node_modules, .git, .mlmeta, mlmeta's spool and source code; `MLMETA_CAPTURE_FILES`
+ * (comma-separated globs, `!glob` to exclude, relative to the working directory or absolute)
+ * narrows or widens that; `MLMETA_CAPTURE_DISABLED=files` (or an MLMETA_CAPTURE list without
+ * `files`) turns capture off. Read without zod: this runs at preload, before anything loads.
+ */
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+
+/** Source code and manifests: what a program loads, not what it reads as data. */
+const CODE =
+  /\.(?:[cm]?[jt]sx?|map|node|d\.ts)$|(?:^|\/)(?:package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|tsconfig(?:\.[\w-]+)?\.json)$/;
+const EXCLUDED_DIRS = /(?:^|\/)(?:node_modules|\.git|\.mlmeta)(?:\/|$)/;
+
+export type PathFilter = (absolute: string) => boolean;
+
+const list = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((part) => part.trim().toLowerCase())
+    .filter(Boolean);
+
+/**
+ * True when file capture is on for this environment.
+ *
+ * @example
+ * if (fileCaptureEnabled(process.env)) installFileCapture(load);
+ */
+export function fileCaptureEnabled(env: Record<string, string | undefined>): boolean {
+  if (env.MLMETA_DISABLED?.trim().toLowerCase() === 'true') return false;
+  if (list(env.MLMETA_CAPTURE_DISABLED).includes('files')) return false;
+  const only = list(env.MLMETA_CAPTURE);
+  return only.length === 0 || only.includes('files');
+}
+
+/**
+ * The filter for `cwd` and `env`. Globs load picomatch only when MLMETA_CAPTURE_FILES is set.
+ *
+ * @example
+ * const wanted = fileFilter('/work/project', { MLMETA_CAPTURE_FILES: 'data/**,!data/tmp/**' });
+ * wanted('/work/project/data/raw.csv'); // true
+ */
+export function fileFilter(
+  cwd: string,
+  env: Record<string, string | undefined>,
+  load: (id: string) => unknown,
+): PathFilter {
+  const spool = resolve(cwd, env.MLMETA_SPOOL_DIR?.trim() || '.mlmeta/spool');
+  const globs = (env.MLMETA_CAPTURE_FILES ?? '')
+    .split(',')
+    .map((g) => g.trim())
+    .filter(Boolean);
+  const base = (absolute: string, rel: string) =>
+    !rel.startsWith('..') &&
+    !isAbsolute(rel) &&
+    !EXCLUDED_DIRS.test(rel) &&
+    !CODE.test(rel) &&
+    !absolute.startsWith(spool);
+  if (globs.length === 0) return (absolute) => base(absolute, toPosix(relative(cwd, absolute)));
+  const picomatch = load('picomatch') as typeof import('picomatch');
+  const matcher = (patterns: string[]) => {
+    if (patterns.length === 0) return undefined;
+    const test = picomatch(patterns, { dot: true });
+    return (absolute: string, rel: string) => test(rel) || test(toPosix(absolute));
+  };
+  const include = matcher(globs.filter((g) => !g.startsWith('!')));
+  const exclude = matcher(globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1)));
+  return (absolute) => {
+    const rel = toPosix(relative(cwd, absolute));
+    if (absolute.startsWith(spool) || EXCLUDED_DIRS.test(rel)) return false;
+    if (exclude?.(absolute, rel)) return false;
+    return include ? include(absolute, rel) : base(absolute, rel);
+  };
+}
+
+const toPosix = (path: string) => (sep === '/' ? path : path.split(sep).join('/'));

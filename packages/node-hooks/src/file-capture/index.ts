@@ -1,0 +1,35 @@
+/**
+ * Zero-code file lineage: under the preload hook, the files a program reads and writes become
+ * inputs and outputs of its `mlmeta.Script` execution (see filter.ts for which files).
+ */
+import type { LoadModule } from '../instrumentation.js';
+import { preloadState } from '../state.js';
+import { fileCaptureEnabled, fileFilter } from './filter.js';
+import { patchFs } from './instrumentation.js';
+import { FileRecorder } from './recorder.js';
+
+/**
+ * Installs file capture once per process, unless MLMETA_CAPTURE_DISABLED=files (or
+ * MLMETA_DISABLED). Never throws: a failure is one warning and the program runs unrecorded.
+ *
+ * @example
+ * installFileCapture(createRequire(import.meta.url));
+ */
+export function installFileCapture(load: LoadModule): boolean {
+  const state = preloadState();
+  if (state.fileCapture) return true;
+  try {
+    if (!fileCaptureEnabled(process.env)) return false;
+    const recorder = new FileRecorder(load);
+    patchFs((path, use) => recorder.use(path, use), fileFilter(process.cwd(), process.env, load));
+    state.fileCapture = true;
+    return true;
+  } catch (error) {
+    try {
+      process.stderr.write(`[mlmeta] warn: file capture is off: ${(error as Error)?.message ?? error}\n`);
+    } catch {
+      // stderr is gone.
+    }
+    return false;
+  }
+}
