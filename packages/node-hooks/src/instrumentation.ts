@@ -64,7 +64,10 @@ export function instrumentFramework(moduleName: string, loaded: unknown, load: L
     const framework = frameworkExports(integration, loaded);
     if (!framework) return false;
     const { instrumented } = preloadState();
-    const identity = framework[IDENTITY_EXPORT[integration]] as object;
+    // tfjs flavours share tfjs-layers' classes but differ in what else they carry (io, versions,
+    // backend), and tfjs-layers announces itself first, from inside the flavour's own load: each
+    // tfjs module is handed over, and @mlmeta/tfjs keeps the fullest for those classes.
+    const identity = integration === 'tfjs' ? framework : (framework[IDENTITY_EXPORT[integration]] as object);
     if (instrumented.has(identity)) return false;
     instrumented.add(identity);
     // The full configuration, with its one warning per bad variable, is read only now.

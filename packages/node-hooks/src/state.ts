@@ -9,7 +9,7 @@ export interface PreloadState {
   importHook: boolean;
   /** fs is patched for file capture. */
   fileCapture?: boolean;
-  /** LayersModel / InferenceSession classes already handed to their integration. */
+  /** tfjs modules and InferenceSession classes already handed to their integration. */
   instrumented: WeakSet<object>;
 }
 

@@ -6,6 +6,7 @@
  * mlmeta callback or autolog is on.
  */
 import { logger } from '@mlmeta/core';
+import { fullestFlavour, registerFlavour } from './flavour.js';
 import { recordSavedModel } from './lineage.js';
 import { FitSession } from './session.js';
 import { CALLBACK_OPTIONS, findOrigin, modelOrigin, tfjsState, trackPending } from './state.js';
@@ -126,7 +127,7 @@ function wrapFit(tf: TfModule, kind: 'fit' | 'fitDataset', original: Method): Me
     const marker = callbackList(args?.callbacks).find(optionsOf) as object | undefined;
     const options = marker ? optionsOf(marker) : state.autolog;
     if (!options) return original.apply(this, callArgs);
-    return recordedFit(tf, kind, this as LayersModelTf, original, callArgs, options, marker);
+    return recordedFit(fullestFlavour(tf), kind, this as LayersModelTf, original, callArgs, options, marker);
   };
 }
 
@@ -144,7 +145,7 @@ function wrapSave(tf: TfModule, original: Method): Method {
     if (!producedBy) return original.call(this, handlerOrURL, config);
     let handler: IOHandlerTf | undefined;
     try {
-      handler = saveHandler(tf, handlerOrURL);
+      handler = saveHandler(fullestFlavour(tf), handlerOrURL);
     } catch {
       handler = undefined;
     }
@@ -208,6 +209,7 @@ function patch(proto: object, methods: Record<string, (original: Method) => Meth
  */
 export function installPatches(tf: TfModule): void {
   try {
+    registerFlavour(tf);
     patch(tf.LayersModel.prototype, {
       fit: (original) => wrapFit(tf, 'fit', original),
       fitDataset: (original) => wrapFit(tf, 'fitDataset', original),

@@ -4,6 +4,7 @@
  * and an ESM app): both must see one set of patches, one autolog setting, one lineage map.
  */
 import type { Run } from '@mlmeta/core';
+import type { TfModule } from './tf-types.js';
 import type { CallbackOptions } from './types.js';
 
 /** What this process knows about a model object: the run that produced its weights, or where it was loaded from. */
@@ -26,6 +27,8 @@ export interface TfjsInstrumentationState {
    */
   delegatingTo: object | null;
   origins: WeakMap<object, ModelOrigin>;
+  /** The fullest tfjs module handed over for each LayersModel class (see flavour.ts). */
+  flavours: WeakMap<object, TfModule>;
   /** Ends of recorded runs not yet written, for flush(). */
   pending: Set<Promise<void>>;
 }
@@ -42,6 +45,7 @@ export function tfjsState(): TfjsInstrumentationState {
       autolog: undefined,
       delegatingTo: null,
       origins: new WeakMap(),
+      flavours: new WeakMap(),
       pending: new Set(),
     };
     holder[KEY] = state;
