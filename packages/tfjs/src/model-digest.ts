@@ -25,14 +25,30 @@ function stableTopology(topology: unknown): unknown {
 }
 
 /**
- * The layers (class and config, input layers left out) in order. Not model.toJSON(): a
- * Sequential and its inner LayersModel describe the same layers and weights with different
+ * A layer config as it survives save and load: keys sorted, and keys whose value is null or
+ * undefined left out, since tfjs writes some defaults only after a round trip (an LSTM's
+ * `recurrentInitializer` gains `seed: null` when it is deserialized) and drops undefined ones.
+ */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== null && item !== undefined) out[key] = canonical(item);
+  }
+  return out;
+}
+
+/**
+ * The layers (class and canonical config, input layers left out) in order. Not model.toJSON():
+ * a Sequential and its inner LayersModel describe the same layers and weights with different
  * model-level JSON, and a model-level name is not part of what was learned.
  */
 function layerConfigs(model: LayersModelTf): unknown {
   return model.layers
     .filter((layer) => layer.getClassName() !== 'InputLayer')
-    .map((layer) => ({ class: layer.getClassName(), config: layer.getConfig() }));
+    .map((layer) => ({ class: layer.getClassName(), config: canonical(layer.getConfig()) }));
 }
 
 /**

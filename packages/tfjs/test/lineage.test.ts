@@ -74,3 +74,26 @@ describe('model lineage across save and load', () => {
     expect(last.outputs.map(role)).toEqual(['model']);
   });
 });
+
+describe('a model digest across save and load', () => {
+  it('is the same for every model kind, so a reloaded model links to the run that made it', async () => {
+    // @ts-expect-error: a plain .mjs fixture shared with the child processes
+    const { build, KINDS } = await import('../../../test/tfjs/fixtures/models.mjs');
+    for (const kind of KINDS as string[]) {
+      const { model, x, y } = build(kind);
+      await model.fit(x, y, { epochs: 1, verbose: 0 });
+      let saved: unknown;
+      await model.save(
+        tf.io.withSaveHandler(async (artifacts) => {
+          saved = artifacts;
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
+      const reloaded = await tf.loadLayersModel(tf.io.fromMemory(saved as tf.io.ModelArtifacts));
+      expect([kind, await mlmeta.modelDigest(reloaded as never)]).toEqual([
+        kind,
+        await mlmeta.modelDigest(model),
+      ]);
+    }
+  });
+});
