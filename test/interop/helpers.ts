@@ -53,8 +53,8 @@ export type MlmdStore =
   | { postgres: { host: string; port: number; user: string; dbname: string } };
 
 /** Everything MLMD's own client reads from `store`. */
-export function mlmdDump(store: MlmdStore): Promise<MlmdDump> {
-  return runPython<MlmdDump>('mlmd_dump.py', { store });
+export function mlmdDump(store: MlmdStore, env: NodeJS.ProcessEnv = {}): Promise<MlmdDump> {
+  return runPython<MlmdDump>('mlmd_dump.py', { store }, env);
 }
 
 /** A fresh temporary directory with a path for a SQLite file in it. */

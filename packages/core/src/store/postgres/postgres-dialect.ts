@@ -54,6 +54,7 @@ export const postgresDialect: SqlStoreDialect = {
   autoIdColumn: 'SERIAL PRIMARY KEY',
   doubleType: 'DOUBLE PRECISION',
   blobType: 'BYTEA',
+  flagType: 'BOOLEAN',
   bigintType: 'BIGINT',
   // PostgreSQL has no index-organized tables; the primary key index serves the same reads.
   clusteredTableOption: '',

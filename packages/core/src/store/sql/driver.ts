@@ -23,6 +23,8 @@ export interface SqlStoreDialect {
   readonly autoIdColumn: string;
   readonly doubleType: string;
   readonly blobType: string;
+  /** MLMD's type for its yes/no columns (is_custom_property, is_index_step): BOOLEAN on PostgreSQL. */
+  readonly flagType: string;
   readonly bigintType: string;
   /** Appended to CREATE TABLE for tables read by primary key only (SQLite: WITHOUT ROWID). */
   readonly clusteredTableOption: string;

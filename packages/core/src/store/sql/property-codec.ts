@@ -7,7 +7,7 @@
  *   NaN. (MLMD itself cannot write non-finite doubles: it prints them into SQL as `nan`.)
  * - STRUCT string_value = "mlmd-struct::" + base64(google.protobuf.Struct). A Struct is an object;
  *   any other JSON value (an array) is wrapped as `{"__value__": value}`, TFX's convention.
- * - PROTO proto_value = base64(google.protobuf.Any). Struct, ListValue and Value payloads read
+ * - PROTO proto_value = google.protobuf.Any (raw in PostgreSQL, base64 text in SQLite, as MLMD). Struct, ListValue and Value payloads read
  *   as JSON; any other message as `{ "@type": typeUrl, value: base64 }`, which writes it back.
  * byte_value is not used: MLMD never reads it (older mlmeta tagged rows there: legacy-values.ts).
  */
@@ -35,6 +35,7 @@ export interface PropertyColumns {
   /** A number, or the text 'NaN' (see the file comment). */
   double_value: number | string | null;
   string_value: string | null;
+  /** The Any's bytes; put-lineage stores them as the database's MLMD does (`protoColumn`). */
   proto_value: Buffer | null;
   bool_value: boolean | null;
 }
@@ -61,17 +62,31 @@ function encodeProto(value: Exclude<PropertyValue, null>, mismatch: () => Error)
   else if (isObject(value)) any = encodeAny(`${TYPE_URL}Struct`, encodeStruct(value));
   else if (typeof value === 'number' && !Number.isFinite(value)) throw mismatch();
   else any = encodeAny(`${TYPE_URL}Value`, encodeValue(value));
+  return any;
+}
+
+/**
+ * The Any bytes of a stored proto_value. MLMD keeps them raw in PostgreSQL's bytea and as base64
+ * text in SQLite; raw Any bytes start with field 1's tag (0x0a), which base64 text never does.
+ */
+function storedAny(stored: unknown): Buffer {
+  const bytes = Buffer.isBuffer(stored)
+    ? stored
+    : stored instanceof Uint8Array
+      ? Buffer.from(stored)
+      : Buffer.from(String(stored), 'ascii');
+  return bytes[0] === 0x0a ? bytes : Buffer.from(bytes.toString('ascii'), 'base64');
+}
+
+/** proto_value as `dialect` stores it, the way MLMD writes it there. */
+export function protoColumn(any: Buffer | null, dialect: 'sqlite' | 'postgres'): Buffer | null {
+  if (any === null || dialect === 'postgres') return any;
   return Buffer.from(any.toString('base64'), 'ascii');
 }
 
 function decodeProto(stored: unknown): PropertyValue | undefined {
-  const text = Buffer.isBuffer(stored)
-    ? stored.toString('ascii')
-    : stored instanceof Uint8Array
-      ? Buffer.from(stored).toString('ascii')
-      : String(stored);
   try {
-    const any = decodeAny(Buffer.from(text, 'base64'));
+    const any = decodeAny(storedAny(stored));
     switch (any.typeUrl) {
       case `${TYPE_URL}Struct`:
         return decodeStruct(any.value);
@@ -174,7 +189,9 @@ export function sameColumns(row: Row, columns: PropertyColumns): boolean {
     num(row.int_value) === columns.int_value &&
     sameNumber(num(row.double_value), columns.double_value) &&
     (row.string_value ?? null) === columns.string_value &&
-    bytesText(row.proto_value) === (columns.proto_value ? columns.proto_value.toString('ascii') : null) &&
+    (row.proto_value == null
+      ? columns.proto_value === null
+      : columns.proto_value !== null && storedAny(row.proto_value).equals(columns.proto_value)) &&
     row.byte_value == null &&
     (row.bool_value == null ? null : Boolean(Number(row.bool_value))) === columns.bool_value
   );

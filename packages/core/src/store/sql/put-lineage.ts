@@ -22,7 +22,13 @@ import { MlmetaError } from '../errors.js';
 import type { NodeKind } from '../store.js';
 import { Params, type Row, type SqlExecutor } from './driver.js';
 import { NODE_TABLES, type NodeTable } from './nodes.js';
-import { encodeProperty, inferKind, type PropertyColumns, sameColumns } from './property-codec.js';
+import {
+  encodeProperty,
+  inferKind,
+  type PropertyColumns,
+  protoColumn,
+  sameColumns,
+} from './property-codec.js';
 import { putTypes } from './types.js';
 import { parseInput } from './validate.js';
 
@@ -53,7 +59,7 @@ class TypeResolver {
     if (hit !== undefined) return hit;
     const p = new Params(this.db.dialect);
     const row = await this.db.get(
-      `SELECT 1 AS found FROM ${table.propertyTable} WHERE name = ${p.add(name)} AND is_custom_property = 1 AND double_value IS NOT NULL LIMIT 1`,
+      `SELECT 1 AS found FROM ${table.propertyTable} WHERE name = ${p.add(name)} AND is_custom_property = ${p.add(1)} AND double_value IS NOT NULL LIMIT 1`,
       p.values,
     );
     this.doubles.set(key, row !== undefined);
@@ -208,7 +214,7 @@ async function writeProperties(
       c.int_value,
       c.double_value,
       c.string_value,
-      c.proto_value,
+      protoColumn(c.proto_value, db.dialect.name),
       c.bool_value,
     ]
       .map((v) => q.add(v))

@@ -17,7 +17,7 @@ function propertyTable(d: SqlStoreDialect, table: string, owner: string): string
   return `CREATE TABLE IF NOT EXISTS ${table} (
   ${owner} INT NOT NULL,
   name VARCHAR(255) NOT NULL,
-  is_custom_property SMALLINT NOT NULL,
+  is_custom_property ${d.flagType} NOT NULL,
   int_value ${d.bigintType},
   double_value ${d.doubleType},
   string_value TEXT,
@@ -98,7 +98,7 @@ function mlmdTables(d: SqlStoreDialect): string[] {
 )`,
     `CREATE TABLE IF NOT EXISTS EventPath (
   event_id INT NOT NULL,
-  is_index_step SMALLINT NOT NULL,
+  is_index_step ${d.flagType} NOT NULL,
   step_index INT,
   step_key TEXT
 )`,
@@ -151,6 +151,23 @@ function systemTypeInserts(): string[] {
   );
 }
 
+/**
+ * MLMD's PostgreSQL DDL declares its yes/no columns BOOLEAN and its queries compare them with
+ * true/false, so SMALLINT columns (what mlmeta created before version 5) break MLMD's
+ * filter_query there. SQLite has no such type; its columns stay as they are.
+ */
+async function booleanFlags(tx: SqlExecutor): Promise<void> {
+  if (tx.dialect.name !== 'postgres') return;
+  const columns = await tx.all(
+    "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() AND column_name IN ('is_custom_property', 'is_index_step') AND data_type = 'smallint'",
+  );
+  for (const { table_name: table, column_name: column } of columns) {
+    await tx.exec(
+      `ALTER TABLE ${String(table)} ALTER COLUMN ${String(column)} TYPE BOOLEAN USING ${String(column)} <> 0`,
+    );
+  }
+}
+
 /** One step of mlmeta's own schema history; `statements`, then `run`, in one transaction. */
 export interface Migration {
   version: number;
@@ -182,7 +199,8 @@ async function createTypeIdentityIndex(tx: SqlExecutor): Promise<void> {
  * MLMD layout (idempotent, so a file MLMD itself created is adopted as is); version 2 adds the
  * metric series; version 3 their per-block rollup (built from the points already stored) and
  * indexes from executions and artifacts to their contexts; version 4 re-encodes values in MLMD's
- * own encodings (NaN in double_value, STRUCT as `mlmd-struct::`).
+ * own encodings (NaN in double_value, STRUCT as `mlmd-struct::`); version 5 makes MLMD's yes/no
+ * columns BOOLEAN on PostgreSQL, as MLMD's DDL has them.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -245,6 +263,12 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "MLMD's encodings for the NaN and STRUCT values older mlmeta tagged in byte_value",
     statements: () => [],
     run: legacyTaggedValues,
+  },
+  {
+    version: 5,
+    description: "PostgreSQL: is_custom_property and is_index_step BOOLEAN, as in MLMD's own DDL",
+    statements: () => [],
+    run: booleanFlags,
   },
 ];
 

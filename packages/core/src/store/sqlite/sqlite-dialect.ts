@@ -19,6 +19,7 @@ export const sqliteDialect: SqlStoreDialect = {
   autoIdColumn: 'INTEGER PRIMARY KEY AUTOINCREMENT',
   doubleType: 'DOUBLE',
   blobType: 'BLOB',
+  flagType: 'SMALLINT',
   bigintType: 'INTEGER',
   clusteredTableOption: 'WITHOUT ROWID',
   // Multi-row statements: better-sqlite3's cost is mostly per statement, not per row.
