@@ -173,13 +173,6 @@ export function decodeProperty(row: Row): PropertyValue | undefined {
   return undefined;
 }
 
-const bytesText = (v: unknown) =>
-  v == null
-    ? null
-    : Buffer.isBuffer(v) || v instanceof Uint8Array
-      ? Buffer.from(v).toString('ascii')
-      : String(v);
-
 /** True when the stored row holds exactly these columns (so an unchanged write is skipped). */
 export function sameColumns(row: Row, columns: PropertyColumns): boolean {
   const num = (v: unknown) => (v == null ? null : Number(v));
