@@ -167,6 +167,8 @@ function propertyWrites(kind: NodeKind, type: ResolvedType, input: NodeInput): P
 }
 
 /** Apply property writes; returns whether anything changed. */
+const PROPERTY_ROWS_PER_STATEMENT = 500;
+
 async function writeProperties(
   db: SqlExecutor,
   types: TypeResolver,
@@ -186,6 +188,7 @@ async function writeProperties(
     for (const row of rows) stored.set(`${Number(row.is_custom_property)}:${row.name}`, row);
   }
   let changed = false;
+  const rows: unknown[][] = [];
   for (const write of writes) {
     const existing = stored.get(`${write.custom ? 1 : 0}:${write.name}`);
     const p = new Params(db.dialect);
@@ -206,8 +209,7 @@ async function writeProperties(
       }
     }
     if (existing && sameColumns(existing, c)) continue;
-    const q = new Params(db.dialect);
-    const values = [
+    rows.push([
       nodeId,
       write.name,
       write.custom ? 1 : 0,
@@ -216,19 +218,23 @@ async function writeProperties(
       c.string_value,
       protoColumn(c.proto_value, db.dialect.name),
       c.bool_value,
-    ]
-      .map((v) => q.add(v))
-      .join(', ');
+    ]);
+  }
+  // Every changed property in one statement (chunked under SQLite's bound-parameter limit).
+  for (let i = 0; i < rows.length; i += PROPERTY_ROWS_PER_STATEMENT) {
+    const q = new Params(db.dialect);
+    const tuples = rows
+      .slice(i, i + PROPERTY_ROWS_PER_STATEMENT)
+      .map((row) => `(${row.map((v) => q.add(v)).join(', ')})`);
     await db.run(
       `INSERT INTO ${table.propertyTable} (${table.owner}, name, is_custom_property, int_value, double_value, string_value, proto_value, bool_value) ` +
-        `VALUES (${values}) ON CONFLICT (${table.owner}, name, is_custom_property) DO UPDATE SET int_value = excluded.int_value, ` +
+        `VALUES ${tuples.join(', ')} ON CONFLICT (${table.owner}, name, is_custom_property) DO UPDATE SET int_value = excluded.int_value, ` +
         'double_value = excluded.double_value, string_value = excluded.string_value, proto_value = excluded.proto_value, ' +
         'bool_value = excluded.bool_value, byte_value = NULL',
       q.values,
     );
-    changed = true;
   }
-  return changed;
+  return changed || rows.length > 0;
 }
 
 /** The node columns an input sets (only those it mentions). */
@@ -299,8 +305,36 @@ async function upsertNode(
   return id;
 }
 
+/**
+ * Node ids this batch has written, by reference, so that its events, attributions and
+ * associations do not look up again what the batch itself just upserted (a round trip each on
+ * PostgreSQL: a third of a typical run's statements).
+ */
+class BatchRefs {
+  private readonly ids = new Map<string, number>();
+  private static key(kind: NodeKind, ref: NodeRef): string {
+    return 'id' in ref ? `${kind}#${ref.id}` : `${kind}:${ref.externalId}`;
+  }
+  remember(kind: NodeKind, input: NodeInput, id: number): void {
+    this.ids.set(BatchRefs.key(kind, { id }), id);
+    if (input.externalId !== undefined)
+      this.ids.set(BatchRefs.key(kind, { externalId: input.externalId }), id);
+  }
+  lookup(kind: NodeKind, ref: NodeRef): number | undefined {
+    return this.ids.get(BatchRefs.key(kind, ref));
+  }
+}
+
 /** Resolve a node reference to its id; unknown references are NOT_FOUND. */
-async function resolveRef(db: SqlExecutor, kind: NodeKind, ref: NodeRef, role: string): Promise<number> {
+async function resolveRef(
+  db: SqlExecutor,
+  refs: BatchRefs,
+  kind: NodeKind,
+  ref: NodeRef,
+  role: string,
+): Promise<number> {
+  const known = refs.lookup(kind, ref);
+  if (known !== undefined) return known;
   const table = NODE_TABLES[kind];
   const p = new Params(db.dialect);
   const where = 'id' in ref ? `id = ${p.add(ref.id)}` : `external_id = ${p.add(ref.externalId)}`;
@@ -328,10 +362,10 @@ async function insertIgnore(
   );
 }
 
-async function putEvents(db: SqlExecutor, batch: Batch, now: number): Promise<void> {
+async function putEvents(db: SqlExecutor, refs: BatchRefs, batch: Batch, now: number): Promise<void> {
   for (const [i, event] of (batch.events ?? []).entries()) {
-    const artifactId = await resolveRef(db, 'artifact', event.artifact, `events[${i}].artifact`);
-    const executionId = await resolveRef(db, 'execution', event.execution, `events[${i}].execution`);
+    const artifactId = await resolveRef(db, refs, 'artifact', event.artifact, `events[${i}].artifact`);
+    const executionId = await resolveRef(db, refs, 'execution', event.execution, `events[${i}].execution`);
     const p = new Params(db.dialect);
     const row = await db.get(
       `INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (${p.add(artifactId)}, ${p.add(
@@ -354,10 +388,10 @@ async function putEvents(db: SqlExecutor, batch: Batch, now: number): Promise<vo
   }
 }
 
-async function putParentContexts(db: SqlExecutor, batch: Batch): Promise<void> {
+async function putParentContexts(db: SqlExecutor, refs: BatchRefs, batch: Batch): Promise<void> {
   for (const [i, link] of (batch.parentContexts ?? []).entries()) {
-    const child = await resolveRef(db, 'context', link.child, `parentContexts[${i}].child`);
-    const parent = await resolveRef(db, 'context', link.parent, `parentContexts[${i}].parent`);
+    const child = await resolveRef(db, refs, 'context', link.child, `parentContexts[${i}].child`);
+    const parent = await resolveRef(db, refs, 'context', link.parent, `parentContexts[${i}].parent`);
     const p = new Params(db.dialect);
     // The new link closes a cycle if the child is already an ancestor of the parent.
     const cycle =
@@ -387,25 +421,29 @@ export async function putLineage(
   const batch = parseInput(LineageBatchSchema, raw, 'lineage batch');
   if (batch.types?.length) await putTypes(db, batch.types);
   const types = new TypeResolver(db);
+  const refs = new BatchRefs();
+  const upsert = async (kind: NodeKind, input: NodeInput) => {
+    const id = await upsertNode(db, types, kind, input, now);
+    refs.remember(kind, input, id);
+    return id;
+  };
   const result: LineageBatchResult = { artifactIds: [], executionIds: [], contextIds: [] };
-  for (const input of batch.artifacts ?? [])
-    result.artifactIds.push(await upsertNode(db, types, 'artifact', input, now));
+  for (const input of batch.artifacts ?? []) result.artifactIds.push(await upsert('artifact', input));
   for (const input of batch.executions ?? []) {
-    result.executionIds.push(await upsertNode(db, types, 'execution', input as NodeInput, now));
+    result.executionIds.push(await upsert('execution', input as NodeInput));
   }
-  for (const input of batch.contexts ?? [])
-    result.contextIds.push(await upsertNode(db, types, 'context', input, now));
-  await putEvents(db, batch, now);
+  for (const input of batch.contexts ?? []) result.contextIds.push(await upsert('context', input));
+  await putEvents(db, refs, batch, now);
   for (const [i, a] of (batch.attributions ?? []).entries()) {
-    const artifactId = await resolveRef(db, 'artifact', a.artifact, `attributions[${i}].artifact`);
-    const contextId = await resolveRef(db, 'context', a.context, `attributions[${i}].context`);
+    const artifactId = await resolveRef(db, refs, 'artifact', a.artifact, `attributions[${i}].artifact`);
+    const contextId = await resolveRef(db, refs, 'context', a.context, `attributions[${i}].context`);
     await insertIgnore(db, 'Attribution', ['context_id', 'artifact_id'], [contextId, artifactId]);
   }
   for (const [i, a] of (batch.associations ?? []).entries()) {
-    const executionId = await resolveRef(db, 'execution', a.execution, `associations[${i}].execution`);
-    const contextId = await resolveRef(db, 'context', a.context, `associations[${i}].context`);
+    const executionId = await resolveRef(db, refs, 'execution', a.execution, `associations[${i}].execution`);
+    const contextId = await resolveRef(db, refs, 'context', a.context, `associations[${i}].context`);
     await insertIgnore(db, 'Association', ['context_id', 'execution_id'], [contextId, executionId]);
   }
-  await putParentContexts(db, batch);
+  await putParentContexts(db, refs, batch);
   return result;
 }
