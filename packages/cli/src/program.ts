@@ -9,6 +9,7 @@ import { isMlmetaError } from '@mlmeta/core';
 import { Command, CommanderError } from 'commander';
 import type { Action } from './commands/action.js';
 import { registerDeployed } from './commands/deployed.js';
+import { registerDerive } from './commands/derive.js';
 import { registerDiff } from './commands/diff.js';
 import { registerExchange } from './commands/exchange.js';
 import { registerGc } from './commands/gc.js';
@@ -63,6 +64,7 @@ export function createProgram(io: Io): Command {
   registerTrace(program, action);
   registerDiff(program, action);
   registerDeployed(program, action);
+  registerDerive(program, action);
   registerSync(program, action);
   registerGc(program, action);
   registerExchange(program, action);

@@ -10,6 +10,7 @@ import type { Action } from './action.js';
 
 interface RunsFlags {
   experiment?: string;
+  pipeline?: string;
   state?: string;
   filter?: string;
   type?: string;
@@ -24,6 +25,13 @@ export async function runs(ctx: CliContext, flags: RunsFlags): Promise<void> {
     conditions.push(
       `contexts_e.type = 'mlmeta.Experiment' AND contexts_e.name = ${literal(flags.experiment)}`,
     );
+  }
+  if (flags.pipeline) {
+    // `iris` is every run of the pipeline, `iris/<run>` one of them (MLMETA_PIPELINE_RUN).
+    const name = flags.pipeline.includes('/')
+      ? `contexts_p.name = ${literal(flags.pipeline)}`
+      : `contexts_p.name LIKE ${literal(`${flags.pipeline.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`)}`;
+    conditions.push(`contexts_p.type = 'mlmeta.PipelineRun' AND ${name}`);
   }
   // LOST is RUNNING with a stopped heartbeat: ask the store for RUNNING, then tell them apart here.
   if (flags.state) conditions.push(`state = ${flags.state === 'LOST' ? 'RUNNING' : flags.state}`);
@@ -72,6 +80,10 @@ export function registerRuns(program: Command, action: Action): void {
       'list runs, newest first: state (LOST for dead runs), start, duration, key params, final metrics',
     )
     .option('--experiment <name>', 'only runs of this experiment')
+    .option(
+      '--pipeline <name>',
+      'only steps of this pipeline (MLMETA_PIPELINE), or of one run of it: <name>/<run>',
+    )
     .option('--state <state>', 'COMPLETE, RUNNING, FAILED, CACHED, CANCELED, NEW or LOST', runState)
     .option(
       '--filter <filter>',

@@ -25,7 +25,7 @@ export interface ArtifactRecord {
 }
 
 export interface StartRunOptions {
-  /** Experiment context name; default MLMETA_EXPERIMENT, else the entry script's name. */
+  /** Experiment context name; default MLMETA_EXPERIMENT, else MLMETA_PIPELINE, else the entry script's name. */
   experiment?: string;
   /** Run name; default MLMETA_RUN_NAME, else generated. */
   name?: string;

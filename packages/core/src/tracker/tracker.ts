@@ -83,7 +83,9 @@ export class Tracker {
   startRun(options: StartRunOptions = {}): TrackedRun {
     const store = options.store ?? this.config.store;
     const { writer } = this.writerFor(store);
-    const experiment = options.experiment ?? this.config.experiment ?? entryScriptName() ?? 'default';
+    // A pipeline's steps share its name as their experiment, unless one is given.
+    const experiment =
+      options.experiment ?? this.config.experiment ?? this.config.pipeline ?? entryScriptName() ?? 'default';
     const experimentContextId = `experiment:${experiment}`;
     this.declareContexts(writer, experiment, experimentContextId);
     this.captures ??= startCaptures(this.config);

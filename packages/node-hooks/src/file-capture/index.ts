@@ -2,6 +2,7 @@
  * Zero-code file lineage: under the preload hook, the files a program reads and writes become
  * inputs and outputs of its `mlmeta.Script` execution (see filter.ts for which files).
  */
+import { isMainThread } from 'node:worker_threads';
 import type { LoadModule } from '../instrumentation.js';
 import { preloadState } from '../state.js';
 import { fileCaptureEnabled, fileFilter } from './filter.js';
@@ -19,7 +20,9 @@ export function installFileCapture(load: LoadModule): boolean {
   const state = preloadState();
   if (state.fileCapture) return true;
   try {
-    if (!fileCaptureEnabled(process.env)) return false;
+    // Worker threads inherit the preload (mlmeta's own digest and store workers among them):
+    // the files a program uses are its main thread's.
+    if (!isMainThread || !fileCaptureEnabled(process.env)) return false;
     const recorder = new FileRecorder(load);
     patchFs((path, use) => recorder.use(path, use), fileFilter(process.cwd(), process.env, load));
     state.fileCapture = true;
