@@ -2,6 +2,7 @@ export * from './capture/environment.js';
 export * from './capture/fingerprint.js';
 export * from './capture/hardware.js';
 export * from './capture/redact.js';
+export { redactBatch } from './writer/redact-batch.js';
 export * from './config/config.js';
 export * from './filter/index.js';
 export { isLogLevel, LOG_LEVELS, type LogLevel, logger } from './log.js';

@@ -164,8 +164,36 @@ function secretlintScanner(): Scanner | null {
   return secretlint;
 }
 
-// Every secretlint finding mlmeta keeps contains a run like this; text without one skips its rules.
-const CANDIDATE = /[A-Za-z0-9_+/=-]{16,}/;
+// Every token secretlint finds is one run of these characters, at least 16 long. (What needs
+// context around a token, such as URL credentials, PEM blocks and `"auth": "…"`, is caught by
+// mlmeta's own nets.)
+const RUN = /[A-Za-z0-9_+/=.~-]{16,}/g;
+const HAS_RUN = new RegExp(RUN.source);
+
+// Short texts (log lines, names, values) are scanned run by run, and a run seen before is
+// answered from here: the same hosts, paths and ids recur, and one pass of secretlint's rules
+// costs tens of microseconds whatever the length. Long texts (a diff) are scanned whole.
+const runMemo = new Map<string, Range[]>();
+const RUN_BY_RUN_BELOW = 4096;
+
+function secretlintRanges(text: string, out: Range[]): void {
+  const scan = secretlintScanner();
+  if (scan === null) return;
+  if (text.length >= RUN_BY_RUN_BELOW) {
+    scan(text, out);
+    return;
+  }
+  for (const match of text.matchAll(RUN)) {
+    let found = runMemo.get(match[0]);
+    if (found === undefined) {
+      found = [];
+      scan(match[0], found);
+      if (runMemo.size >= 20_000) runMemo.clear();
+      runMemo.set(match[0], found);
+    }
+    for (const [start, end] of found) out.push([match.index + start, match.index + end]);
+  }
+}
 
 /**
  * The ranges of `text` that hold a known token format, unsorted and possibly overlapping.
@@ -176,6 +204,6 @@ const CANDIDATE = /[A-Za-z0-9_+/=-]{16,}/;
 export function tokenRanges(text: string): Range[] {
   const out: Range[] = [];
   ownRanges(text, out);
-  if (CANDIDATE.test(text)) secretlintScanner()?.(text, out);
+  if (HAS_RUN.test(text)) secretlintRanges(text, out);
   return out;
 }
