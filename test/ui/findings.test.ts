@@ -135,4 +135,42 @@ describe.skipIf(browserMissing)('web UI findings (issue 16)', () => {
     expect(await page.locator(`tr[data-run-id="${seeded.lostRunId}"] .state`).textContent()).toBe('LOST');
     expect(await page.locator(`tr[data-run-id="${seeded.cachedRunId}"] .state`).textContent()).toBe('CACHED');
   });
+
+  it('sorts every column on the server across all runs, counts them, and remembers the chosen columns', async () => {
+    const { page, problems } = await open('/runs');
+    const executions = (await store.getExecutions({})).items.length;
+    expect(await page.locator('.page-status').getAttribute('data-total')).toBe(String(executions));
+    expect(await page.locator('.page-status').textContent()).toContain(`of ${executions}`);
+    // Dates on one line, compact.
+    const start = page.locator('tbody tr td:nth-child(5)').first();
+    expect(await start.textContent()).toMatch(/^\d\d:\d\d$/);
+    // A param and a metric of one name sit under different group headers.
+    expect(await page.locator('tr.column-groups th').allTextContents()).toEqual([
+      'select',
+      'Run',
+      'Params',
+      'Metrics',
+    ]);
+
+    await page.locator('th[data-column="metric:loss"]').click();
+    await page.waitForURL(/sort=metric%3Aloss/);
+    await page.waitForSelector('body[data-ready]');
+    const first = await page.locator('tbody tr').first().getAttribute('data-run-id');
+    // The failed run's loss reached 16, the highest of all: first when sorted descending.
+    expect(first).toBe(String(seeded.failedRunId));
+    const answer = await page.evaluate(async () => {
+      const response = await fetch('/api/v1/ui/runs?sort=metric:loss&descending=false&limit=1&offset=1');
+      return response.json();
+    });
+    expect(answer.total).toBe(executions);
+    expect(answer.items).toHaveLength(1);
+
+    await page.locator('.column-chooser summary').click();
+    await page.uncheck('input[name="column-host"]');
+    expect(await page.locator('th[data-column="host"]').count()).toBe(0);
+    await page.reload();
+    await page.waitForSelector('body[data-ready]');
+    expect(await page.locator('th[data-column="host"]').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
 });

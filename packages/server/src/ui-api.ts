@@ -18,20 +18,30 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { validate } from './request-schemas.js';
 import { contextsOf, keyMetrics, keyParams, runDisplayName, runRows } from './ui-run-rows.js';
+import { sortedRuns } from './ui-run-sort.js';
 
 const qInt = z
   .string()
   .regex(/^\d{1,15}$/, 'expected a non-negative integer')
   .transform(Number);
 
+/** Columns the runs table sorts by on the server: run fields, any param, any final metric. */
+const SortColumn = z
+  .string()
+  .max(300)
+  .regex(
+    /^(startTime|name|state|durationMs|param:.+|metric:.+)$/,
+    'sort by startTime, name, state, durationMs, param:<name> or metric:<name>',
+  );
+
 const RunsQueryString = z
   .object({
     filter: z.string().max(65_536).optional(),
     type: z.string().min(1).max(255).optional(),
-    orderBy: z.enum(['id', 'createTime', 'updateTime']).optional(),
+    sort: SortColumn.optional(),
     descending: z.enum(['true', 'false']).optional(),
     limit: qInt.pipe(z.number().int().min(1).max(500)).optional(),
-    pageToken: z.string().max(4096).optional(),
+    offset: qInt.optional(),
   })
   .strict();
 
@@ -101,7 +111,7 @@ async function reusedRun(store: MetadataStore, execution: Execution): Promise<Ex
  *
  * @example
  * registerUiApi(app, store, { authenticated: true });
- * // GET /api/v1/ui/runs?filter=...&limit=50 → { items, paramKeys, metricKeys, nextPageToken }
+ * // GET /api/v1/ui/runs?filter=...&sort=metric:loss&offset=0&limit=50 → { items, total, paramKeys, metricKeys }
  */
 export function registerUiApi(
   app: FastifyInstance,
@@ -119,20 +129,21 @@ export function registerUiApi(
 
   app.get(`${p}/runs`, read, async (request) => {
     const q = validate(RunsQueryString, request.query, 'query string');
-    const page = await store.getExecutions({
+    const sorted = await sortedRuns(store, {
       filter: q.filter?.trim() === '' ? undefined : q.filter,
       type: q.type,
-      orderBy: q.orderBy ?? 'createTime',
+      column: q.sort ?? 'startTime',
       descending: q.descending !== 'false',
+      offset: q.offset ?? 0,
       limit: q.limit ?? 50,
-      pageToken: q.pageToken,
     });
-    const rows = await runRows(store, page.items);
+    const rows = await runRows(store, sorted.page);
     return {
       items: rows,
-      paramKeys: keyParams(rows),
-      metricKeys: keyMetrics(rows),
-      ...(page.nextPageToken ? { nextPageToken: page.nextPageToken } : {}),
+      total: sorted.total,
+      ...(sorted.capped ? { capped: true } : {}),
+      paramKeys: keyParams(rows, 100),
+      metricKeys: keyMetrics(rows, 100),
     };
   });
 

@@ -41,7 +41,8 @@ export function runDisplayName(execution: Execution): string {
   return execution.name ?? `#${execution.id}`;
 }
 
-function paramsOf(execution: Execution): Record<string, PropertyValue> {
+/** A run's params: `param.*` properties (prefix removed), plus the optimizer, learning rate and loss. */
+export function paramsOf(execution: Execution): Record<string, PropertyValue> {
   const params: Record<string, PropertyValue> = {};
   for (const source of [execution.properties, execution.customProperties]) {
     for (const [key, value] of Object.entries(source)) {

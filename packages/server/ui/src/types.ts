@@ -25,9 +25,13 @@ export interface RunRow {
 
 export interface RunsPage {
   items: RunRow[];
+  /** How many runs match the filter (all pages). */
+  total: number;
+  /** More than the server sorts matched: only the newest were sorted. */
+  capped?: boolean;
+  /** Param names on this page, those that differ between the runs first. */
   paramKeys: string[];
   metricKeys: string[];
-  nextPageToken?: string;
 }
 
 export interface Artifact {

@@ -1,40 +1,67 @@
 /**
  * Runs: one server page at a time (never the whole store), filtered by the store's own filter
- * language. A filter that does not parse leaves the table as it was and shows the message and
- * the position beside the box. Start time sorts on the server across all runs; other columns
- * sort the rows on screen.
+ * language and sorted on the server by any column (run fields, params, final metrics), with the
+ * total count. A filter that does not parse leaves the table as it was and shows the message
+ * and the position beside the box. Columns are chosen in a chooser that remembers.
  */
 import { ApiError, get } from '../api.js';
-import { formatDuration, formatNumber, formatTime, formatValue, h, scrollBox, stateBadge } from '../dom.js';
+import {
+  formatCompactTime,
+  formatDuration,
+  formatNumber,
+  formatTime,
+  formatValue,
+  h,
+  scrollBox,
+  stateBadge,
+} from '../dom.js';
 import { navigate, type Page } from '../nav.js';
+import {
+  allColumns,
+  type Column,
+  columnChooser,
+  SORTABLE_RUN_FIELDS,
+  visibleColumns,
+} from '../run-columns.js';
 import type { RunRow, RunsPage } from '../types.js';
 
 const PAGE_SIZE = 50;
 
-type SortKey = { column: string; descending: boolean };
-
-function cellValue(row: RunRow, column: string): string | number {
-  if (column.startsWith('param:')) {
-    const value = row.params[column.slice(6)];
-    return typeof value === 'number' ? value : formatValue(value);
+function cell(row: RunRow, column: Column): HTMLElement {
+  if (column.group === 'param') {
+    const value = row.params[column.key.slice(6)];
+    return h('td', { class: typeof value === 'number' ? 'num' : undefined }, formatValue(value));
   }
-  if (column.startsWith('metric:')) return row.metrics[column.slice(7)] ?? Number.NEGATIVE_INFINITY;
-  const value = (row as unknown as Record<string, unknown>)[column];
-  return typeof value === 'number' ? value : String(value ?? '');
-}
-
-/** Page tokens of the pages before this one, so "Previous" works without the server keeping state. */
-function tokensFrom(url: URL): string[] {
-  return url.searchParams.getAll('prev');
+  if (column.group === 'metric') {
+    const value = row.metrics[column.key.slice(7)];
+    return h('td', { class: 'num' }, value === undefined ? '—' : formatNumber(value));
+  }
+  switch (column.key) {
+    case 'experiment':
+      return h('td', {}, row.experiment ?? '—');
+    case 'name':
+      return h('td', {}, h('a', { href: `/runs/${row.id}` }, row.name));
+    case 'state':
+      return h('td', {}, stateBadge(row.state));
+    case 'startTime':
+      return h(
+        'td',
+        { class: 'num nowrap', title: formatTime(row.startTime) },
+        formatCompactTime(row.startTime),
+      );
+    case 'durationMs':
+      return h('td', { class: 'num nowrap' }, formatDuration(row.durationMs));
+    default:
+      return h('td', {}, row.host ?? '—');
+  }
 }
 
 export const runsPage: Page = async (root, url, _params, signal) => {
   const filter = url.searchParams.get('filter') ?? '';
   const type = url.searchParams.get('type') ?? '';
+  const sort = url.searchParams.get('sort') ?? 'startTime';
   const ascending = url.searchParams.get('order') === 'asc';
-  const pageToken = url.searchParams.get('page') ?? undefined;
-  let localSort: SortKey | undefined;
-
+  const offset = Math.max(0, Number(url.searchParams.get('offset') ?? 0) || 0);
   const go = (changes: Record<string, string | string[] | undefined>) => {
     const next = new URL(url);
     for (const [key, value] of Object.entries(changes)) {
@@ -68,13 +95,14 @@ export const runsPage: Page = async (root, url, _params, signal) => {
     filterError,
   );
   const table = h('table', { class: 'runs' });
-  const status = h('div', { class: 'muted page-status' });
+  const status = h('div', { class: 'muted page-status', 'aria-live': 'polite' });
+  const chooserSlot = h('div', { class: 'chooser-slot' });
   const compareButton = h('button', { type: 'button', disabled: true }, 'Compare selected');
   const pager = h('div', { class: 'pager' });
   root.append(
     h('h1', {}, 'Runs'),
     form,
-    h('div', { class: 'toolbar' }, compareButton, status),
+    h('div', { class: 'toolbar' }, compareButton, status, chooserSlot),
     scrollBox(table),
     pager,
   );
@@ -104,7 +132,7 @@ export const runsPage: Page = async (root, url, _params, signal) => {
       }
       throw error;
     }
-    go({ filter: text || undefined, type: typeSelect.value || undefined, page: undefined, prev: undefined });
+    go({ filter: text || undefined, type: typeSelect.value || undefined, offset: undefined });
   });
 
   function showFilterError(error: ApiError) {
@@ -133,9 +161,10 @@ export const runsPage: Page = async (root, url, _params, signal) => {
     page = await get<RunsPage>('/api/v1/ui/runs', {
       filter: filter || undefined,
       type: type || undefined,
+      sort,
       descending: ascending ? 'false' : undefined,
       limit: PAGE_SIZE,
-      pageToken,
+      offset: offset || undefined,
     });
   } catch (error) {
     if (error instanceof ApiError && error.status === 400) {
@@ -147,68 +176,57 @@ export const runsPage: Page = async (root, url, _params, signal) => {
   }
   if (signal.aborted) return;
 
-  const columns: { key: string; label: string; server?: boolean; numeric?: boolean }[] = [
-    { key: 'experiment', label: 'Experiment' },
-    { key: 'name', label: 'Name' },
-    { key: 'state', label: 'State' },
-    { key: 'startTime', label: 'Start', server: true, numeric: true },
-    { key: 'durationMs', label: 'Duration', numeric: true },
-    { key: 'host', label: 'Host' },
-    ...page.paramKeys.map((k) => ({ key: `param:${k}`, label: k })),
-    ...page.metricKeys.map((k) => ({ key: `metric:${k}`, label: k, numeric: true })),
-  ];
+  const columns = allColumns(page.paramKeys, page.metricKeys);
+  const sortable = (c: Column) => c.group !== 'run' || SORTABLE_RUN_FIELDS.has(c.key);
 
   const renderTable = () => {
-    const rows = [...page.items];
-    if (localSort) {
-      const { column, descending } = localSort;
-      rows.sort((a, b) => {
-        const x = cellValue(a, column);
-        const y = cellValue(b, column);
-        const order =
-          typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
-        return descending ? -order : order;
-      });
-    }
+    const visible = visibleColumns(columns);
+    chooserSlot.replaceChildren(columnChooser(columns, visible, renderTable));
+    const groups = (['run', 'param', 'metric'] as const)
+      .map((group) => ({ group, span: visible.filter((c) => c.group === group).length }))
+      .filter((g) => g.span > 0);
+    const groupRow = h(
+      'tr',
+      { class: 'column-groups' },
+      h('th', {}, h('span', { class: 'visually-hidden' }, 'select')),
+      groups.map((g) =>
+        h(
+          'th',
+          { colspan: g.span, scope: 'colgroup' },
+          g.group === 'run' ? 'Run' : g.group === 'param' ? 'Params' : 'Metrics',
+        ),
+      ),
+    );
     const header = h(
       'tr',
       {},
-      h('th', {}, ''),
-      columns.map((c) => {
-        const arrow = c.server
-          ? localSort
-            ? ''
-            : ascending
-              ? ' ▲'
-              : ' ▼'
-          : localSort?.column === c.key
-            ? localSort.descending
-              ? ' ▼'
-              : ' ▲'
-            : '';
+      h('th', {}, h('span', { class: 'visually-hidden' }, 'select')),
+      visible.map((c) => {
+        const active = sort === c.key;
         const th = h(
           'th',
           {
-            class: c.numeric ? 'num sortable' : 'sortable',
-            title: c.server ? 'sorts all runs' : 'sorts this page',
+            class: `${c.numeric ? 'num ' : ''}${sortable(c) ? 'sortable' : ''} group-${c.group}`,
+            scope: 'col',
+            'aria-sort': active ? (ascending ? 'ascending' : 'descending') : undefined,
+            'data-column': c.key,
           },
-          c.label + arrow,
+          c.label + (active ? (ascending ? ' ▲' : ' ▼') : ''),
         );
-        th.addEventListener('click', () => {
-          if (c.server) {
-            go({ order: ascending ? undefined : 'asc', page: undefined, prev: undefined });
-            return;
-          }
-          localSort = {
-            column: c.key,
-            descending: localSort?.column === c.key ? !localSort.descending : true,
-          };
-          renderTable();
-        });
+        if (sortable(c)) {
+          th.title = 'sort all runs by this column';
+          th.addEventListener('click', () =>
+            go({
+              sort: c.key === 'startTime' ? undefined : c.key,
+              order: active && !ascending ? 'asc' : undefined,
+              offset: undefined,
+            }),
+          );
+        }
         return th;
       }),
     );
-    const body = rows.map((row) => {
+    const body = page.items.map((row) => {
       const box = h('input', {
         type: 'checkbox',
         'aria-label': `select run ${row.id}`,
@@ -223,45 +241,35 @@ export const runsPage: Page = async (root, url, _params, signal) => {
         'tr',
         { 'data-run-id': row.id },
         h('td', {}, box),
-        h('td', {}, row.experiment ?? '—'),
-        h('td', {}, h('a', { href: `/runs/${row.id}` }, row.name)),
-        h('td', {}, stateBadge(row.state)),
-        h('td', { class: 'num' }, formatTime(row.startTime)),
-        h('td', { class: 'num' }, formatDuration(row.durationMs)),
-        h('td', {}, row.host ?? '—'),
-        page.paramKeys.map((k) => h('td', {}, formatValue(row.params[k]))),
-        page.metricKeys.map((k) =>
-          h('td', { class: 'num' }, row.metrics[k] === undefined ? '—' : formatNumber(row.metrics[k]!)),
-        ),
+        visible.map((c) => cell(row, c)),
       );
     });
     table.replaceChildren(
-      h('thead', {}, header),
+      h('thead', {}, groupRow, header),
       h(
         'tbody',
         {},
         body.length > 0
           ? body
-          : h('tr', {}, h('td', { colspan: columns.length + 1, class: 'empty' }, 'No runs match.')),
+          : h('tr', {}, h('td', { colspan: visible.length + 1, class: 'empty' }, 'No runs match.')),
       ),
     );
   };
   renderTable();
 
-  const previous = tokensFrom(url);
-  const pageNumber = previous.length + 1;
-  const first = (pageNumber - 1) * PAGE_SIZE + 1;
+  const last = offset + page.items.length;
   status.textContent =
-    page.items.length === 0 ? '' : `runs ${first}–${first + page.items.length - 1} (page ${pageNumber})`;
-  const prevButton = h('button', { type: 'button', disabled: pageNumber === 1 }, '← Previous');
-  prevButton.addEventListener('click', () => {
-    const tokens = [...previous];
-    const back = tokens.pop();
-    go({ page: back || undefined, prev: tokens });
-  });
-  const nextButton = h('button', { type: 'button', disabled: !page.nextPageToken }, 'Next →');
-  nextButton.addEventListener('click', () =>
-    go({ page: page.nextPageToken, prev: [...previous, pageToken ?? ''] }),
+    page.items.length === 0
+      ? `0 of ${page.total.toLocaleString('en')} runs`
+      : `runs ${(offset + 1).toLocaleString('en')}–${last.toLocaleString('en')} of ${page.total.toLocaleString('en')}${
+          page.capped ? ' (the newest sorted; narrow the filter to sort all)' : ''
+        }`;
+  status.dataset.total = String(page.total);
+  const prevButton = h('button', { type: 'button', disabled: offset === 0 }, '← Previous');
+  prevButton.addEventListener('click', () =>
+    go({ offset: offset > PAGE_SIZE ? String(offset - PAGE_SIZE) : undefined }),
   );
+  const nextButton = h('button', { type: 'button', disabled: last >= page.total }, 'Next →');
+  nextButton.addEventListener('click', () => go({ offset: String(last) }));
   pager.replaceChildren(prevButton, nextButton);
 };
