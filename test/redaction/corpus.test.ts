@@ -12,6 +12,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -143,6 +144,8 @@ beforeAll(() => {
   plan = join(work, 'plan.json');
   writeFileSync(plan, JSON.stringify({ canaries, survivors: keep }));
 });
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the secret corpus', () => {
   it('holds at least 150 canaries across the shapes of finding 3 and the token formats', () => {
