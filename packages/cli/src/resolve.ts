@@ -37,9 +37,13 @@ export const literal = (text: string) => `'${text.replace(/\\/g, '\\\\').replace
 /** A LIKE prefix pattern with the user's % and _ taken literally. */
 const prefixPattern = (text: string) => literal(`${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
 
+/**
+ * The name a run is shown by: its stored name, unique per type (`train-good`, `train-good-2` for
+ * a second run given the same name), which show, diff and `--filter "name = '…'"` all accept.
+ */
 export const runName = (e: Execution): string => {
-  const name = e.customProperties[RUN_PROPERTIES.runName];
-  return typeof name === 'string' ? name : (e.name ?? `#${e.id}`);
+  const given = e.customProperties[RUN_PROPERTIES.runName];
+  return e.name ?? (typeof given === 'string' ? given : `#${e.id}`);
 };
 
 function notFound(kind: 'run' | 'artifact', ref: string, names: string[]): CliError {
@@ -75,7 +79,8 @@ export async function rejectAmbiguousNumber(store: MetadataStore, ref: string): 
 }
 
 /**
- * The execution `ref` names; several runs with one run name give the newest.
+ * The execution `ref` names: by id, external id, shown name (unique per type), given run name
+ * (several runs given one name: the newest), else a unique prefix.
  *
  * @example
  * const run = await resolveRun(store, 'train-2025');
@@ -99,13 +104,14 @@ export async function findRun(store: MetadataStore, ref: string): Promise<Execut
   }
   const byExternal = await store.getExecution({ externalId: ref });
   if (byExternal) return byExternal;
-  const named = await store.getExecutions({
-    filter: `name = ${literal(bare)} OR custom_properties.\`${RUN_PROPERTIES.runName}\` = ${literal(bare)}`,
-    orderBy: 'createTime',
-    descending: true,
-    limit: 1,
-  });
-  if (named.items[0]) return named.items[0];
+  // The name shown (unique per type) first; then the name given, which repeats: the newest.
+  for (const filter of [
+    `name = ${literal(bare)}`,
+    `custom_properties.\`${RUN_PROPERTIES.runName}\` = ${literal(bare)}`,
+  ]) {
+    const named = await store.getExecutions({ filter, orderBy: 'createTime', descending: true, limit: 1 });
+    if (named.items[0]) return named.items[0];
+  }
   const prefixed = await store.getExecutions({
     filter: `external_id LIKE ${prefixPattern(bare)} OR name LIKE ${prefixPattern(bare)}`,
     limit: 6,

@@ -118,8 +118,9 @@ export class TrackedRun implements Run {
         node: {
           type: setup.type,
           externalId: this.id,
-          // Redacted before the suffix that keeps it unique, so that redaction cannot eat the suffix.
-          name: `${redactString(setup.name)}-${shortId(this.id)}`,
+          // The run's name as given; the store makes it unique per type (train-good-2), with
+          // room left under MLMD's 255 characters for that suffix.
+          name: redactString(setup.name).slice(0, 240),
           lastKnownState: 'RUNNING',
           customProperties: {
             [RUN_PROPERTIES.runName]: capString(redactString(setup.name)),

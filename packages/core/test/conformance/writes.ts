@@ -44,6 +44,26 @@ export function defineWriteTests(openFresh: () => Promise<MetadataStore>): void 
       ]);
     });
 
+    it('gives a new node whose name its type already holds the first free name-N; replays keep it', async () => {
+      await store.putTypes(TYPES);
+      const run = (externalId: string) => ({
+        executions: [
+          { type: 'test.Train', externalId, name: 'train-good_%', lastKnownState: 'RUNNING' as const },
+        ],
+      });
+      await store.putLineage(run('first'));
+      await store.putLineage(run('second'));
+      await store.putLineage(run('third'));
+      // A replay of the second run's first write: its stored name stays.
+      await store.putLineage(run('second'));
+      const names = await Promise.all(
+        ['first', 'second', 'third'].map(async (id) => (await store.getExecution({ externalId: id }))?.name),
+      );
+      expect(names).toEqual(['train-good_%', 'train-good_%-2', 'train-good_%-3']);
+      const found = await store.getExecutions({ filter: "name = 'train-good_%-2'" });
+      expect(found.items.map((e) => e.externalId)).toEqual(['second']);
+    });
+
     it('is idempotent: the same batch twice changes nothing, not even update times', async () => {
       const first = await store.putLineage(trainBatch());
       const before = await snapshot(store);

@@ -252,6 +252,39 @@ function nodeFields(kind: NodeKind, input: NodeInput): Record<string, unknown> {
   return fields;
 }
 
+/** Whether another node of the type already holds `name`. */
+async function nameTaken(
+  db: SqlExecutor,
+  table: NodeTable,
+  typeId: number,
+  name: string,
+  selfId?: number,
+): Promise<boolean> {
+  const p = new Params(db.dialect);
+  let sql = `SELECT 1 AS taken FROM ${table.table} WHERE type_id = ${p.add(typeId)} AND name = ${p.add(name)}`;
+  if (selfId !== undefined) sql += ` AND id <> ${p.add(selfId)}`;
+  return (await db.get(sql, p.values)) !== undefined;
+}
+
+/**
+ * MLMD keeps names unique per type, but people reuse names ("train-good" run twice): a new
+ * node identified by its external id whose name is taken gets the first free `name-2`,
+ * `name-3`, …, the name every reader then shows and accepts. A later write of the original
+ * name to that node (a replay) keeps the stored one.
+ */
+async function freeName(db: SqlExecutor, table: NodeTable, typeId: number, name: string): Promise<string> {
+  if (!(await nameTaken(db, table, typeId, name))) return name;
+  const p = new Params(db.dialect);
+  const rows = await db.all(
+    `SELECT name FROM ${table.table} WHERE type_id = ${p.add(typeId)} AND name LIKE ${p.add(`${name.replace(/[\\%_]/g, (c) => `\\${c}`)}-%`)} ESCAPE '\\'`,
+    p.values,
+  );
+  const used = new Set(rows.map((row) => String(row.name)));
+  let n = 2;
+  while (used.has(`${name}-${n}`)) n++;
+  return `${name}-${n}`;
+}
+
 async function upsertNode(
   db: SqlExecutor,
   types: TypeResolver,
@@ -266,6 +299,9 @@ async function upsertNode(
   const existing = await findExisting(db, table, input, type.id);
 
   if (!existing) {
+    if (typeof fields.name === 'string' && input.externalId !== undefined) {
+      fields.name = await freeName(db, table, type.id, fields.name);
+    }
     const p = new Params(db.dialect);
     const columns = [
       'type_id',
@@ -289,6 +325,13 @@ async function upsertNode(
       'FAILED_PRECONDITION',
       `${nodeLabel(kind, input)} exists with another type (id ${existing.type_id}); a node's type cannot change`,
     );
+  }
+  if (
+    typeof fields.name === 'string' &&
+    fields.name !== existing.name &&
+    (await nameTaken(db, table, type.id, fields.name, id))
+  ) {
+    delete fields.name;
   }
   const changedFields = Object.entries(fields).filter(
     ([column, value]) => (existing[column] ?? null) !== value,
