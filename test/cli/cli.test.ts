@@ -71,6 +71,25 @@ describe('mlmeta runs / show / diff', () => {
     expect(lines[2]).toMatch(/train-good\s+iris\s+COMPLETE/);
     expect(lines[2]).toContain('lr=0.1');
     expect(lines[2]).toContain('acc=0.9');
+    // Only what differs between the listed runs: both ran 3 epochs.
+    expect(out).not.toContain('epochs=');
+    // One run listed: all of its params.
+    expect(mlmeta(['runs', '--state', 'COMPLETE']).out).toMatch(/epochs=3 lr=0\.1/);
+  });
+
+  it('accepts the names it shows: in show, diff and filters, a second run of one name is name-2', () => {
+    expect(
+      json(['runs', '--filter', "name = 'train-good'"]).runs.map((r: { name: string }) => r.name),
+    ).toEqual(['train-good']);
+    node('seed.mjs', [join(dir, 'again')], { MLMETA_STORE: `sqlite:${join(dir, 'again.db')}` });
+    node('seed.mjs', [join(dir, 'again')], { MLMETA_STORE: `sqlite:${join(dir, 'again.db')}` });
+    const again = (args: string[]) => json(['--store', `sqlite:${join(dir, 'again.db')}`, ...args]);
+    const names = again(['runs']).runs.map((r: { name: string }) => r.name);
+    expect(names).toEqual(['train-bad-2', 'train-good-2', 'train-bad', 'train-good']);
+    for (const name of names) {
+      expect(again(['show', name]).run.name).toBe(name);
+      expect(again(['runs', '--filter', `name = '${name}'`]).runs).toHaveLength(1);
+    }
   });
 
   it('prints stable JSON and filters by state and experiment', () => {
@@ -104,6 +123,21 @@ describe('mlmeta runs / show / diff', () => {
     expect(bad.failure.stack).toContain('seed.mjs');
     expect(json(['show', `run:${bad.id}`]).run.externalId).toBe(bad.externalId);
     expect(json(['show', bad.externalId]).run.id).toBe(bad.id);
+  });
+
+  it('shows a failure first, once, with the user frames first and the feature that holds NaN', () => {
+    const { out } = mlmeta(['show', 'train-bad']);
+    const lines = out.split('\n');
+    const failure = lines.indexOf('failure');
+    expect(failure).toBeGreaterThan(0);
+    expect(failure).toBeLessThan(lines.indexOf('params'));
+    expect(out.split('loss became NaN at epoch 0')).toHaveLength(2);
+    expect(lines[failure + 1]).toBe('  Error: loss became NaN at epoch 0');
+    expect(lines[failure + 2]).toMatch(
+      /^ {2}likely cause: input validation x, feature 1: 2 NaN \(dataset #\d+\)$/,
+    );
+    expect(lines[failure + 3]).toMatch(/^ {4}at .*seed\.mjs/);
+    expect(lines.slice(failure + 4, lines.indexOf('', failure)).join('\n')).not.toContain('seed.mjs');
   });
 
   it('diffs two runs and marks what differs', () => {

@@ -11,6 +11,7 @@ import {
   type PropertyValue,
   RUN_PROPERTIES,
 } from '@mlmeta/core';
+import { type NonFiniteFeature, nonFiniteFeatures } from './failure.js';
 import { runName } from './resolve.js';
 import { type RunSummary, summarizeRuns } from './run-summary.js';
 
@@ -40,7 +41,15 @@ export interface RunDetails extends RunSummary {
   outputs: LinkedArtifact[];
   environment?: PropertyValue;
   hardware?: PropertyValue;
-  failure?: { name?: string; message?: string; stack?: string; exitCode?: number; signal?: string };
+  failure?: {
+    name?: string;
+    message?: string;
+    stack?: string;
+    exitCode?: number;
+    signal?: string;
+    /** Input features whose statistics hold NaN or ±Infinity (why a loss became NaN). */
+    nonFiniteInputs?: NonFiniteFeature[];
+  };
   properties: Record<string, PropertyValue>;
   /** On a CACHED step: the run whose recorded outputs this one reused. */
   cachedFrom?: { externalId: string; id?: number; name?: string };
@@ -130,6 +139,10 @@ export async function runDetails(store: MetadataStore, execution: Execution): Pr
     const source = await store.getExecution({ externalId: reused });
     cachedFrom = { externalId: reused, ...(source ? { id: source.id, name: runName(source) } : {}) };
   }
+  const lossWentNonFinite =
+    custom.nonFiniteLoss !== undefined || /\b(NaN|-?Infinity)\b/.test(failure?.message ?? '');
+  const nonFinite = failure && lossWentNonFinite ? nonFiniteFeatures(inputs) : [];
+  if (failure && nonFinite.length > 0) failure.nonFiniteInputs = nonFinite;
   return {
     ...summary!,
     metricRanges: ranges,

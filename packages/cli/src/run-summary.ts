@@ -31,10 +31,11 @@ export interface RunSummary {
 
 const num = (v: PropertyValue | undefined) => (typeof v === 'number' ? v : undefined);
 
+/** The properties named `prefix…`, without the prefix, by name (one order in every command). */
 function prefixed(properties: Record<string, PropertyValue>, prefix: string): Record<string, PropertyValue> {
   const out: Record<string, PropertyValue> = {};
-  for (const [key, value] of Object.entries(properties)) {
-    if (key.startsWith(prefix)) out[key.slice(prefix.length)] = value;
+  for (const key of Object.keys(properties).sort()) {
+    if (key.startsWith(prefix)) out[key.slice(prefix.length)] = properties[key]!;
   }
   return out;
 }
@@ -87,7 +88,7 @@ export async function summarizeRuns(
       startTime,
       ...(endTime !== undefined ? { endTime } : {}),
       ...(durationEnd !== undefined ? { durationMs: Math.max(0, durationEnd - startTime) } : {}),
-      params: { ...prefixed(e.properties, 'param.'), ...prefixed(custom, 'param.') },
+      params: prefixed({ ...e.properties, ...custom }, 'param.'),
       tags: prefixed(custom, 'tag.'),
       metrics,
     };

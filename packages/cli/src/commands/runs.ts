@@ -1,11 +1,15 @@
-/** `mlmeta runs`: the recent runs, newest first, with state, timing, key params and final metrics. */
+/**
+ * `mlmeta runs`: the recent runs, newest first, with state and timing, and the params and final
+ * metrics that differ between the runs listed (`--json` has them all).
+ */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { positiveInt, runState } from '../options.js';
-import { formatDuration, formatPairs, formatTime, paintState } from '../output/format.js';
+import { formatDuration, formatTime, paintState } from '../output/format.js';
 import { renderTable } from '../output/table.js';
 import { literal } from '../resolve.js';
 import { summarizeRuns } from '../run-summary.js';
+import { pairsOf, varyingKeys } from '../varying.js';
 import type { Action } from './action.js';
 
 interface RunsFlags {
@@ -54,6 +58,8 @@ export async function runs(ctx: CliContext, flags: RunsFlags): Promise<void> {
 
   if (ctx.json) return ctx.printJson({ runs: shown });
   if (shown.length === 0) return ctx.print(`no runs in ${store.uri}${conditions.length > 0 ? ' match' : ''}`);
+  const paramKeys = varyingKeys(shown.map((r) => r.params));
+  const metricKeys = varyingKeys(shown.map((r) => r.metrics));
   const rows = shown.map((r) => [
     String(r.id),
     r.name,
@@ -61,8 +67,8 @@ export async function runs(ctx: CliContext, flags: RunsFlags): Promise<void> {
     paintState(ctx.color, r.state),
     formatTime(r.startTime),
     formatDuration(r.durationMs),
-    formatPairs(r.params, 4),
-    formatPairs(r.metrics, 4),
+    pairsOf(r.params, paramKeys),
+    pairsOf(r.metrics, metricKeys),
   ]);
   ctx.print(
     renderTable(['id', 'name', 'experiment', 'state', 'started', 'duration', 'params', 'metrics'], rows, {
@@ -77,7 +83,7 @@ export function registerRuns(program: Command, action: Action): void {
   program
     .command('runs')
     .description(
-      'list runs, newest first: state (LOST for dead runs), start, duration, key params, final metrics',
+      'list runs, newest first: state (LOST for dead runs), start, duration, and the params and final metrics that differ between them',
     )
     .option('--experiment <name>', 'only runs of this experiment')
     .option(
@@ -87,7 +93,7 @@ export function registerRuns(program: Command, action: Action): void {
     .option('--state <state>', 'COMPLETE, RUNNING, FAILED, CACHED, CANCELED, NEW or LOST', runState)
     .option(
       '--filter <filter>',
-      'filter expression, e.g. "custom_properties.`param.lr` < 0.01" (see mlmeta\'s filter language)',
+      'filter expression, e.g. "custom_properties.`param.optimizer.learningRate` < 0.1" or "name = \'train-good\'"',
     )
     .option('--type <type>', 'only executions of this type, e.g. mlmeta.Train')
     .option('--limit <n>', 'at most this many runs', positiveInt(10_000), 20)

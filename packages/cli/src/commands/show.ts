@@ -1,11 +1,12 @@
-/** `mlmeta show <run>`: one run in full. */
+/** `mlmeta show <run>`: one run in full, a failure first. */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { describeNonFinite, splitStack } from '../failure.js';
 import { environmentFacts, hardwareFacts } from '../output/environment.js';
 import { formatDuration, formatTime, formatValue, paint, paintState, shortDigest } from '../output/format.js';
 import { renderTable } from '../output/table.js';
 import { rejectAmbiguousNumber, resolveRun } from '../resolve.js';
-import { type LinkedArtifact, runDetails } from '../run-details.js';
+import { type LinkedArtifact, type RunDetails, runDetails } from '../run-details.js';
 import type { Action } from './action.js';
 
 function datasetLine(a: LinkedArtifact): string[] {
@@ -40,6 +41,24 @@ function section(ctx: CliContext, title: string, lines: string[] | string): void
 const pairs = (values: Record<string, unknown>) =>
   Object.entries(values).map(([k, v]) => `  ${k}: ${formatValue(v)}`);
 
+/** How the run failed: the message once, the cause in the data, then the user's frames first. */
+function failureSection(ctx: CliContext, f: NonNullable<RunDetails['failure']>): void {
+  const head = [f.name, f.message].filter(Boolean).join(': ') || 'the process ended abnormally';
+  const how = [
+    f.exitCode !== undefined ? `exit code ${f.exitCode}` : '',
+    f.signal ? `signal ${f.signal}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const stack = f.stack ? splitStack(f.stack) : { user: [], other: [] };
+  section(ctx, paint(ctx.color, 'red', 'failure'), [
+    `  ${head}${how ? ` (${how})` : ''}`,
+    ...(f.nonFiniteInputs ?? []).map((n) => `  likely cause: ${describeNonFinite(n)}`),
+    ...stack.user.map((frame) => `    ${frame}`),
+    ...stack.other.map((frame) => paint(ctx.color, 'dim', `    ${frame}`)),
+  ]);
+}
+
 export async function show(ctx: CliContext, ref: string): Promise<void> {
   const store = await ctx.store({ readOnly: true });
   await rejectAmbiguousNumber(store, ref);
@@ -59,6 +78,7 @@ export async function show(ctx: CliContext, ref: string): Promise<void> {
   ctx.print(
     `  started:     ${formatTime(details.startTime)}   duration: ${formatDuration(details.durationMs)}`,
   );
+  if (details.failure) failureSection(ctx, details.failure);
   section(ctx, 'params', pairs(details.params));
   if (Object.keys(details.tags).length > 0) section(ctx, 'tags', pairs(details.tags));
   if (details.metricRanges.length > 0) {
@@ -95,20 +115,6 @@ export async function show(ctx: CliContext, ref: string): Promise<void> {
       'properties',
       pairs(details.properties).map((line) => (ctx.width ? line.slice(0, ctx.width) : line)),
     );
-  }
-  if (details.failure) {
-    const f = details.failure;
-    const head = [f.name, f.message].filter(Boolean).join(': ') || 'the process ended abnormally';
-    const how = [
-      f.exitCode !== undefined ? `exit code ${f.exitCode}` : '',
-      f.signal ? `signal ${f.signal}` : '',
-    ]
-      .filter(Boolean)
-      .join(', ');
-    section(ctx, paint(ctx.color, 'red', 'failure'), [
-      `  ${head}${how ? ` (${how})` : ''}`,
-      ...(f.stack ? [f.stack] : []),
-    ]);
   }
 }
 
