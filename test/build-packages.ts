@@ -10,10 +10,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { root, stalePackages, type Workspace } from '../scripts/stale-packages.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const lockDir = join(root, 'node_modules', '.cache', 'mlmeta-test-build.lock');
 /** One empty file per vitest process whose tests are using dist/, named by its pid. */
 const readersDir = join(root, 'node_modules', '.cache', 'mlmeta-test-runs');
@@ -21,64 +20,6 @@ const readersDir = join(root, 'node_modules', '.cache', 'mlmeta-test-runs');
 const LOCK_WAIT_MS = 15 * 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Workspace {
-  dir: string;
-  name: string;
-  manifest: Record<string, unknown>;
-}
-
-/** The packages with a build script, in the root package.json's order (dependencies first). */
-function workspaces(): Workspace[] {
-  const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-    workspaces: string[];
-  };
-  return rootManifest.workspaces
-    .filter((entry) => entry.startsWith('packages/'))
-    .map((entry) => {
-      const dir = join(root, entry);
-      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
-      return { dir, name: manifest.name as string, manifest };
-    })
-    .filter((ws) => typeof (ws.manifest.scripts as Record<string, string> | undefined)?.build === 'string');
-}
-
-/** Every file under `path` (or `path` itself), with its modification time. */
-function* files(path: string): Generator<number> {
-  if (!existsSync(path)) return;
-  const info = statSync(path);
-  if (!info.isDirectory()) {
-    yield info.mtimeMs;
-    return;
-  }
-  for (const entry of readdirSync(path)) yield* files(join(path, entry));
-}
-
-/** The dist files a package's manifest points at (main, types, bin, exports). */
-function declaredOutputs(value: unknown, out: string[] = []): string[] {
-  if (typeof value === 'string') {
-    if (value.startsWith('./dist/')) out.push(value);
-  } else if (value !== null && typeof value === 'object') {
-    for (const inner of Object.values(value)) declaredOutputs(inner, out);
-  }
-  return out;
-}
-
-/** Why `ws` needs a build, or undefined when its dist/ is complete and newer than its sources. */
-function staleness(ws: Workspace): string | undefined {
-  const { main, types, bin, exports } = ws.manifest;
-  const missing = declaredOutputs([main, types, bin, exports]).find(
-    (file) => !existsSync(join(ws.dir, file)),
-  );
-  if (missing) return `${missing} is missing`;
-  const inputs = [
-    ...['src', 'ui', 'package.json', 'tsup.config.js', 'tsconfig.json'].map((name) => join(ws.dir, name)),
-    join(root, 'tsup.base.js'),
-  ];
-  const newestInput = Math.max(...inputs.flatMap((path) => [...files(path)]));
-  const oldestOutput = Math.min(...files(join(ws.dir, 'dist')));
-  return newestInput > oldestOutput ? 'dist/ is older than its sources' : undefined;
-}
 
 function isAlive(pid: number): boolean {
   try {
@@ -173,10 +114,7 @@ export default async function buildPackages(): Promise<() => void> {
   await lock();
   try {
     // Checked under the lock: another vitest process may have built them meanwhile.
-    const stale = workspaces().flatMap((ws) => {
-      const reason = staleness(ws);
-      return reason === undefined ? [] : [{ ws, reason }];
-    });
+    const stale = stalePackages();
     if (stale.length > 0) await waitForOtherRuns();
     for (const { ws, reason } of stale) await build(ws, reason);
     mkdirSync(readersDir, { recursive: true });

