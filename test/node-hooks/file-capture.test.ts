@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Artifact, type MetadataStore, openStore, sha256File } from '@mlmeta/core';
+import { type Artifact, digestPath, type MetadataStore, openStore, sha256File } from '@mlmeta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, root } from './helpers.js';
 
@@ -35,6 +35,12 @@ fs.readFile('data/features.json', 'utf8', async (error, text) => {
   await handle.close();
   fs.createReadStream('data/prepare.log').on('data', () => {}).on('close', () => console.log('trained'));
 });
+`,
+  // A folder of many small files is one dataset.
+  'shards.mjs': `import { readFileSync } from 'node:fs';
+let n = 0;
+for (let i = 0; i < 100; i++) n += readFileSync('shards/' + i + '.txt').length;
+console.log(n);
 `,
   'serve.mjs': `import { readFile } from 'node:fs/promises';
 const json = JSON.parse(await readFile('model/model.json', 'utf8'));
@@ -99,6 +105,8 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'node_modules', 'lib', 'weights.txt'), 'not data');
   writeFileSync(join(dir, 'data', 'raw.csv'), 'a,b\n1,2\n3,4\n');
   for (const [name, text] of Object.entries(SCRIPTS)) writeFileSync(join(dir, name), text);
+  mkdirSync(join(dir, 'shards'));
+  for (let i = 0; i < 100; i++) writeFileSync(join(dir, 'shards', `${i}.txt`), `shard ${i}`);
   step('prepare.mjs');
   step('train.cjs');
   step('serve.mjs');
@@ -153,6 +161,13 @@ describe('file capture under the preload hook', () => {
     step('prepare.mjs');
     expect((await store.getArtifacts({})).items.length).toBe(before);
     expect((await store.getExecutions({ type: 'mlmeta.Script' })).items).toHaveLength(4);
+  });
+
+  it('records a folder read file by file (100 shards) as one artifact, by its manifest', async () => {
+    step('shards.mjs');
+    const shards = await scriptRun('shards');
+    expect(uris(shards.inputs)).toEqual(['shards']);
+    expect(shards.inputs[0]!.externalId).toBe((await digestPath(join(dir, 'shards'))).digest);
   });
 
   it('MLMETA_CAPTURE_FILES narrows what is recorded with include and !exclude globs', async () => {

@@ -17,12 +17,18 @@ type Run = import('@mlmeta/core').Run;
 
 /** How long a path must stay quiet before it is handed over for digesting. */
 const SETTLE_MS = 100;
+/**
+ * A directory from which a program reads (or writes) at least this many files is one artifact
+ * (by its manifest), not thousands: a folder of images or shards is one dataset.
+ */
+const FOLDER_FILES = 64;
 
 export class FileRecorder {
   private run: Run | undefined;
   private readonly waiting = new Map<string, { use: FileUse; timer: NodeJS.Timeout }>();
   private readonly written = new Set<string>();
   private readonly handed = new Set<string>();
+  private readonly perDirectory = new Map<string, number>();
   private failed = false;
 
   constructor(private readonly load: LoadModule) {
@@ -35,6 +41,10 @@ export class FileRecorder {
     if (use === 'written') this.written.add(path);
     // A file this process wrote and reads back is its own output, not an input.
     else if (this.written.has(path)) return;
+    if (!this.waiting.has(path)) {
+      const key = `${use}:${dirname(path)}`;
+      this.perDirectory.set(key, (this.perDirectory.get(key) ?? 0) + 1);
+    }
     this.wait(path, use);
   }
 
@@ -60,7 +70,8 @@ export class FileRecorder {
     clearTimeout(entry.timer);
     // The folder is decided once the writes have settled (model.json may come last), and its
     // files wait together under the folder's name.
-    const folder = modelFolder(target);
+    const many = (this.perDirectory.get(`${entry.use}:${dirname(target)}`) ?? 0) >= FOLDER_FILES;
+    const folder = many ? dirname(target) : modelFolder(target);
     if (folder !== undefined && folder !== target) {
       if (entry.use === 'written') this.written.add(folder);
       else if (this.written.has(folder)) return;

@@ -1,0 +1,84 @@
+// Cost of the preload hook's file capture for a script that reads 10,000 small files (4 KiB)
+// and one 1 GiB file (streamed): plain node, the hook with MLMETA_CAPTURE_DISABLED=files, and
+// the hook with file capture on. Commands run interleaved, one of each per round, against a
+// store that already exists (a first, unmeasured round creates it). Digests run on the digest
+// worker; a process that ends naturally waits for the digests still in flight, so what is not
+// done when the script's own work ends shows up in its wall time.
+// Usage: npm run build && node bench/file-capture.mjs   (ROUNDS=<n>, default 5; BIG_MIB=<n>, default 1024)
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const BIG_MIB = Number(process.env.BIG_MIB ?? 1024);
+const SMALL = 10_000;
+const work = mkdtempSync(join(tmpdir(), 'mlmeta-files-bench-'));
+mkdirSync(join(work, 'data', 'small'), { recursive: true });
+for (let i = 0; i < SMALL; i++)
+  writeFileSync(join(work, 'data', 'small', `${i}.txt`), `${i}`.padEnd(4096, '.'));
+const chunk = Buffer.alloc(1024 * 1024);
+const fd = openSync(join(work, 'data', 'big.bin'), 'w');
+for (let i = 0; i < BIG_MIB; i++) {
+  chunk.fill(i % 251);
+  writeSync(fd, chunk);
+}
+closeSync(fd);
+writeFileSync(
+  join(work, 'read.mjs'),
+  `import { readFileSync, createReadStream } from 'node:fs';
+let bytes = 0;
+for (let i = 0; i < ${SMALL}; i++) bytes += readFileSync('data/small/' + i + '.txt').length;
+for await (const part of createReadStream('data/big.bin', { highWaterMark: 1 << 20 })) bytes += part.length;
+console.log(bytes);
+`,
+);
+const register = join(root, 'packages/node-hooks/dist/register.js');
+const base = {
+  ...process.env,
+  NODE_OPTIONS: '',
+  MLMETA_STORE: `sqlite:${join(work, '.mlmeta', 'mlmeta.db')}`,
+  MLMETA_CAPTURE_DISABLED: 'git,hardware,packages',
+};
+const cases = [
+  ['node read.mjs', [], {}],
+  [
+    '--import register, MLMETA_CAPTURE_DISABLED=files',
+    ['--import', register],
+    { MLMETA_CAPTURE_DISABLED: 'git,hardware,packages,files' },
+  ],
+  ['--import register (file capture on)', ['--import', register], {}],
+];
+
+function once([, args, env]) {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, [...args, 'read.mjs'], {
+    cwd: work,
+    env: { ...base, ...env },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(result.stderr);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+once(cases[2]); // creates the store (migrations are not what is measured)
+const times = cases.map(() => []);
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [i, c] of cases.entries()) times[i].push(once(c));
+}
+const plain = median(times[0]);
+console.log(
+  `file capture: ${SMALL} × 4 KiB + ${BIG_MIB} MiB, ${ROUNDS} rounds, ${cpus().length} cpus, load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
+console.log('| command | median ms | vs plain |');
+console.log('| --- | ---: | ---: |');
+cases.forEach(([name], i) => {
+  const m = median(times[i]);
+  console.log(`| ${name} | ${m.toFixed(0)} | ${(m / plain).toFixed(2)}x |`);
+});
+rmSync(work, { recursive: true, force: true });
