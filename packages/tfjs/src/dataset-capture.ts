@@ -19,7 +19,7 @@ import type { DatasetTf } from './tf-types.js';
  */
 export function datasetArtifact(
   fingerprint: DatasetFingerprint,
-  role: 'train' | 'validation',
+  role: 'train' | 'validation' | 'test',
   overrides: { sampled?: boolean } = {},
 ): ArtifactRecord {
   return {

@@ -6,6 +6,7 @@
  * mlmeta callback or autolog is on.
  */
 import { logger } from '@mlmeta/core';
+import { wrapEvaluate, wrapEvaluateDataset } from './evaluation.js';
 import { fullestFlavour, registerFlavour } from './flavour.js';
 import { recordSavedModel } from './lineage.js';
 import { FitSession } from './session.js';
@@ -215,11 +216,15 @@ export function installPatches(tf: TfModule): void {
       fitDataset: (original) => wrapFit(tf, 'fitDataset', original),
       save: (original) => wrapSave(tf, original),
       loadWeights: wrapLoadWeights,
+      evaluate: wrapEvaluate,
+      evaluateDataset: wrapEvaluateDataset,
     });
     if (tf.Sequential) {
       patch(tf.Sequential.prototype, {
         fit: (original) => wrapFit(tf, 'fit', original),
         fitDataset: (original) => wrapFit(tf, 'fitDataset', original),
+        evaluate: wrapEvaluate,
+        evaluateDataset: wrapEvaluateDataset,
       });
     }
   } catch (error) {

@@ -55,6 +55,7 @@ export class FitSession {
     readonly run: Run,
     private readonly stopOnNonFinite: boolean,
     logBatches: LogBatchesOption,
+    private readonly options: CallbackOptions,
   ) {
     const Recorder = recorderClass(call.tf);
     this.recorder = new Recorder(
@@ -93,7 +94,7 @@ export class FitSession {
       store: options.store,
       params,
     });
-    const session = new FitSession(call, run, options.stopOnNonFinite ?? false, config.logBatches);
+    const session = new FitSession(call, run, options.stopOnNonFinite ?? false, config.logBatches, options);
     const { model, tf } = call;
     run.setProperties({
       framework: 'tfjs',
@@ -228,6 +229,8 @@ export class FitSession {
         outputShapes: summary.outputShapes,
       },
     });
-    modelOrigin(model).producedBy = { run: this.run, digest };
+    const origin = modelOrigin(model);
+    origin.producedBy = { run: this.run, digest };
+    origin.recordWith = this.options;
   }
 }

@@ -14,6 +14,8 @@ export interface ModelOrigin {
   /** Where the weights were loaded from (URL, path or a description of the IOHandler). */
   loadedFrom?: string;
   loaded?: boolean;
+  /** The options of the recorded fit that trained it: its evaluations are recorded with them. */
+  recordWith?: CallbackOptions;
 }
 
 export interface TfjsInstrumentationState {
