@@ -173,4 +173,31 @@ describe.skipIf(browserMissing)('web UI findings (issue 16)', () => {
     expect(await page.locator('th[data-column="host"]').count()).toBe(0);
     expect(problems).toEqual([]);
   });
+
+  it('names lineage nodes for people, labels edges with roles, shows LOST, counts depth in hops, zooms', async () => {
+    const model = (await store.getEvents({ executionIds: [seeded.fitRunId] })).find(
+      (e) => e.type === 'OUTPUT',
+    )!;
+    const { page, problems } = await open(`/artifacts/${model.artifactId}`);
+    const focus = (await page.locator('svg.lineage .node.focus .node-title').textContent())!;
+    expect(focus).not.toContain('@');
+    expect(focus).toMatch(/^sequential_\d+(_model)? \S+$/);
+    expect(await page.locator('svg.lineage .node.focus title').textContent()).toContain('digest ');
+    const roles = await page.locator('svg.lineage .edge-label').allTextContents();
+    expect(roles).toEqual(expect.arrayContaining(['train', 'validation']));
+    const before = await page.locator('svg.lineage').getAttribute('viewBox');
+    await page.click('.graph-controls button[aria-label="zoom in"]');
+    expect(await page.locator('svg.lineage').getAttribute('viewBox')).not.toBe(before);
+    await page.click('.graph-controls button[aria-label="fit the graph to the screen"]');
+    expect(await page.locator('svg.lineage').getAttribute('viewBox')).toBe(before);
+
+    // The dataset the killed run read: its run is LOST, not RUNNING; depth 1 = one hop.
+    const input = (await store.getEvents({ executionIds: [seeded.lostRunId] }))[0]!;
+    const data = await open(`/artifacts/${input.artifactId}?depth=1`);
+    const lost = data.page.locator(`svg.lineage [data-node="e${seeded.lostRunId}"]`);
+    expect(await lost.locator('.node-sub').textContent()).toContain('LOST');
+    const artifacts = await data.page.locator('svg.lineage .node-artifact').count();
+    expect(artifacts).toBe(1);
+    expect(problems).toEqual([]);
+  });
 });

@@ -107,7 +107,7 @@ describe.skipIf(browserMissing)('web UI in Chromium', () => {
     const nodes = page.locator('svg.lineage .node');
     expect(await nodes.count()).toBe(graph.artifacts.length + graph.executions.length);
     expect(await page.locator('svg.lineage .edge').count()).toBeGreaterThanOrEqual(3);
-    expect(await page.locator('svg.lineage .node.focus').textContent()).toContain(modelName.slice(0, 20));
+    expect(await page.locator('svg.lineage .node.focus').textContent()).toContain(modelName.split('@')[0]);
     expect(await page.locator(`svg.lineage [data-node="e${seeded.fitRunId}"]`).count()).toBe(1);
     await screenshot(page, '4-lineage');
     // Depth 1 upstream: the model and the run that made it, plus that run's other outputs and inputs.

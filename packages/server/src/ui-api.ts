@@ -13,6 +13,7 @@ import {
   type MetadataStore,
   MlmetaError,
   RUN_PROPERTIES,
+  runStatus,
 } from '@mlmeta/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -185,28 +186,40 @@ export function registerUiApi(
     if (!artifact) throw notFound('artifact', id);
     const graph = await store.getLineage({
       start: { artifacts: { ids: [id] } },
-      maxHops: (q.depth ?? 3) * 2,
+      // Depth counts event hops (artifact → execution is one), as `mlmeta lineage --depth` does.
+      maxHops: q.depth ?? 6,
       direction: q.direction ?? 'both',
       maxNodes: MAX_GRAPH_NODES,
     });
     return {
       artifact,
       graph: {
-        artifacts: graph.artifacts.map(({ id, type, name, uri, externalId, state }) => ({
+        artifacts: graph.artifacts.map(({ id, type, name, uri, externalId, state, customProperties }) => ({
           id,
           type,
           name,
           uri,
           externalId,
           state,
+          // What a node's label needs: a dataset's rows, a model's version.
+          ...(typeof customProperties.rows === 'number' ? { rows: customProperties.rows } : {}),
+          ...(typeof customProperties.version === 'number' || typeof customProperties.version === 'string'
+            ? { version: String(customProperties.version) }
+            : {}),
         })),
         executions: graph.executions.map((e) => ({
           id: e.id,
           type: e.type,
           name: runDisplayName(e),
-          state: e.lastKnownState,
+          // LOST (RUNNING with a stale heartbeat) as the runs table shows it.
+          state: runStatus(e),
         })),
-        events: graph.events.map(({ artifactId, executionId, type }) => ({ artifactId, executionId, type })),
+        events: graph.events.map(({ artifactId, executionId, type, path }) => ({
+          artifactId,
+          executionId,
+          type,
+          role: path?.map((step) => ('key' in step ? step.key : String(step.index))).join('.') ?? '',
+        })),
         truncated: graph.truncated,
       },
     };

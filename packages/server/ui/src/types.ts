@@ -92,9 +92,9 @@ export interface MetricSeries {
 export interface LineageView {
   artifact: Artifact;
   graph: {
-    artifacts: Artifact[];
+    artifacts: (Artifact & { rows?: number; version?: string })[];
     executions: { id: number; type: string; name: string; state: string }[];
-    events: { artifactId: number; executionId: number; type: string }[];
+    events: { artifactId: number; executionId: number; type: string; role: string }[];
     truncated: boolean;
   };
 }
