@@ -11,7 +11,7 @@ export * from './model/enums.js';
 export * from './model/schemas.js';
 export * from './queries/deployed.js';
 export * from './store/errors.js';
-export { HttpStore, type HttpStoreOptions } from './store/http/http-store.js';
+export type { HttpStoreOptions } from './store/http/http-store.js';
 export { openHttpStore } from './store/http/open-http-store.js';
 export { backoffDelay, DEFAULT_RETRY, type RetryOptions } from './store/http/retry.js';
 export * from './store/http/wire.js';

@@ -1,3 +1,4 @@
+import { loadOptional } from '../../optional-module.js';
 import { MlmetaError } from '../errors.js';
 import { redactUri } from '../open.js';
 import type { MetadataStore } from '../store.js';
@@ -37,7 +38,7 @@ export async function openHttpStore(uri: string, options: HttpStoreOptions = {})
   const token = options.token ?? (process.env.MLMETA_TOKEN?.trim() || undefined);
   const timeoutMs = options.timeoutMs ?? 30_000;
   // ky is ESM-only and only needed for this backend: load it on first use.
-  const { default: ky } = await import('ky');
+  const { default: ky } = await loadOptional('ky', () => import('ky'));
   const api = ky.create({
     prefixUrl: `${base}${API_PREFIX}/`,
     timeout: timeoutMs,

@@ -9,6 +9,7 @@
  */
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import { loadOptional } from '../../optional-module.js';
 import type { BulkUpsert } from '../sql/driver.js';
 import { lastPerKey, postgresDialect } from './postgres-dialect.js';
 
@@ -112,7 +113,7 @@ export async function copyUpsert(
   const kept = lastPerKey(spec, rows);
   const chunks = kept.length >= COPY_MIN_ROWS ? copyChunks(kept) : undefined;
   if (chunks && !(await anyKeyStored(client, spec, kept))) {
-    const { from: copyFrom } = await import('pg-copy-streams');
+    const { from: copyFrom } = await loadOptional('pg-copy-streams', () => import('pg-copy-streams'));
     const columns = spec.columns.map(([name]) => name).join(', ');
     await pipeline(
       async function* () {

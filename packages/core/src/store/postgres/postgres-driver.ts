@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { logger } from '../../log.js';
+import { loadOptional } from '../../optional-module.js';
 import { MlmetaError } from '../errors.js';
 import { redactUri } from '../open.js';
 import type { BulkUpsert, Row, SqlDriver, SqlExecutor } from '../sql/driver.js';
@@ -255,7 +256,7 @@ export async function openPostgresDriver(
   uri: string,
   options: PostgresDriverOptions = {},
 ): Promise<PostgresDriver> {
-  const { default: pgModule } = await import('pg');
+  const { default: pgModule } = await loadOptional('pg', () => import('pg'));
   const safeUri = redactUri(uri);
   const pool = new pgModule.Pool({ connectionTimeoutMillis: CONNECT_TIMEOUT_MS, ...config });
   // An idle client whose server went away emits 'error' on the pool; unhandled, it would crash
