@@ -1,0 +1,221 @@
+/**
+ * The published path: every package packed with `npm pack` and installed into a new project
+ * outside this repository (packed-project.ts), then used there the way the README says, in real
+ * subprocesses: the callback on a Sequential and a functional model, the preload hook with
+ * `--import` and `--require` on scripts with no mlmeta in them, an onnxruntime-node serving
+ * script, and `npx mlmeta runs`, `trace` and `ui`. One install serves every case (it compiles
+ * better-sqlite3, which takes minutes).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildLinearModel } from '../../packages/onnx/test/helpers/build-model.js';
+import { type PackedProject, packedProject, root } from './packed-project.js';
+
+const exec = promisify(execFile);
+const INSTALL_TIMEOUT_MS = 20 * 60_000;
+const CASE_TIMEOUT_MS = 120_000;
+
+let project: PackedProject;
+
+beforeAll(async () => {
+  project = await packedProject(['fit.mjs', 'train.mjs', 'train.cjs', 'serve.mjs', 'entries.cjs']);
+  writeFileSync(join(project.dir, 'linear.onnx'), buildLinearModel());
+}, INSTALL_TIMEOUT_MS);
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `command args` in the project, as a user's shell would, to its end. */
+async function inProject(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await exec(command, args, {
+      cwd: project.dir,
+      env: { ...project.env, MLMETA_CAPTURE_DISABLED: 'git', ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout = '', stderr = '' } = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof code === 'number' ? code : null, stdout, stderr };
+  }
+}
+
+const node = (args: string[], env?: Record<string, string>) => inProject(process.execPath, args, env);
+const mlmeta = (args: string[]) => inProject('npx', ['--no', 'mlmeta', ...args]);
+
+interface RunRow {
+  name: string;
+  type: string;
+  state: string;
+  params: Record<string, unknown>;
+}
+
+/** `npx mlmeta runs --json` in the project: every run in its default store. */
+async function runs(): Promise<RunRow[]> {
+  const result = await mlmeta(['runs', '--json', '--limit', '1000']);
+  expect(result.code, result.stderr).toBe(0);
+  return (JSON.parse(result.stdout) as { runs: RunRow[] }).runs;
+}
+
+describe('the packed tarballs', () => {
+  it('hold the manifest, README, LICENSE and every file the manifest points at, and no sources', () => {
+    const license = readFileSync(join(root, 'LICENSE'), 'utf8');
+    for (const pkg of project.packages) {
+      const manifest = JSON.parse(readFileSync(join(pkg.dir, 'package.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      expect(pkg.files, pkg.name).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE']));
+      const pointed = JSON.stringify([manifest.main, manifest.types, manifest.bin, manifest.exports]).match(
+        /"\.\/[^"]+"/g,
+      );
+      for (const file of pointed ?? []) {
+        const path = file.slice(3, -1);
+        if (path !== 'package.json') expect(pkg.files, `${pkg.name}: ${path}`).toContain(path);
+      }
+      expect(
+        pkg.files.filter((f) => /^(src|test|ui)\/|tsconfig|tsup\.config/.test(f)),
+        pkg.name,
+      ).toEqual([]);
+      expect(readFileSync(join(project.dir, 'node_modules', pkg.name, 'LICENSE'), 'utf8'), pkg.name).toBe(
+        license,
+      );
+      expect(manifest.license, pkg.name).toBe('Apache-2.0');
+    }
+  });
+
+  it('install without PostgreSQL or HTTP client packages, and load under require() and import()', async () => {
+    const result = await node(['entries.cjs']);
+    expect(result.code, result.stderr).toBe(0);
+    const entries = JSON.parse(result.stdout) as Record<string, { require: number; import: number }>;
+    for (const pkg of project.packages) {
+      expect(entries[pkg.name]?.require, pkg.name).toBeGreaterThan(0);
+      expect(entries[pkg.name]?.import, pkg.name).toBe(entries[pkg.name]?.require);
+    }
+    const absent = await node([
+      '-e',
+      "for (const m of ['pg', 'pg-copy-streams', 'ky']) { try { require.resolve(m); console.log(m) } catch {} }",
+    ]);
+    expect(absent.stdout.trim()).toBe('');
+  });
+
+  it('a PostgreSQL store without the pg package fails with what to install', async () => {
+    const result = await mlmeta(['runs', '--store', 'postgres://postgres@127.0.0.1:5432/test']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('npm install pg pg-copy-streams');
+  });
+});
+
+describe('in a fresh project', () => {
+  it.each(['sequential', 'functional'])(
+    "the README's callback example records a %s model's first fit",
+    async (kind) => {
+      const result = await node(['fit.mjs', kind, `fit-${kind}`]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`fitted ${kind}`);
+      expect(result.stderr).not.toContain('[mlmeta] warn');
+      const run = (await runs()).find((r) => r.name === `fit-${kind}`);
+      expect(run, `no run fit-${kind} in ${JSON.stringify(await runs())}`).toMatchObject({
+        type: 'mlmeta.Train',
+        state: 'COMPLETE',
+        params: { epochs: 3, batchSize: 8 },
+      });
+    },
+    CASE_TIMEOUT_MS,
+  );
+
+  it.each([
+    ['--import', 'train.mjs', 'trained esm'],
+    ['--require', 'train.cjs', 'trained cjs'],
+  ])(
+    'the preload hook (%s) records an unchanged training script',
+    async (flag, script, printed) => {
+      const runName = `hook${flag}`;
+      const plain = await node([script], { MLMETA_DISABLED: 'true' });
+      const hooked = await node([flag, '@mlmeta/node-hooks/register', script], { MLMETA_RUN_NAME: runName });
+      expect(hooked.code, hooked.stderr).toBe(0);
+      expect(hooked.stdout).toBe(plain.stdout);
+      expect(hooked.stdout).toContain(printed);
+      expect((await runs()).find((r) => r.name === runName)).toMatchObject({
+        type: 'mlmeta.Train',
+        state: 'COMPLETE',
+        params: { epochs: 2 },
+      });
+    },
+    CASE_TIMEOUT_MS,
+  );
+
+  it(
+    'an onnxruntime-node serving script records the serve, and `mlmeta trace` finds who made the model',
+    async () => {
+      const served = await node(['serve.mjs', 'linear.onnx']);
+      expect(served.code, served.stderr).toBe(0);
+      expect(served.stdout).toContain('served 9.5,11,17');
+      const serve = (await runs()).find((r) => r.type === 'mlmeta.Serve');
+      expect(serve).toMatchObject({ state: 'COMPLETE' });
+
+      const trace = await mlmeta(['trace', 'linear.onnx', '--json']);
+      expect(trace.code, trace.stderr).toBe(0);
+      const traced = JSON.parse(trace.stdout) as { producedBy: Array<{ name: string; state: string }> };
+      expect(traced.producedBy.map((r) => [r.name, r.state])).toEqual([['export-linear', 'COMPLETE']]);
+
+      const text = await mlmeta(['runs']);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toMatch(/export-linear\s+\S+\s+COMPLETE/);
+    },
+    CASE_TIMEOUT_MS,
+  );
+
+  describe('`npx mlmeta ui`', () => {
+    let child: ChildProcess | undefined;
+    afterAll(() => {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+
+    it(
+      'serves the pages from the installed package and stops on SIGINT',
+      async () => {
+        child = spawn('npx', ['--no', 'mlmeta', 'ui', '--port', '0'], {
+          cwd: project.dir,
+          env: project.env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+        });
+        child.stderr!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+        });
+        const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+        await expect.poll(() => out, { timeout: 60_000 }).toMatch(/mlmeta ui: http:\/\/127\.0\.0\.1:\d+\//);
+        const url = /(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1]!;
+
+        const page = await fetch(`${url}/runs`);
+        expect(page.status).toBe(200);
+        const html = await page.text();
+        const script = /<script type="module" crossorigin src="(\/assets\/index-[\w-]+\.js)">/.exec(
+          html,
+        )?.[1];
+        expect(script, html).toBeDefined();
+        expect((await fetch(`${url}${script}`)).status).toBe(200);
+        const listed = (await (await fetch(`${url}/api/v1/ui/runs`)).json()) as { items: { name: string }[] };
+        expect(listed.items.map((r) => r.name)).toContain('export-linear');
+
+        child.kill('SIGINT');
+        expect(await exited).toBe(0);
+      },
+      CASE_TIMEOUT_MS,
+    );
+  });
+});
