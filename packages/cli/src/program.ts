@@ -7,6 +7,7 @@
  */
 import { isMlmetaError } from '@mlmeta/core';
 import { Command, CommanderError } from 'commander';
+import manifest from '../package.json' with { type: 'json' };
 import type { Action } from './commands/action.js';
 import { registerDeployed } from './commands/deployed.js';
 import { registerDerive } from './commands/derive.js';
@@ -23,7 +24,14 @@ import { registerUi } from './commands/ui.js';
 import { registerWatch } from './commands/watch.js';
 import { CliContext, CliError, type Io } from './context.js';
 
-export const VERSION = '0.1.0';
+/**
+ * The version `mlmeta --version` prints: this package's own, read from its manifest at build
+ * time, so a release bump (the six packages share one version) cannot leave it behind.
+ *
+ * @example
+ * console.log(`mlmeta ${VERSION}`);
+ */
+export const VERSION: string = manifest.version;
 
 /** The commander program, wired to `io`. Parse with `parseAsync(argv, { from: 'user' })`. */
 export function createProgram(io: Io): Command {
