@@ -51,7 +51,7 @@ async function inProject(
 }
 
 const node = (args: string[], env?: Record<string, string>) => inProject(process.execPath, args, env);
-const mlmeta = (args: string[]) => inProject('npx', ['--no', 'mlmeta', ...args]);
+const mlmeta = (args: string[]) => inProject('npx', ['--no', '--', 'mlmeta', ...args]);
 
 interface RunRow {
   name: string;
@@ -142,6 +142,12 @@ describe('in a fresh project', () => {
         state: 'COMPLETE',
         params: { epochs: 3, batchSize: 8 },
       });
+      const shown = await mlmeta(['show', `fit-${kind}`, '--json']);
+      expect(shown.code, shown.stderr).toBe(0);
+      const { inputs } = (
+        JSON.parse(shown.stdout) as { run: { inputs: Array<{ type: string; digest: string }> } }
+      ).run;
+      expect(inputs.map((i) => i.type)).toContain('mlmeta.Dataset');
     },
     CASE_TIMEOUT_MS,
   );
@@ -205,7 +211,7 @@ describe('in a fresh project', () => {
     it(
       'serves the pages from the installed package and stops on SIGINT',
       async () => {
-        child = spawn('npx', ['--no', 'mlmeta', 'ui', '--port', '0'], {
+        child = spawn('npx', ['--no', '--', 'mlmeta', 'ui', '--port', '0'], {
           cwd: project.dir,
           env: project.env,
           stdio: ['ignore', 'pipe', 'pipe'],
