@@ -7,6 +7,12 @@
 
 export type Integration = 'tfjs' | 'onnx';
 
+/**
+ * The framework modules the preload hook watches, and the integration that instruments each.
+ *
+ * @example
+ * HOOKED_MODULES['@tensorflow/tfjs-node']; // 'tfjs'
+ */
 export const HOOKED_MODULES: Readonly<Record<string, Integration>> = {
   '@tensorflow/tfjs': 'tfjs',
   '@tensorflow/tfjs-node': 'tfjs',
@@ -16,6 +22,12 @@ export const HOOKED_MODULES: Readonly<Record<string, Integration>> = {
   'onnxruntime-common': 'onnx',
 };
 
+/**
+ * The names in {@link HOOKED_MODULES}: what require-in-the-middle and import-in-the-middle watch.
+ *
+ * @example
+ * new Hook(HOOKED_MODULE_NAMES, onLoad);
+ */
 export const HOOKED_MODULE_NAMES: readonly string[] = Object.keys(HOOKED_MODULES);
 
 /** The export whose identity says "this framework copy is instrumented". */

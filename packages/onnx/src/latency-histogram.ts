@@ -27,6 +27,17 @@ function bucketRange(index: number): [number, number] {
   return [low, low + width];
 }
 
+/**
+ * `run()` latency of one serving session, in milliseconds: exact count, mean, min and max;
+ * percentiles from a log-bucketed histogram, whose buckets are kept so that summaries merge
+ * (stored on the `mlmeta.Serve` run as `serve.latency_ms` and `serve.latency_histogram_ms`).
+ *
+ * @example
+ * const latency: LatencySummary = {
+ *   count: 3, meanMs: 0.5, minMs: 0.3, maxMs: 0.8, p50Ms: 0.4, p90Ms: 0.8, p99Ms: 0.8,
+ *   buckets: [[0.25, 0.5, 2], [0.5, 1, 1]],
+ * };
+ */
 export interface LatencySummary {
   count: number;
   meanMs: number;

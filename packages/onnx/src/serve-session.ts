@@ -10,6 +10,13 @@ import { ServingStats } from './serving-stats.js';
 import type { OnnxInstrumentationOptions } from './types.js';
 import { processWide } from './utils.js';
 
+/**
+ * How often a serving session's aggregated `run()` statistics are written while it serves,
+ * unless `flushIntervalMs` says otherwise.
+ *
+ * @example
+ * instrument(ort, { flushIntervalMs: DEFAULT_FLUSH_INTERVAL_MS / 6 }); // every 5 s
+ */
 export const DEFAULT_FLUSH_INTERVAL_MS = 30_000;
 
 /** The instance methods we wrap; everything else about the session is left alone. */

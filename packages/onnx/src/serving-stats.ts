@@ -9,6 +9,13 @@ import { LatencyHistogram, type LatencySummary } from './latency-histogram.js';
 const MAX_BATCH_SIZES = 64;
 const MAX_SHAPES = 32;
 
+/**
+ * The `run()` calls of one session so far, as written to its `mlmeta.Serve` run
+ * (`serve.calls`, `serve.errors`, `serve.latency_ms`, `serve.batch_sizes`, ...).
+ *
+ * @example
+ * // { calls: 3, errors: 0, latency: { p50Ms: 0.4, ... }, batchSizes: { '1': 2, '2': 1 }, ... }
+ */
 export interface ServingSnapshot {
   calls: number;
   errors: number;
