@@ -15,6 +15,12 @@ import { UnwrappedFit } from './unwrapped-fit.js';
 /**
  * What callback() returns: a tfjs Callback, plus a way to wait for the records. The lifecycle
  * methods are declared so the object type-checks in `callbacks` of fit and fitDataset.
+ *
+ * @example
+ * const cb: MlmetaCallback = mlmeta.callback();
+ * await model.fit(x, y, { epochs: 5, callbacks: [cb] });
+ * await cb.flush();
+ * console.log(cb.lastRun?.id);
  */
 export interface MlmetaCallback extends TfCallbackLifecycle {
   /** The run of the most recent fit this callback took part in. */
@@ -23,13 +29,26 @@ export interface MlmetaCallback extends TfCallbackLifecycle {
   flush(): Promise<void>;
 }
 
-/** tfjs-layers' BaseCallback lifecycle (base_callbacks.ts). */
+/**
+ * tfjs-layers' BaseCallback lifecycle (base_callbacks.ts): the methods tfjs calls on every
+ * entry of `callbacks`.
+ *
+ * @example
+ * const cb: TfCallbackLifecycle = mlmeta.callback();
+ * await model.fit(x, y, { callbacks: [cb] });
+ */
 export interface TfCallbackLifecycle extends CallbackTf {
+  /** Called by tfjs when fit/fitDataset starts: the run begins, with the fit's params. */
   onTrainBegin(logs?: Record<string, unknown>): Promise<void>;
+  /** Called by tfjs when training ends: the run is ended COMPLETE (or CANCELED when stopped). */
   onTrainEnd(logs?: Record<string, unknown>): Promise<void>;
+  /** Called by tfjs before each epoch. */
   onEpochBegin(epoch: number, logs?: Record<string, unknown>): Promise<void>;
+  /** Called by tfjs after each epoch, with its metrics (logged per epoch). */
   onEpochEnd(epoch: number, logs?: Record<string, unknown>): Promise<void>;
+  /** Called by tfjs before each batch. */
   onBatchBegin(batch: number, logs?: Record<string, unknown>): Promise<void>;
+  /** Called by tfjs after each batch, with its metrics (logged per MLMETA_LOG_BATCHES). */
   onBatchEnd(batch: number, logs?: Record<string, unknown>): Promise<void>;
 }
 

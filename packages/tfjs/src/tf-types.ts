@@ -71,9 +71,12 @@ export interface LayersModelTf {
   getClassName(): string;
 }
 
+/** The part of tfjs' BaseCallback that every callback has, whichever tfjs flavour made it. */
 export interface CallbackTf {
   params?: Record<string, unknown>;
+  /** Called by tfjs with the fit's params (epochs, samples, steps, ...). */
   setParams(params: Record<string, unknown>): void;
+  /** Called by tfjs with the model being trained. */
   setModel(model: unknown): void;
 }
 
@@ -97,7 +100,12 @@ export interface TfModule {
     yieldEvery?: any,
   ) => CallbackTf;
   readonly Tensor?: { prototype: object };
-  readonly io?: { getSaveHandlers?(url: string): any[] };
+  readonly io?: {
+    /** The handlers tfjs would use for `model.save(url)` (tfjs-node registers `file://`). */
+    getSaveHandlers?(url: string): any[];
+  };
+  /** The active backend's name (`cpu`, `tensorflow`, `webgl`, ...). */
   getBackend?(): string | undefined;
+  /** The active backend; under tfjs-node its binding tells the libtensorflow version. */
   backend?(): unknown;
 }
