@@ -8,8 +8,21 @@ import { readFile } from 'node:fs/promises';
 import { MlmetaError } from '@mlmeta/core';
 import { z } from 'zod';
 
+/**
+ * What a token may do: `read` the store and the UI, or also `write` (lineage batches, metrics).
+ *
+ * @example
+ * const scope: TokenScope = 'write';
+ */
 export type TokenScope = 'read' | 'write';
 
+/**
+ * One accepted token, as a tokens file holds it: its name, scope and the SHA-256 of the token
+ * (the token itself is never stored).
+ *
+ * @example
+ * const entry: TokenEntry = { name: 'alice', scope: 'write', sha256: hashToken(token) };
+ */
 export interface TokenEntry {
   /** Shown in the access log instead of the token. */
   name: string;

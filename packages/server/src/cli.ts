@@ -7,6 +7,12 @@ import { isMlmetaError } from '@mlmeta/core';
 import { generateToken, hashToken, TOKEN_NAME_PATTERN, type TokenScope } from './auth.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_HOST, DEFAULT_PORT, type MlmetaServer, startServer } from './server.js';
 
+/**
+ * The `mlmeta-server` usage text, printed by `--help` and after a usage error.
+ *
+ * @example
+ * process.stdout.write(SERVER_USAGE);
+ */
 export const SERVER_USAGE = `usage:
   mlmeta-server --store <uri> [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}] [--tokens-file <file>]
                 [--insecure] [--body-limit-mb ${DEFAULT_BODY_LIMIT / 1024 / 1024}]

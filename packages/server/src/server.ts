@@ -24,10 +24,35 @@ import { type ServerLogger, stdioServerLogger } from './server-logger.js';
 import { sessionToken } from './session-cookie.js';
 import { registerUi } from './ui-routes.js';
 
+/**
+ * The address the server binds unless told otherwise: loopback only.
+ *
+ * @example
+ * await startServer({ store: 'sqlite:.mlmeta/mlmeta.db', host: DEFAULT_HOST });
+ */
 export const DEFAULT_HOST = '127.0.0.1';
+/**
+ * The server's default TCP port (also the UI's: http://127.0.0.1:5858/).
+ *
+ * @example
+ * const url = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
+ */
 export const DEFAULT_PORT = 5858;
+/**
+ * The largest request body accepted by default (32 MiB); larger bodies get 413.
+ *
+ * @example
+ * await createServer({ store, bodyLimit: DEFAULT_BODY_LIMIT * 2 });
+ */
 export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 
+/**
+ * How to run a server: the store, who may use it (tokens), where it listens, and whether it
+ * serves the web UI.
+ *
+ * @example
+ * const options: ServerOptions = { store: 'postgres://db/mlmeta', host: '0.0.0.0', tokensFile: 'tokens.txt', ui: true };
+ */
 export interface ServerOptions {
   /** An open store, or a store URI (opened here, closed by `close()`). Fixed for the server's life. */
   store: MetadataStore | string;
@@ -49,12 +74,26 @@ export interface ServerOptions {
   ui?: boolean;
 }
 
+/**
+ * One registered route and the token scope it needs (`public`, `read` or `write`).
+ *
+ * @example
+ * server.routes.filter((r) => r.access === 'write').map((r) => `${r.method} ${r.url}`);
+ */
 export interface RouteSummary {
   method: string;
   url: string;
   access: RouteAccess;
 }
 
+/**
+ * A built server: its fastify app, store and routes, and `listen()` / `close()`.
+ *
+ * @example
+ * const server = await createServer({ store: 'sqlite:.mlmeta/mlmeta.db', port: 0 });
+ * const url = await server.listen();
+ * await server.close();
+ */
 export interface MlmetaServer {
   /** The fastify instance, for adding routes (the web UI); call before listen(). */
   readonly app: FastifyInstance;

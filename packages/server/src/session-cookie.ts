@@ -6,6 +6,12 @@
  */
 import type { FastifyRequest } from 'fastify';
 
+/**
+ * The name of the UI's login cookie (HttpOnly, SameSite=Strict; accepted for reads only).
+ *
+ * @example
+ * const loggedIn = request.headers.cookie?.includes(`${SESSION_COOKIE}=`) ?? false;
+ */
 export const SESSION_COOKIE = 'mlmeta_session';
 
 /** How long the browser keeps the cookie; the token's validity is checked on every request. */

@@ -83,6 +83,12 @@ function securityHeaders(reply: FastifyReply): FastifyReply {
 
 const LoginBody = z.object({ token: z.string().min(1).max(4096) }).strict();
 
+/**
+ * How the UI checks logins: the server's token verifier, or none for a server without tokens.
+ *
+ * @example
+ * registerUi(app, store, { verifier: new TokenVerifier(parseTokens(text)) });
+ */
 export interface UiOptions {
   /** The server's token check; undefined when the server runs without tokens (no login). */
   verifier: TokenVerifier | undefined;
