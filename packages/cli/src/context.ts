@@ -15,18 +15,40 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * Where a command writes and what environment it reads: the process's own in `mlmeta`, strings
+ * in tests.
+ *
+ * @example
+ * const io: Io = { out: process.stdout, err: process.stderr, env: process.env };
+ */
 export interface Io {
   out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   err: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
 }
 
+/**
+ * The flags every command takes: `--store`, `--json`, `--no-color`.
+ *
+ * @example
+ * new CliContext(io, { store: 'sqlite:runs.db', json: true });
+ */
 export interface GlobalFlags {
   store?: string;
   json?: boolean;
   color?: boolean;
 }
 
+/**
+ * One command's context: the resolved flags, output helpers, and the store, opened on first use.
+ *
+ * @example
+ * const ctx = new CliContext(io, { json: true });
+ * const store = await ctx.store({ readOnly: true });
+ * ctx.printJson({ runs: (await store.getExecutions({ type: 'mlmeta.Train' })).items });
+ * await ctx.close();
+ */
 export class CliContext {
   readonly storeUri: string;
   readonly json: boolean;
@@ -54,6 +76,7 @@ export class CliContext {
     return this.io.err.isTTY === true && !this.json;
   }
 
+  /** The store named by --store or MLMETA_STORE, opened once; a failure is a CliError (exit 1). */
   store(options: { readOnly?: boolean } = {}): Promise<MetadataStore> {
     this.opened ??= openStore(this.storeUri, { readOnly: options.readOnly }).catch((error: unknown) => {
       const reason = isMlmetaError(error) || error instanceof Error ? error.message : String(error);
@@ -62,6 +85,7 @@ export class CliContext {
     return this.opened;
   }
 
+  /** Writes one line (or block) to stdout. */
   print(text = ''): void {
     this.io.out.write(text.endsWith('\n') ? text : `${text}\n`);
   }
@@ -71,10 +95,12 @@ export class CliContext {
     this.print(JSON.stringify(value, jsonReplacer, 2));
   }
 
+  /** Writes `mlmeta: <text>` to stderr. */
   warn(text: string): void {
     this.io.err.write(`mlmeta: ${text}\n`);
   }
 
+  /** Closes the store if a command opened it. */
   async close(): Promise<void> {
     if (!this.opened) return;
     const store = await this.opened.catch(() => undefined);

@@ -10,6 +10,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { digestPath } from '@mlmeta/core';
 import { CliError } from './context.js';
 
+/**
+ * What a file or model folder is to the store: its path, the URIs and digests it may have been
+ * recorded under.
+ *
+ * @example
+ * const { digest, uris } = await identifyFile('model/model.json');
+ */
 export interface FileIdentity {
   /** Absolute path of what was hashed (the model folder for tfjs models). */
   path: string;
