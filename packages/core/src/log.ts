@@ -6,10 +6,22 @@
 import { inspect } from 'node:util';
 import { redact, redactString } from './capture/redact.js';
 
+/**
+ * How much mlmeta says on stderr (MLMETA_LOG_LEVEL); default warn.
+ *
+ * @example
+ * const level: LogLevel = 'debug';
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
+/**
+ * Every log level, most verbose first.
+ *
+ * @example
+ * isLogLevel('trace'); // false: not in LOG_LEVELS
+ */
 export const LOG_LEVELS = Object.keys(RANK) as LogLevel[];
 
 interface LoggerState {
@@ -63,15 +75,19 @@ function write(level: Exclude<LogLevel, 'silent'>, msg: string, details: unknown
  * logger.once('env:MLMETA_TAGS', 'warn', 'MLMETA_TAGS is malformed; write k=v,k=v');
  */
 export const logger = {
+  /** Details for diagnosing mlmeta itself (MLMETA_LOG_LEVEL=debug). */
   debug(msg: string, ...details: unknown[]): void {
     write('debug', msg, details);
   },
+  /** What mlmeta did, when asked for (MLMETA_LOG_LEVEL=info). */
   info(msg: string, ...details: unknown[]): void {
     write('info', msg, details);
   },
+  /** Something mlmeta could not do; training goes on. */
   warn(msg: string, ...details: unknown[]): void {
     write('warn', msg, details);
   },
+  /** A failure of mlmeta itself; training still goes on. */
   error(msg: string, ...details: unknown[]): void {
     write('error', msg, details);
   },

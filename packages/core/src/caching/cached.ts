@@ -17,12 +17,24 @@ import { cacheKey, codeDigest, localPath } from './cache-key.js';
 
 /** Execution type of a cached step, and the custom properties that make it findable. */
 export const STEP_TYPE = 'mlmeta.Step';
+/**
+ * The custom properties that make a cached step findable: its cache key, and the run it reused.
+ *
+ * @example
+ * await store.getExecutions({ filter: `custom_properties.${CACHE_PROPERTIES.key} = '${key}'` });
+ */
 export const CACHE_PROPERTIES = {
   key: RUN_PROPERTIES.cacheKey,
   /** On a CACHED execution: the external id of the execution whose outputs it reused. */
   cachedFrom: RUN_PROPERTIES.cachedFrom,
 } as const;
 
+/**
+ * What decides whether a step can be skipped: its inputs, params and code.
+ *
+ * @example
+ * const spec: StepSpec = { inputs: [{ uri: 'data/raw.csv' }], params: { bins: 32 }, code: { file: 'featurize.mjs' } };
+ */
 export interface StepSpec {
   /** Input artifacts: a digest string, or a record with a digest or a local file `uri` (hashed). */
   inputs?: Array<string | ArtifactRecord>;
@@ -32,6 +44,12 @@ export interface StepSpec {
   code?: string | { file: string };
 }
 
+/**
+ * Where `cached` records the step.
+ *
+ * @example
+ * await cached('featurize', spec, fn, { store: 'sqlite:runs.db', experiment: 'churn' });
+ */
 export interface CachedOptions {
   /** A store URI or an open store; default MLMETA_STORE, else the embedded SQLite file. */
   store?: string | MetadataStore;
@@ -51,6 +69,12 @@ export interface StepOutput {
   properties?: Record<string, unknown>;
 }
 
+/**
+ * What `cached` returns: whether the step was skipped, its run, and its outputs.
+ *
+ * @example
+ * const { cached: skipped, outputs } = await cached('featurize', spec, fn);
+ */
 export interface CachedResult {
   /** True when `fn` did not run and recorded outputs were reused. */
   cached: boolean;

@@ -13,6 +13,12 @@ import { captureGit, type GitInfo } from './git.js';
 import { capturePackages, type PackagesInfo } from './packages.js';
 import { isSecretKey, REDACTED, redact, redactString } from './redact.js';
 
+/**
+ * Where a run ran: Node and V8, platform, argv, allowlisted env, entry script, packages, lockfile, git.
+ *
+ * @example
+ * const env = await captureEnvironment({ git: true, packages: true, envAllowlist: ['CUDA_*'] });
+ */
 export interface EnvironmentInfo {
   node: string;
   v8: string;
@@ -33,6 +39,13 @@ export interface EnvironmentInfo {
   env: Record<string, string>;
 }
 
+/**
+ * The machine and container a run ran on, and the CI provider if any.
+ *
+ * @example
+ * const { host } = await captureEnvironment(options);
+ * console.log(host.hostname, host.container.docker);
+ */
 export interface HostInfo {
   hostname?: string;
   user?: string;
@@ -42,6 +55,12 @@ export interface HostInfo {
   ci: string[];
 }
 
+/**
+ * What `captureEnvironment` records: git, packages, which environment variables.
+ *
+ * @example
+ * await captureEnvironment({ git: false, packages: true, envAllowlist: DEFAULT_ENV_ALLOWLIST.slice() });
+ */
 export interface CaptureEnvironmentOptions {
   git: boolean;
   packages: boolean;

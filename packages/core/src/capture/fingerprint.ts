@@ -21,6 +21,12 @@ import { FeatureAccumulator, type FeatureStats, isNumericArray } from './feature
 
 export type { FeatureStats } from './feature-stats.js';
 
+/**
+ * Tensor bytes as mlmeta fingerprints them: a typed array, its shape and dtype, and a name.
+ *
+ * @example
+ * const x: TensorLike = { data: Float32Array.from([1, 2, 3, 4]), shape: [2, 2], dtype: 'float32', name: 'x' };
+ */
 export interface TensorLike {
   data: ArrayBufferView;
   shape: number[];
@@ -28,6 +34,12 @@ export interface TensorLike {
   name?: string;
 }
 
+/**
+ * A dataset's identity and summary: content digest, size, rows, per-tensor shape, dtype and statistics.
+ *
+ * @example
+ * const { digest, rows, sampled } = fingerprintTensors([x, y]);
+ */
 export interface DatasetFingerprint {
   /** 'xxh3:<32 hex digits>' */
   digest: string;
@@ -42,6 +54,12 @@ export interface DatasetFingerprint {
   statsSampled: boolean;
 }
 
+/**
+ * How much to hash and whether to compute per-feature statistics.
+ *
+ * @example
+ * const fp = createFingerprinter({ byteBudget: 64 * 1024 * 1024, stats: false });
+ */
 export interface FingerprintOptions {
   /** Bytes to hash at most; default unlimited for fingerprintTensors, 256 MiB for streams. */
   byteBudget?: number;
@@ -49,6 +67,12 @@ export interface FingerprintOptions {
   stats?: boolean;
 }
 
+/**
+ * Bytes a streamed (fitDataset) fingerprint hashes at most before it marks itself sampled: 256 MiB.
+ *
+ * @example
+ * createFingerprinter({ byteBudget: DEFAULT_STREAM_BYTE_BUDGET * 4 });
+ */
 export const DEFAULT_STREAM_BYTE_BUDGET = 256 * 1024 * 1024;
 
 // v2: one XXH3-128 stream per slot (v1 hashed every byte twice, with two XXH3-64 seeds).
@@ -107,7 +131,9 @@ function checkTensor(t: TensorLike, index: number): void {
  * const { digest, sampled } = fp.finish();
  */
 export function createFingerprinter(options: FingerprintOptions = {}): {
+  /** Hash one batch (tensors in input order); batches must keep the same dtypes and trailing shapes. */
   update(batch: TensorLike[]): void;
+  /** The fingerprint of every batch seen; the fingerprinter cannot be updated after this. */
   finish(): DatasetFingerprint;
 } {
   const budget = options.byteBudget ?? DEFAULT_STREAM_BYTE_BUDGET;

@@ -6,6 +6,13 @@
 import { execFile } from 'node:child_process';
 import { logger } from '../log.js';
 
+/**
+ * One GPU: name, memory, driver and CUDA version, and which probe found it.
+ *
+ * @example
+ * const { gpus } = await captureHardware();
+ * console.log(gpus.map((g: GpuInfo) => `${g.name} ${g.memoryMiB} MiB`));
+ */
 export interface GpuInfo {
   name: string;
   memoryMiB?: number;
@@ -15,6 +22,12 @@ export interface GpuInfo {
   source: 'nvidia-smi' | 'systeminformation';
 }
 
+/**
+ * The machine a run trained on: CPU, memory, OS and GPUs, and how long the probes took.
+ *
+ * @example
+ * const hw: HardwareInfo = await captureHardware();
+ */
 export interface HardwareInfo {
   cpu?: { manufacturer: string; brand: string; cores: number; physicalCores: number; speedGHz: number };
   memoryBytes?: number;

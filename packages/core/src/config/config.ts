@@ -7,11 +7,35 @@ import { z } from 'zod';
 import { isLogLevel, type LogLevel } from '../log.js';
 import { type Env, parseEnv, readEnv, splitList, warnBadValue } from './env.js';
 
+/**
+ * The parts of capture that MLMETA_CAPTURE / MLMETA_CAPTURE_DISABLED switch.
+ *
+ * @example
+ * loadConfig({ capture: { hardware: false } }); // one of CAPTURE_PARTS
+ */
 export const CAPTURE_PARTS = ['git', 'packages', 'hardware', 'dataset', 'system', 'files'] as const;
+/**
+ * One switchable part of capture.
+ *
+ * @example
+ * const off: CapturePart[] = ['git', 'hardware'];
+ */
 export type CapturePart = (typeof CAPTURE_PARTS)[number];
 
+/**
+ * How often per-batch metrics are logged (MLMETA_LOG_BATCHES).
+ *
+ * @example
+ * mlmeta.callback({ logBatches: { every: 10 } });
+ */
 export type LogBatches = 'epoch' | 'batch' | { every: number };
 
+/**
+ * mlmeta's configuration, from MLMETA_* variables with options in code on top.
+ *
+ * @example
+ * const config: MlmetaConfig = loadConfig({ experiment: 'mnist' });
+ */
 export interface MlmetaConfig {
   /** MLMETA_STORE: `sqlite:<path>`, `postgres://...` or `http(s)://...`. */
   store: string;

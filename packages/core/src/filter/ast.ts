@@ -30,6 +30,12 @@ export type ContextFieldName =
   | 'create_time_since_epoch'
   | 'last_update_time_since_epoch';
 
+/**
+ * The left-hand side of a filter condition: a node field, a property, or a context field.
+ *
+ * @example
+ * const expr = parseFilter("properties.acc > 0.9"); // expr.field is a FieldRef of kind 'property'
+ */
 export type FieldRef =
   | { kind: 'node'; field: NodeFieldName; text: string; position: number }
   | {
@@ -49,6 +55,12 @@ export type FieldRef =
       position: number;
     };
 
+/**
+ * A value in a filter: string, number, boolean, or a bare enum word.
+ *
+ * @example
+ * parseFilter('state = LIVE'); // value: { kind: 'word', value: 'LIVE' }
+ */
 export type Literal =
   | { kind: 'string'; value: string; position: number }
   /** `text` is the literal as written; integers beyond ±2^53 are bound as bigint from it. */
@@ -57,8 +69,20 @@ export type Literal =
   /** A bare word on the right-hand side: only enum names (`state = LIVE`) accept one. */
   | { kind: 'word'; value: string; position: number };
 
+/**
+ * The comparison operators of the filter language.
+ *
+ * @example
+ * const op: ComparisonOperator = '>=';
+ */
 export type ComparisonOperator = '=' | '!=' | '<' | '>' | '<=' | '>=';
 
+/**
+ * A parsed filter, as `parseFilter` returns it.
+ *
+ * @example
+ * const expr: FilterExpression = parseFilter("type = 'mlmeta.Model' AND NOT uri LIKE '%tmp%'");
+ */
 export type FilterExpression =
   | { kind: 'and'; operands: FilterExpression[]; position: number }
   | { kind: 'or'; operands: FilterExpression[]; position: number }

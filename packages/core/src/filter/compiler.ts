@@ -21,8 +21,20 @@ import type { SqlDialect } from './dialect.js';
 import { checkLikePattern, likeToGlob } from './like.js';
 import { parseFilter } from './parser.js';
 
+/**
+ * Which node table a filter is compiled against.
+ *
+ * @example
+ * compileFilter("name = 'x'", 'execution' satisfies FilterNodeKind, sqliteDialect);
+ */
 export type FilterNodeKind = 'artifact' | 'execution' | 'context';
 
+/**
+ * A filter as parameterized SQL: user text never becomes SQL.
+ *
+ * @example
+ * const { sql, params } = compileFilter("properties.acc > 0.9", 'artifact', sqliteDialect);
+ */
 export interface CompiledFilter {
   /** A boolean SQL expression over `n`, parenthesized so it can be AND-ed into any WHERE clause. */
   sql: string;

@@ -2,6 +2,12 @@ import type { TypeInput } from './schemas.js';
 
 /** MLMD's system base types. A type may name one of these as its `baseType`. */
 export const BASE_ARTIFACT_TYPES = ['mlmd.Dataset', 'mlmd.Model', 'mlmd.Metrics', 'mlmd.Statistics'] as const;
+/**
+ * MLMD's system base types for executions.
+ *
+ * @example
+ * await store.putTypes([{ kind: 'execution', name: 'my.Featurize', baseType: BASE_EXECUTION_TYPES[1] }]);
+ */
 export const BASE_EXECUTION_TYPES = [
   'mlmd.Train',
   'mlmd.Transform',
@@ -9,6 +15,12 @@ export const BASE_EXECUTION_TYPES = [
   'mlmd.Evaluate',
   'mlmd.Deploy',
 ] as const;
+/**
+ * One of MLMD's system base type names.
+ *
+ * @example
+ * const base: BaseTypeName = 'mlmd.Model';
+ */
 export type BaseTypeName = (typeof BASE_ARTIFACT_TYPES)[number] | (typeof BASE_EXECUTION_TYPES)[number];
 
 /** Names of mlmeta's own types, declared on first write by the tracker and the integrations. */

@@ -12,8 +12,20 @@ export const PropertyType = {
   PROTO: 5,
   BOOLEAN: 6,
 } as const;
+/**
+ * The name of a property type, as the API speaks it.
+ *
+ * @example
+ * const kind: PropertyTypeName = 'DOUBLE';
+ */
 export type PropertyTypeName = Exclude<keyof typeof PropertyType, 'UNKNOWN'>;
 
+/**
+ * MLMD's artifact states with MLMD's integer values.
+ *
+ * @example
+ * ArtifactState.LIVE; // 2
+ */
 export const ArtifactState = {
   UNKNOWN: 0,
   PENDING: 1,
@@ -23,8 +35,20 @@ export const ArtifactState = {
   ABANDONED: 5,
   REFERENCE: 6,
 } as const;
+/**
+ * The name of an artifact state.
+ *
+ * @example
+ * const state: ArtifactStateName = 'LIVE';
+ */
 export type ArtifactStateName = keyof typeof ArtifactState;
 
+/**
+ * MLMD's execution states with MLMD's integer values.
+ *
+ * @example
+ * ExecutionState.COMPLETE; // 3
+ */
 export const ExecutionState = {
   UNKNOWN: 0,
   NEW: 1,
@@ -34,8 +58,20 @@ export const ExecutionState = {
   CACHED: 5,
   CANCELED: 6,
 } as const;
+/**
+ * The name of an execution state.
+ *
+ * @example
+ * const state: ExecutionStateName = 'FAILED';
+ */
 export type ExecutionStateName = keyof typeof ExecutionState;
 
+/**
+ * MLMD's event types with MLMD's integer values.
+ *
+ * @example
+ * EventType.OUTPUT; // 4
+ */
 export const EventType = {
   UNKNOWN: 0,
   DECLARED_OUTPUT: 1,
@@ -46,6 +82,12 @@ export const EventType = {
   INTERNAL_OUTPUT: 6,
   PENDING_OUTPUT: 7,
 } as const;
+/**
+ * The name of an event type.
+ *
+ * @example
+ * const type: EventTypeName = 'INPUT';
+ */
 export type EventTypeName = keyof typeof EventType;
 
 /** Event types that carry data from an artifact into an execution. */
@@ -60,6 +102,12 @@ export const OUTPUT_EVENT_TYPES: readonly EventTypeName[] = [
 
 /** MLMD's Type.type_kind column. */
 export const TypeKind = { execution: 0, artifact: 1, context: 2 } as const;
+/**
+ * The kind of a type: artifact, execution or context.
+ *
+ * @example
+ * const kind: TypeKindName = 'artifact';
+ */
 export type TypeKindName = keyof typeof TypeKind;
 
 /** Reverse lookup: integer → name, for rows coming back from a store. */

@@ -8,14 +8,50 @@ import { ArtifactState, EventType, ExecutionState, PropertyType, TypeKind } from
 const enumKeys = <E extends Record<string, number>>(e: E) =>
   Object.keys(e).filter((k) => k !== 'UNKNOWN') as [Exclude<keyof E & string, 'UNKNOWN'>, ...string[]];
 
+/**
+ * Validates a property type name (INT, DOUBLE, STRING, STRUCT, PROTO, BOOLEAN) at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = PropertyTypeNameSchema.parse(input);
+ */
 export const PropertyTypeNameSchema = z.enum(enumKeys(PropertyType));
+/**
+ * Validates an artifact state name (PENDING, LIVE, ...) at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = ArtifactStateNameSchema.parse(input);
+ */
 export const ArtifactStateNameSchema = z.enum(Object.keys(ArtifactState) as [keyof typeof ArtifactState]);
+/**
+ * Validates an execution state name (NEW, RUNNING, COMPLETE, ...) at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = ExecutionStateNameSchema.parse(input);
+ */
 export const ExecutionStateNameSchema = z.enum(Object.keys(ExecutionState) as [keyof typeof ExecutionState]);
+/**
+ * Validates an event type name (INPUT, OUTPUT, ...) at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = EventTypeNameSchema.parse(input);
+ */
 export const EventTypeNameSchema = z.enum(enumKeys(EventType));
+/**
+ * Validates a type kind (artifact, execution, context) at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = TypeKindSchema.parse(input);
+ */
 export const TypeKindSchema = z.enum(Object.keys(TypeKind) as [keyof typeof TypeKind]);
 
 /** JSON-like values; STRUCT properties hold these. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+/**
+ * Validates a JSON value at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = JsonValueSchema.parse(input);
+ */
 export const JsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([
     z.null(),
@@ -42,8 +78,26 @@ export const PropertyValueSchema = z.union([
   z.record(z.string(), JsonValueSchema),
   z.null(),
 ]);
+/**
+ * A property value: number (NaN and ±Infinity kept), string, boolean or JSON.
+ *
+ * @example
+ * const acc: PropertyValue = 0.93;
+ */
 export type PropertyValue = z.infer<typeof PropertyValueSchema>;
+/**
+ * Validates a properties map (name → value) at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = PropertiesSchema.parse(input);
+ */
 export const PropertiesSchema = z.record(z.string().min(1), PropertyValueSchema);
+/**
+ * A node's properties or custom properties: name → value.
+ *
+ * @example
+ * const props: Properties = { epochs: 10, optimizer: { name: 'adam' } };
+ */
 export type Properties = z.infer<typeof PropertiesSchema>;
 
 const IdSchema = z.number().int().positive();
@@ -54,10 +108,22 @@ export const NodeRefSchema = z.union([
   z.object({ id: IdSchema }).strict(),
   z.object({ externalId: ExternalIdSchema }).strict(),
 ]);
+/**
+ * A node by store id or by external id.
+ *
+ * @example
+ * await store.getExecution({ externalId: run.id });
+ */
 export type NodeRef = z.infer<typeof NodeRefSchema>;
 
 // ---------------------------------------------------------------- types
 
+/**
+ * Validates a type declaration at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = TypeInputSchema.parse(input);
+ */
 export const TypeInputSchema = z
   .object({
     kind: TypeKindSchema,
@@ -70,8 +136,20 @@ export const TypeInputSchema = z
     properties: z.record(z.string().min(1), PropertyTypeNameSchema).default({}),
   })
   .strict();
+/**
+ * A type declaration: kind, name, optional version and base type, and its typed properties.
+ *
+ * @example
+ * await store.putTypes([{ kind: 'artifact', name: 'my.Report', baseType: 'mlmd.Metrics', properties: { pages: 'INT' } }]);
+ */
 export type TypeInput = z.input<typeof TypeInputSchema>;
 
+/**
+ * A stored type, with its id and declared properties.
+ *
+ * @example
+ * const modelType = await store.getType('artifact', 'mlmeta.Model');
+ */
 export interface TypeDef {
   id: number;
   kind: z.infer<typeof TypeKindSchema>;
@@ -97,20 +175,50 @@ const nodeInputFields = {
   customProperties: PropertiesSchema.optional(),
 };
 
+/**
+ * Validates an artifact to write at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = ArtifactInputSchema.parse(input);
+ */
 export const ArtifactInputSchema = z
   .object({ ...nodeInputFields, uri: z.string().optional(), state: ArtifactStateNameSchema.optional() })
   .strict();
+/**
+ * An artifact to write (in a lineage batch): type, external id, URI, state, properties.
+ *
+ * @example
+ * const model: ArtifactInput = { type: 'mlmeta.Model', externalId: 'sha256:…', uri: 'model.onnx', state: 'LIVE' };
+ */
 export type ArtifactInput = z.input<typeof ArtifactInputSchema>;
 
+/**
+ * Validates an execution to write at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = ExecutionInputSchema.parse(input);
+ */
 export const ExecutionInputSchema = z
   .object({ ...nodeInputFields, lastKnownState: ExecutionStateNameSchema.optional() })
   .strict();
+/**
+ * An execution (run) to write: type, external id, state, properties.
+ *
+ * @example
+ * const run: ExecutionInput = { type: 'mlmeta.Train', externalId: 'run-1', lastKnownState: 'RUNNING' };
+ */
 export type ExecutionInput = z.input<typeof ExecutionInputSchema>;
 
 /** Contexts need a name (unique per type, as in MLMD). */
 export const ContextInputSchema = z
   .object({ ...nodeInputFields, name: z.string().min(1).max(1024) })
   .strict();
+/**
+ * A context to write: type and name (unique per type), properties.
+ *
+ * @example
+ * const experiment: ContextInput = { type: 'mlmeta.Experiment', name: 'churn' };
+ */
 export type ContextInput = z.input<typeof ContextInputSchema>;
 
 // ---------------------------------------------------------------- nodes (reads)
@@ -126,13 +234,33 @@ interface StoredNode {
   createTimeSinceEpoch: number;
   lastUpdateTimeSinceEpoch: number;
 }
+/**
+ * A stored artifact (dataset, model, metrics, file): id, type, URI, state and properties.
+ *
+ * @example
+ * const model = await store.getArtifact({ externalId: 'sha256:…' });
+ * console.log(model?.uri, model?.state);
+ */
 export interface Artifact extends StoredNode {
   uri?: string;
   state: z.infer<typeof ArtifactStateNameSchema>;
 }
+/**
+ * A stored execution (a run): id, type, state and properties.
+ *
+ * @example
+ * const { items: runs } = await store.getExecutions({ type: 'mlmeta.Train' });
+ * console.log(runs.map((r) => r.lastKnownState));
+ */
 export interface Execution extends StoredNode {
   lastKnownState: z.infer<typeof ExecutionStateNameSchema>;
 }
+/**
+ * A stored context (experiment, process, pipeline): id, type, name and properties.
+ *
+ * @example
+ * const { items } = await store.getContexts({ type: 'mlmeta.Experiment', name: 'churn' });
+ */
 export interface Context extends StoredNode {
   name: string;
 }
@@ -144,8 +272,20 @@ export const PathStepSchema = z.union([
   z.object({ index: z.number().int() }).strict(),
   z.object({ key: z.string() }).strict(),
 ]);
+/**
+ * One step of an event path.
+ *
+ * @example
+ * const path: PathStep[] = [{ key: 'x' }];
+ */
 export type PathStep = z.infer<typeof PathStepSchema>;
 
+/**
+ * Validates an event to write at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = EventInputSchema.parse(input);
+ */
 export const EventInputSchema = z
   .object({
     artifact: NodeRefSchema,
@@ -155,7 +295,19 @@ export const EventInputSchema = z
     millisecondsSinceEpoch: z.number().int().nonnegative().optional(),
   })
   .strict();
+/**
+ * An event to write: an artifact going into (INPUT) or out of (OUTPUT) an execution.
+ *
+ * @example
+ * const used: EventInput = { artifact: { externalId: dataset }, execution: { externalId: 'run-1' }, type: 'INPUT' };
+ */
 export type EventInput = z.input<typeof EventInputSchema>;
+/**
+ * A stored event between an artifact and an execution.
+ *
+ * @example
+ * const inputs = (await store.getEvents({ executionIds: [run.id] })).filter((e) => e.type === 'INPUT');
+ */
 export interface Event {
   id: number;
   artifactId: number;
@@ -165,22 +317,76 @@ export interface Event {
   millisecondsSinceEpoch: number;
 }
 
+/**
+ * Validates an attribution to write at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = AttributionInputSchema.parse(input);
+ */
 export const AttributionInputSchema = z.object({ artifact: NodeRefSchema, context: NodeRefSchema }).strict();
+/**
+ * An artifact's membership of a context, to write.
+ *
+ * @example
+ * const a: AttributionInput = { artifact: { id: 7 }, context: { id: 1 } };
+ */
 export type AttributionInput = z.input<typeof AttributionInputSchema>;
+/**
+ * A stored artifact–context membership.
+ *
+ * @example
+ * const members = await store.getAttributions({ contextIds: [experiment.id] });
+ */
 export interface Attribution {
   artifactId: number;
   contextId: number;
 }
 
+/**
+ * Validates an association to write at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = AssociationInputSchema.parse(input);
+ */
 export const AssociationInputSchema = z.object({ execution: NodeRefSchema, context: NodeRefSchema }).strict();
+/**
+ * An execution's membership of a context, to write.
+ *
+ * @example
+ * const a: AssociationInput = { execution: { externalId: 'run-1' }, context: { id: 1 } };
+ */
 export type AssociationInput = z.input<typeof AssociationInputSchema>;
+/**
+ * A stored execution–context membership.
+ *
+ * @example
+ * const runs = await store.getAssociations({ contextIds: [experiment.id] });
+ */
 export interface Association {
   executionId: number;
   contextId: number;
 }
 
+/**
+ * Validates a parent-context edge to write at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = ParentContextInputSchema.parse(input);
+ */
 export const ParentContextInputSchema = z.object({ child: NodeRefSchema, parent: NodeRefSchema }).strict();
+/**
+ * A context's parent (a pipeline run and its steps), to write.
+ *
+ * @example
+ * const edge: ParentContextInput = { child: { id: step.id }, parent: { id: pipeline.id } };
+ */
 export type ParentContextInput = z.input<typeof ParentContextInputSchema>;
+/**
+ * A stored child–parent context edge.
+ *
+ * @example
+ * const steps = await store.getParentContexts({ parentIds: [pipeline.id] });
+ */
 export interface ParentContext {
   childId: number;
   parentId: number;
@@ -205,7 +411,23 @@ export const LineageBatchSchema = z
     parentContexts: z.array(ParentContextInputSchema).optional(),
   })
   .strict();
+/**
+ * A lineage subgraph to write in one transaction (see `LineageBatchSchema`).
+ *
+ * @example
+ * await store.putLineage({
+ *   executions: [{ type: 'mlmeta.Run', externalId: 'run-1', lastKnownState: 'COMPLETE' }],
+ *   artifacts: [{ type: 'mlmeta.Model', externalId: 'sha256:…', uri: 'model.onnx' }],
+ *   events: [{ artifact: { externalId: 'sha256:…' }, execution: { externalId: 'run-1' }, type: 'OUTPUT' }],
+ * });
+ */
 export type LineageBatch = z.input<typeof LineageBatchSchema>;
+/**
+ * The store ids of a written batch's nodes.
+ *
+ * @example
+ * const { executionIds: [runId] } = await store.putLineage(batch);
+ */
 export interface LineageBatchResult {
   /** Store ids of the batch's nodes, in the order given. */
   artifactIds: number[];
@@ -215,6 +437,12 @@ export interface LineageBatchResult {
 
 // ---------------------------------------------------------------- metrics (mlmeta extension)
 
+/**
+ * Validates a metric point at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = MetricPointSchema.parse(input);
+ */
 export const MetricPointSchema = z
   .object({
     execution: NodeRefSchema,
@@ -225,8 +453,20 @@ export const MetricPointSchema = z
     wallTime: z.number(),
   })
   .strict();
+/**
+ * One metric value of a run at a step.
+ *
+ * @example
+ * await store.appendMetrics([{ execution: { id: run.id }, key: 'loss', step: 1, value: 0.31, wallTime: Date.now() }]);
+ */
 export type MetricPoint = z.input<typeof MetricPointSchema>;
 
+/**
+ * One point of a metric series; downsampled points carry their bucket's min and max.
+ *
+ * @example
+ * for (const p of series.points) console.log(p.step, p.value, p.min, p.max);
+ */
 export interface MetricSeriesPoint {
   step: number;
   value: number;
@@ -235,6 +475,12 @@ export interface MetricSeriesPoint {
   min?: number;
   max?: number;
 }
+/**
+ * A metric series of a run, as `getMetrics` returns it.
+ *
+ * @example
+ * const series = await store.getMetrics({ execution: { id: run.id }, key: 'loss' });
+ */
 export interface MetricSeries {
   executionId: number;
   key: string;
@@ -243,6 +489,12 @@ export interface MetricSeries {
   total: number;
   downsampled: boolean;
 }
+/**
+ * A metric key of a run: how many points, the step range and the last value.
+ *
+ * @example
+ * const keys = await store.getMetricKeys({ id: run.id });
+ */
 export interface MetricKeySummary {
   key: string;
   count: number;

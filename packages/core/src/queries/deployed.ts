@@ -21,6 +21,12 @@ export const SERVE_PROPERTIES = {
   host: 'serve.host',
 } as const;
 
+/**
+ * Which deployments `deployedModels` reports.
+ *
+ * @example
+ * await deployedModels(store, { model: 'model.onnx', host: 'web-1' });
+ */
 export interface DeployedModelsQuery {
   /** Only models whose uri, name or digest equals this, or whose uri ends with `/<model>`. */
   model?: string;
@@ -30,6 +36,12 @@ export interface DeployedModelsQuery {
   scanLimit?: number;
 }
 
+/**
+ * A model being (or last) served on a host: since when, by which Serve run, made by which run.
+ *
+ * @example
+ * for (const d of await deployedModels(store)) console.log(d.model, d.host, d.status, d.producer?.name);
+ */
 export interface DeployedModel {
   /** What the serving is grouped by: the model's uri, else its name, else its digest. */
   model: string;

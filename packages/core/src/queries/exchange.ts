@@ -29,7 +29,19 @@ import {
 import { MlmetaError } from '../store/errors.js';
 import type { LineageQuery, MetadataStore, NodeKind } from '../store/store.js';
 
+/**
+ * The `format` field of an mlmeta export document.
+ *
+ * @example
+ * if (doc.format !== EXPORT_FORMAT) throw new Error('not an mlmeta export');
+ */
 export const EXPORT_FORMAT = 'mlmeta.export';
+/**
+ * The version of the export document format this mlmeta writes and reads.
+ *
+ * @example
+ * const doc = await exportStore(store); // doc.version === EXPORT_VERSION
+ */
 export const EXPORT_VERSION = 1;
 
 // The document schema is built the first time a document is imported, not when core loads: zod
@@ -82,8 +94,21 @@ function buildExportDocumentSchema() {
 
 let exportDocumentSchema: ReturnType<typeof buildExportDocumentSchema> | undefined;
 
+/**
+ * A store, or the lineage around some nodes, as one JSON document (`mlmeta export`).
+ *
+ * @example
+ * const doc: ExportDocument = await exportStore(store);
+ * await importDocument(other, doc);
+ */
 export type ExportDocument = z.infer<ReturnType<typeof buildExportDocumentSchema>>;
 
+/**
+ * What to export: the whole store, or the lineage around some nodes.
+ *
+ * @example
+ * await exportStore(store, { from: { artifacts: { externalIds: [digest] } }, maxHops: 4 });
+ */
 export interface ExportOptions {
   /** Export only the lineage subgraph around these nodes (both directions); default the whole store. */
   from?: LineageQuery['start'];
@@ -263,6 +288,12 @@ export async function exportStore(
   return doc;
 }
 
+/**
+ * What an import wrote.
+ *
+ * @example
+ * const result = await importDocument(store, JSON.parse(text));
+ */
 export interface ImportResult {
   types: number;
   artifacts: number;

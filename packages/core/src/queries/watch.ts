@@ -12,10 +12,28 @@
 import type { Artifact, Execution } from '../model/schemas.js';
 import type { MetadataStore } from '../store/store.js';
 
+/**
+ * Which kinds of node `watch` reports.
+ *
+ * @example
+ * watch(store, { kinds: ['artifact'] satisfies WatchKind[] });
+ */
 export type WatchKind = 'artifact' | 'execution';
 
+/**
+ * A node that `watch` saw appear, with its kind.
+ *
+ * @example
+ * for await (const { kind, node } of watch(store)) console.log(kind, node.id);
+ */
 export type WatchedNode = { kind: 'artifact'; node: Artifact } | { kind: 'execution'; node: Execution };
 
+/**
+ * What `watch` reports and how often it polls.
+ *
+ * @example
+ * for await (const seen of watch(store, { filter: "type = 'mlmeta.Model'", signal })) deploy(seen.node);
+ */
 export interface WatchOptions {
   /** Only nodes matching this filter (mlmeta's filter language), e.g. `type = 'mlmeta.Model'`. */
   filter?: string;

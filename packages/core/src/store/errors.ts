@@ -12,6 +12,16 @@ export type MlmetaErrorCode =
   | 'PERMISSION_DENIED'
   | 'INTERNAL';
 
+/**
+ * An error from mlmeta with a `code` in MLMD's (gRPC status) vocabulary and a message that says what to do.
+ *
+ * @example
+ * try {
+ *   await openStore('mysql://db');
+ * } catch (error) {
+ *   if (isMlmetaError(error) && error.code === 'INVALID_ARGUMENT') console.error(error.message);
+ * }
+ */
 export class MlmetaError extends Error {
   readonly code: MlmetaErrorCode;
   constructor(code: MlmetaErrorCode, message: string, options?: { cause?: unknown }) {
@@ -39,6 +49,12 @@ export class SchemaVersionError extends MlmetaError {
   }
 }
 
+/**
+ * True for an MlmetaError, also one made by another copy of @mlmeta/core.
+ *
+ * @example
+ * if (isMlmetaError(error) && error.code === 'NOT_FOUND') return undefined;
+ */
 export function isMlmetaError(error: unknown): error is MlmetaError {
   return error instanceof Error && typeof (error as MlmetaError).code === 'string' && 'code' in error;
 }

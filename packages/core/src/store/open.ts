@@ -4,6 +4,12 @@ import type { MetadataStore } from './store.js';
 /** Where records go when nothing is configured: an embedded SQLite file in the working directory. */
 export const DEFAULT_STORE_URI = 'sqlite:.mlmeta/mlmeta.db';
 
+/**
+ * How `openStore` opens a store: read-only, with a token, or in a worker thread.
+ *
+ * @example
+ * const store = await openStore('sqlite:runs.db', { readOnly: true });
+ */
 export interface OpenStoreOptions {
   /** Open for reading only (the UI and read-only CLI commands). */
   readOnly?: boolean;

@@ -24,6 +24,12 @@ export interface ArtifactRecord {
   role?: string;
 }
 
+/**
+ * How `startRun` names and files a run: experiment, name, tags, type, params, store.
+ *
+ * @example
+ * const run = startRun({ experiment: 'churn', name: 'baseline', tags: { team: 'search' }, params: { lr: 0.01 } });
+ */
 export interface StartRunOptions {
   /** Experiment context name; default MLMETA_EXPERIMENT, else MLMETA_PIPELINE, else the entry script's name. */
   experiment?: string;
@@ -37,8 +43,23 @@ export interface StartRunOptions {
   store?: string | MetadataStore;
 }
 
+/**
+ * How a run may end.
+ *
+ * @example
+ * await run.end('FAILED', error);
+ */
 export type RunEndState = Extract<ExecutionStateName, 'COMPLETE' | 'FAILED' | 'CANCELED' | 'CACHED'>;
 
+/**
+ * A run being recorded: log params, metrics, inputs and outputs, then end it. Calls enqueue and return; they never throw into your code.
+ *
+ * @example
+ * const run = startRun({ experiment: 'churn' });
+ * run.logParams({ lr: 0.01 });
+ * run.logMetrics({ loss: 0.31 }, 1);
+ * await run.end();
+ */
 export interface Run {
   /** The run's external id (a UUID): stable across retries, spools and stores. */
   readonly id: string;
@@ -50,6 +71,7 @@ export interface Run {
   logMetrics(values: Record<string, number>, step?: number): void;
   /** Structured facts about the run that are not hyperparameters (model summary, environment, ...). */
   setProperties(properties: Record<string, unknown>): void;
+  /** Free-form labels (`team=search`), merged with MLMETA_TAGS. */
   setTags(tags: Record<string, string>): void;
   /**
    * Links an input artifact (INPUT event); returns its external id. A local file or folder given

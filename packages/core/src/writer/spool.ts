@@ -118,6 +118,12 @@ export class Spool {
   }
 }
 
+/**
+ * How far `replaySpool` has got with one spool file.
+ *
+ * @example
+ * await replaySpool(store, '.mlmeta/spool', { onProgress: (p: SpoolProgress) => console.log(p.file, p.batches) });
+ */
 export interface SpoolProgress {
   file: string;
   /** Batches written from this file so far. */
@@ -126,6 +132,12 @@ export interface SpoolProgress {
   points: number;
 }
 
+/**
+ * What a spool replay wrote, skipped and left for running processes.
+ *
+ * @example
+ * const { batches, skipped } = await replaySpool(store, '.mlmeta/spool');
+ */
 export interface ReplayResult {
   files: number;
   batches: number;

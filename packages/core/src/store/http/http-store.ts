@@ -38,6 +38,12 @@ import { encodeMetricColumns, splitMetricColumns, toMetricColumns } from './metr
 import { backoffDelay, DEFAULT_RETRY, type RetryOptions, sleep } from './retry.js';
 import { codeForStatus, decodeWireJson, encodeWireJson, parseWireError } from './wire.js';
 
+/**
+ * How the HTTP store talks to an mlmeta server: token, timeouts, retries, batch sizes.
+ *
+ * @example
+ * const store = await openHttpStore('https://mlmeta.internal:5858', { token: process.env.MLMETA_TOKEN, timeoutMs: 10_000 });
+ */
 export interface HttpStoreOptions {
   /** Bearer token; default MLMETA_TOKEN. */
   token?: string;

@@ -13,6 +13,12 @@ import type { MetricPoint, NodeRef } from '../../model/schemas.js';
 import { MlmetaError } from '../errors.js';
 import { encodeWireJson } from './wire.js';
 
+/**
+ * Metric points of one run and key as parallel columns: the compact HTTP body form.
+ *
+ * @example
+ * const groups = toMetricColumns([{ execution: { id: 1 }, key: 'loss', step: 0, value: 0.9, wallTime: Date.now() }]);
+ */
 export interface MetricColumns {
   execution: NodeRef;
   key: string;

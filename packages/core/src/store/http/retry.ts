@@ -13,6 +13,12 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
+/**
+ * The HTTP store's retry budget unless told otherwise: 30 s in all, backoff from 100 ms to 5 s.
+ *
+ * @example
+ * await openHttpStore(url, { retry: { ...DEFAULT_RETRY, maxElapsedMs: 5_000 } });
+ */
 export const DEFAULT_RETRY: Required<RetryOptions> = {
   maxElapsedMs: 30_000,
   initialDelayMs: 100,
