@@ -253,6 +253,13 @@ function redactArray(items: unknown[], options: RedactOptions | undefined, seen:
   return out;
 }
 
+/**
+ * What a value under a secret name becomes: `[REDACTED]`, except null, undefined and booleans, which carry no secret.
+ *
+ * @example
+ * redactSecretValue('hunter2'); // '[REDACTED]'
+ * redactSecretValue(false);     // false
+ */
 export function redactSecretValue(value: unknown): unknown {
   // A boolean or null under a secret name (`auth: false`) carries no secret and keeps its meaning.
   if (value === null || value === undefined || typeof value === 'boolean') return value;

@@ -30,6 +30,13 @@ function workerScript(): string | undefined {
 
 type Waiter = { resolve: (found: PathDigest) => void; reject: (error: Error) => void };
 
+/**
+ * Digests files and folders on a worker thread (sha256 of a file's bytes, or of a folder's manifest).
+ *
+ * @example
+ * const digester = new FileDigester();
+ * const { digest } = await digester.digest('model/');
+ */
 export class FileDigester {
   private worker: Promise<Worker> | undefined;
   private nextId = 0;
