@@ -7,8 +7,8 @@
  * better-sqlite3, which takes minutes).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLinearModel } from '../../packages/onnx/test/helpers/build-model.js';
@@ -24,6 +24,11 @@ beforeAll(async () => {
   project = await packedProject(['fit.mjs', 'train.mjs', 'train.cjs', 'serve.mjs', 'entries.cjs']);
   writeFileSync(join(project.dir, 'linear.onnx'), buildLinearModel());
 }, INSTALL_TIMEOUT_MS);
+
+// The project with its node_modules is some 650 MB: never leave one behind.
+afterAll(() => {
+  if (project) rmSync(dirname(project.dir), { recursive: true, force: true });
+});
 
 interface Outcome {
   code: number | null;
