@@ -66,9 +66,16 @@ await mlmeta.flush(); // only so this script can read the records back right awa
 // ---- what mlmeta recorded: model → run → dataset, read back from the store
 const storeUri = loadConfig().store;
 const store = await openStore(storeUri);
-const saved = (
-  await store.getArtifacts({ type: 'mlmeta.Model', uri: modelDir, orderBy: 'id', descending: true })
-).items[0];
+// The saved folder is digested in the background: give that a moment to reach the store.
+let saved;
+for (let tries = 0; !saved && tries < 50; tries++) {
+  if (tries > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await mlmeta.flush();
+  }
+  saved = (await store.getArtifacts({ type: 'mlmeta.Model', uri: modelDir, orderBy: 'id', descending: true }))
+    .items[0];
+}
 const producedBy = (await store.getEvents({ artifactIds: [saved.id] })).find((e) => e.type === 'OUTPUT');
 const run = await store.getExecution({ id: producedBy.executionId });
 const events = await store.getEvents({ executionIds: [run.id] });
