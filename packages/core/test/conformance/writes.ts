@@ -13,6 +13,22 @@ export function defineWriteTests(openFresh: () => Promise<MetadataStore>): void 
   });
 
   describe('putLineage', () => {
+    it('keeps long string and STRUCT values whole (a git diff, a model summary)', async () => {
+      // PostgreSQL's btree entries stop at 2,704 bytes: an index over whole string values made
+      // every batch holding a longer one fail, so the run's environment was never stored.
+      const diff = `diff --git a/train.mjs b/train.mjs\n${'+const x = 1;\n'.repeat(4000)}`;
+      const summary = { layers: Array.from({ length: 400 }, (_, i) => ({ name: `dense_${i}`, units: i })) };
+      await store.putLineage({
+        types: [{ kind: 'execution', name: 'test.Long' }],
+        executions: [{ type: 'test.Long', externalId: 'long', customProperties: { diff, summary } }],
+      });
+      const run = await store.getExecution({ externalId: 'long' });
+      expect(run?.customProperties.diff).toBe(diff);
+      expect(run?.customProperties.summary).toEqual(summary);
+      const found = await store.getExecutions({ filter: "custom_properties.diff LIKE 'diff --git a/train.mjs%'" });
+      expect(found.items.map((e) => e.externalId)).toEqual(['long']);
+    });
+
     it('writes nodes, edges and properties that read back as written', async () => {
       const result = await store.putLineage(trainBatch());
       expect(result.artifactIds).toHaveLength(2);

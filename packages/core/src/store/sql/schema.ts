@@ -168,6 +168,25 @@ async function booleanFlags(tx: SqlExecutor): Promise<void> {
   }
 }
 
+/**
+ * A PostgreSQL btree entry holds at most 2,704 bytes, so an index over whole string values made
+ * every write of a longer one fail (a run's environment with its git diff, a model summary): the
+ * batch could never be stored. The index keeps MLMD's name and columns but indexes the first 255
+ * characters, as MLMD's MySQL DDL does; filters still narrow by (name, is_custom_property).
+ */
+async function boundedStringIndexes(tx: SqlExecutor): Promise<void> {
+  if (tx.dialect.name !== 'postgres') return;
+  for (const [table, prefix] of [
+    ['ArtifactProperty', 'artifact'],
+    ['ExecutionProperty', 'execution'],
+    ['ContextProperty', 'context'],
+  ]) {
+    await tx.exec(
+      `DROP INDEX IF EXISTS idx_${prefix}_property_string; CREATE INDEX idx_${prefix}_property_string ON ${table} (name, is_custom_property, left(string_value, 255)) WHERE string_value IS NOT NULL`,
+    );
+  }
+}
+
 /** One step of mlmeta's own schema history; `statements`, then `run`, in one transaction. */
 export interface Migration {
   version: number;
@@ -269,6 +288,12 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "PostgreSQL: is_custom_property and is_index_step BOOLEAN, as in MLMD's own DDL",
     statements: () => [],
     run: booleanFlags,
+  },
+  {
+    version: 6,
+    description: 'PostgreSQL: string property indexes over the first 255 characters of a value',
+    statements: () => [],
+    run: boundedStringIndexes,
   },
 ];
 
