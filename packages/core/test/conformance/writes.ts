@@ -25,7 +25,9 @@ export function defineWriteTests(openFresh: () => Promise<MetadataStore>): void 
       const run = await store.getExecution({ externalId: 'long' });
       expect(run?.customProperties.diff).toBe(diff);
       expect(run?.customProperties.summary).toEqual(summary);
-      const found = await store.getExecutions({ filter: "custom_properties.diff LIKE 'diff --git a/train.mjs%'" });
+      const found = await store.getExecutions({
+        filter: "custom_properties.diff LIKE 'diff --git a/train.mjs%'",
+      });
       expect(found.items.map((e) => e.externalId)).toEqual(['long']);
     });
 
