@@ -9,6 +9,7 @@ import {
   type DatasetFingerprint,
   fingerprintTensors,
   MLMETA_TYPES,
+  type TensorLike,
 } from '@mlmeta/core';
 import { flattenTensors, readTensors } from './tensors.js';
 import type { DatasetTf } from './tf-types.js';
@@ -50,6 +51,38 @@ export async function fingerprintXY(
   const tensors = await readTensors([...flattenTensors(x, 'x'), ...flattenTensors(y, 'y')]);
   if (tensors.length === 0) return undefined;
   return fingerprintTensors(tensors, { byteBudget: options.byteBudget, stats: true });
+}
+
+/** The rows from `start` on of a numeric tensor view (string tensors cannot be cut by rows). */
+function tailRows(tensor: TensorLike, start: number): TensorLike | undefined {
+  const rows = tensor.shape[0];
+  if (tensor.dtype === 'string' || !rows || start >= rows) return undefined;
+  const values = tensor.data as Float32Array;
+  const perRow = values.length / rows;
+  const data = values.subarray(start * perRow);
+  return { name: tensor.name, shape: [rows - start, ...tensor.shape.slice(1)], dtype: tensor.dtype, data };
+}
+
+/**
+ * The validation rows that `validationSplit` takes from x and y: the last fraction of the rows,
+ * cut where tfjs cuts them (floor(rows × (1 − split)) of the first input).
+ *
+ * @example
+ * const validation = await fingerprintValidationSplit(xs, ys, 0.2, { byteBudget });
+ */
+export async function fingerprintValidationSplit(
+  x: unknown,
+  y: unknown,
+  split: number,
+  options: { byteBudget: number },
+): Promise<DatasetFingerprint | undefined> {
+  const tensors = await readTensors([...flattenTensors(x, 'x'), ...flattenTensors(y, 'y')]);
+  const first = tensors[0]?.shape[0];
+  if (!first) return undefined;
+  const start = Math.floor(first * (1 - split));
+  const tails = tensors.map((t) => tailRows(t, start));
+  if (tails.some((t) => t === undefined)) return undefined;
+  return fingerprintTensors(tails as TensorLike[], { byteBudget: options.byteBudget, stats: true });
 }
 
 /** x and y of one element of a tf.data Dataset fed to fitDataset: `{ xs, ys }` or `[xs, ys]`. */

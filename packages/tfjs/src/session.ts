@@ -4,7 +4,12 @@
  * out. Every step is guarded: a failure here is a warning and training goes on unrecorded.
  */
 import { flattenParams, loadConfig, logger, MLMETA_TYPES, type Run, startRun } from '@mlmeta/core';
-import { datasetArtifact, fingerprintXY, StreamingDatasetFingerprint } from './dataset-capture.js';
+import {
+  datasetArtifact,
+  fingerprintValidationSplit,
+  fingerprintXY,
+  StreamingDatasetFingerprint,
+} from './dataset-capture.js';
 import { type FitKind, fitEpochs, fitParams } from './fit-args.js';
 import { modelDigest } from './model-digest.js';
 import { modelSummary, tfjsRuntime, trainingConfig } from './model-summary.js';
@@ -127,8 +132,12 @@ export class FitSession {
       const train = await fingerprintXY(call.x, call.y, { byteBudget });
       if (train) run.logInput(datasetArtifact(train, 'train'));
       const validation = call.args.validationData;
+      const split = call.args.validationSplit;
       if (Array.isArray(validation)) {
         const fp = await fingerprintXY(validation[0], validation[1], { byteBudget });
+        if (fp) run.logInput(datasetArtifact(fp, 'validation'));
+      } else if (typeof split === 'number' && split > 0 && split < 1) {
+        const fp = await fingerprintValidationSplit(call.x, call.y, split, { byteBudget });
         if (fp) run.logInput(datasetArtifact(fp, 'validation'));
       }
       return;

@@ -100,6 +100,10 @@ describe('callback() with model.fit', () => {
     ]);
     expect(tensors[0].stats).toHaveLength(4);
 
+    // validationSplit: 0.2 validates on the last 12 rows, recorded as a dataset of their own.
+    const validation = run.inputs.find((i) => role(i) === 'validation')!;
+    expect(validation.artifact.customProperties.rows).toBe(12);
+
     const out = run.outputs.find((o) => role(o) === 'model')!;
     expect(out.artifact.type).toBe('mlmeta.Model');
     expect(out.artifact.externalId).toBe(await mlmeta.modelDigest(model as never));
