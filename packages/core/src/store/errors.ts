@@ -49,12 +49,24 @@ export class SchemaVersionError extends MlmetaError {
   }
 }
 
+const CODES: ReadonlySet<string> = new Set<MlmetaErrorCode>([
+  'INVALID_ARGUMENT',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'FAILED_PRECONDITION',
+  'UNAVAILABLE',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
+  'INTERNAL',
+]);
+
 /**
- * True for an MlmetaError, also one made by another copy of @mlmeta/core.
+ * True for mlmeta's typed errors, also across copies of core (the ESM and CJS builds), so by
+ * shape. The code must be one of mlmeta's: a driver's error (`23505`, `SQLITE_BUSY`) is not one.
  *
  * @example
  * if (isMlmetaError(error) && error.code === 'NOT_FOUND') return undefined;
  */
 export function isMlmetaError(error: unknown): error is MlmetaError {
-  return error instanceof Error && typeof (error as MlmetaError).code === 'string' && 'code' in error;
+  return error instanceof Error && CODES.has((error as { code?: unknown }).code as string);
 }

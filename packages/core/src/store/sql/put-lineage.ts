@@ -310,11 +310,21 @@ async function upsertNode(
       'last_update_time_since_epoch',
     ];
     const values = [type.id, ...Object.values(fields), now, now].map((v) => p.add(v));
+    // Two writers creating one node at once is the normal case (a shared dataset digest): the
+    // loser's insert either waits and then fails to serialize (PostgreSQL retries the whole
+    // transaction, which then finds the node) or, when the row it conflicts with was already
+    // visible, does nothing: then another node holds this external id or (type, name).
     const row = await db.get(
-      `INSERT INTO ${table.table} (${columns.join(', ')}) VALUES (${values.join(', ')}) RETURNING id`,
+      `INSERT INTO ${table.table} (${columns.join(', ')}) VALUES (${values.join(', ')}) ON CONFLICT DO NOTHING RETURNING id`,
       p.values,
     );
-    const id = Number(row!.id);
+    if (!row) {
+      throw new MlmetaError(
+        'ALREADY_EXISTS',
+        `${nodeLabel(kind, input)}: another ${kind} of type "${type.name}" already has the name "${input.name}"; names are unique per type, so use another name or that node's external id`,
+      );
+    }
+    const id = Number(row.id);
     await writeProperties(db, types, table, id, writes, true);
     return id;
   }

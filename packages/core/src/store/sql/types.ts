@@ -117,7 +117,7 @@ async function insertProperty(
 ): Promise<void> {
   const p = new Params(db.dialect);
   await db.run(
-    `INSERT INTO TypeProperty (type_id, name, data_type) VALUES (${p.add(typeId)}, ${p.add(name)}, ${p.add(PropertyType[kind])})`,
+    `INSERT INTO TypeProperty (type_id, name, data_type) VALUES (${p.add(typeId)}, ${p.add(name)}, ${p.add(PropertyType[kind])}) ON CONFLICT DO NOTHING`,
     p.values,
   );
 }
@@ -132,17 +132,25 @@ async function putType(db: SqlExecutor, raw: TypeInput, options: PutTypesOptions
     const row = await db.get(
       `INSERT INTO Type (name, version, type_kind, description, external_id) VALUES (${p.add(input.name)}, ${p.add(
         input.version ?? null,
-      )}, ${p.add(TypeKind[input.kind])}, ${p.add(input.description ?? null)}, ${p.add(input.externalId ?? null)}) RETURNING id`,
+      )}, ${p.add(TypeKind[input.kind])}, ${p.add(input.description ?? null)}, ${p.add(input.externalId ?? null)}) ON CONFLICT DO NOTHING RETURNING id`,
       p.values,
     );
-    const id = Number(row!.id);
+    // A concurrent declaration of the same type makes PostgreSQL retry this transaction; a row
+    // visible here and still conflicting holds this type's external id under another name.
+    if (!row) {
+      throw new MlmetaError(
+        'ALREADY_EXISTS',
+        `${label}: another type already has external id "${input.externalId}"; use another external id`,
+      );
+    }
+    const id = Number(row.id);
     for (const [name, kind] of Object.entries(input.properties))
       await insertProperty(db, id, name, kind as PropertyTypeName);
     if (input.baseType) {
       const q = new Params(db.dialect);
       const baseId = await baseTypeId(db, input.kind, input.baseType);
       await db.run(
-        `INSERT INTO ParentType (type_id, parent_type_id) VALUES (${q.add(id)}, ${q.add(baseId)})`,
+        `INSERT INTO ParentType (type_id, parent_type_id) VALUES (${q.add(id)}, ${q.add(baseId)}) ON CONFLICT DO NOTHING`,
         q.values,
       );
     }
@@ -187,7 +195,7 @@ async function putType(db: SqlExecutor, raw: TypeInput, options: PutTypesOptions
     const q = new Params(db.dialect);
     const baseId = await baseTypeId(db, input.kind, input.baseType);
     await db.run(
-      `INSERT INTO ParentType (type_id, parent_type_id) VALUES (${q.add(existing.id)}, ${q.add(baseId)})`,
+      `INSERT INTO ParentType (type_id, parent_type_id) VALUES (${q.add(existing.id)}, ${q.add(baseId)}) ON CONFLICT DO NOTHING`,
       q.values,
     );
   }
