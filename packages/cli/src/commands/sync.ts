@@ -35,7 +35,12 @@ export async function sync(ctx: CliContext, flags: { spoolDir?: string }): Promi
   ctx.print(
     `replayed ${result.batches} batch(es), ${result.points} metric point(s) from ${result.files} file(s) in ${dir} into ${store.uri}`,
   );
-  if (result.skipped > 0) ctx.warn(`${result.skipped} unreadable or rejected line(s) were skipped`);
+  for (const line of result.skippedLines) ctx.warn(`skipped ${line.source}: ${line.reason}`);
+  if (result.quarantined > 0) {
+    ctx.warn(
+      `${result.quarantined} record(s) the store rejected or line(s) it could not read are set aside, with the reasons, in ${result.quarantineFiles.join(', ')}`,
+    );
+  }
   if (result.active.length > 0) {
     ctx.warn(`${result.active.length} spool file(s) belong to running processes; they replay their own`);
   }

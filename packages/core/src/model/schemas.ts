@@ -86,12 +86,21 @@ export const PropertyValueSchema = z.union([
  */
 export type PropertyValue = z.infer<typeof PropertyValueSchema>;
 /**
+ * Longest name, external id, property name and metric key every backend holds: MLMD's
+ * VARCHAR(255) columns (PostgreSQL enforces them; SQLite would take more, and a store must
+ * not accept what another backend would refuse on replay or export).
+ */
+export const MAX_NAME_LENGTH = 255;
+/** Store ids are MLMD's INT columns: 1 to 2^31-1. */
+export const MAX_ID = 2 ** 31 - 1;
+
+/**
  * Validates a properties map (name → value) at an edge (HTTP body, import file).
  *
  * @example
  * const value = PropertiesSchema.parse(input);
  */
-export const PropertiesSchema = z.record(z.string().min(1), PropertyValueSchema);
+export const PropertiesSchema = z.record(z.string().min(1).max(MAX_NAME_LENGTH), PropertyValueSchema);
 /**
  * A node's properties or custom properties: name → value.
  *
@@ -100,8 +109,8 @@ export const PropertiesSchema = z.record(z.string().min(1), PropertyValueSchema)
  */
 export type Properties = z.infer<typeof PropertiesSchema>;
 
-const IdSchema = z.number().int().positive();
-const ExternalIdSchema = z.string().min(1).max(1024);
+const IdSchema = z.number().int().positive().max(MAX_ID);
+const ExternalIdSchema = z.string().min(1).max(MAX_NAME_LENGTH);
 
 /** A reference to a node: its store id, or its client-side external id. */
 export const NodeRefSchema = z.union([
@@ -169,7 +178,7 @@ const nodeInputFields = {
   /** Type name; resolved with `typeVersion` (default: the unversioned type). */
   type: z.string().min(1),
   typeVersion: z.string().min(1).optional(),
-  name: z.string().min(1).max(1024).optional(),
+  name: z.string().min(1).max(MAX_NAME_LENGTH).optional(),
   externalId: ExternalIdSchema.optional(),
   properties: PropertiesSchema.optional(),
   customProperties: PropertiesSchema.optional(),
@@ -211,7 +220,7 @@ export type ExecutionInput = z.input<typeof ExecutionInputSchema>;
 
 /** Contexts need a name (unique per type, as in MLMD). */
 export const ContextInputSchema = z
-  .object({ ...nodeInputFields, name: z.string().min(1).max(1024) })
+  .object({ ...nodeInputFields, name: z.string().min(1).max(MAX_NAME_LENGTH) })
   .strict();
 /**
  * A context to write: type and name (unique per type), properties.
@@ -446,8 +455,9 @@ export interface LineageBatchResult {
 export const MetricPointSchema = z
   .object({
     execution: NodeRefSchema,
-    key: z.string().min(1).max(255),
-    step: z.number().int(),
+    key: z.string().min(1).max(MAX_NAME_LENGTH),
+    /** Steps are stored as 64-bit integers and read back as JS numbers: safe integers only. */
+    step: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
     /** May be NaN or ±Infinity: stored as such and flagged, never dropped. */
     value: AnyNumberSchema,
     wallTime: z.number(),

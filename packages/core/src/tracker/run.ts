@@ -12,9 +12,16 @@ import { logger } from '../log.js';
 import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
 import type { EventTypeName } from '../model/enums.js';
 import { OWN_PROPERTY_NAMES, RUN_PROPERTIES } from '../model/run-properties.js';
-import type { ArtifactInput, PathStep, PropertyValue, TypeInput } from '../model/schemas.js';
+import {
+  type ArtifactInput,
+  MAX_NAME_LENGTH,
+  type PathStep,
+  type PropertyValue,
+  type TypeInput,
+} from '../model/schemas.js';
 import type { MetadataWriter } from '../writer/writer.js';
 import type { ArtifactRecord, Run, RunEndState } from './api.js';
+import { fitExternalId, fitName, fitPropertyNames, metricStep, runLabel, warnOnce } from './edge.js';
 import { MetricSummaries } from './metric-summary.js';
 import { capString, flattenParams, toProperties } from './values.js';
 
@@ -49,6 +56,8 @@ export function fileArtifactType(path: string, kind: 'file' | 'directory'): stri
 
 /** A short suffix from an id, so names stay unique per type as MLMD requires. */
 const shortId = (id: string) => id.replace(/^[a-z0-9]+:/i, '').slice(0, 12);
+/** Longest name that still fits a store with its `-<shortId>` suffix. */
+const MAX_SUFFIXED_NAME = MAX_NAME_LENGTH - 13;
 
 function describeError(error: unknown): Record<string, PropertyValue> {
   if (error instanceof Error) {
@@ -94,6 +103,7 @@ export class TrackedRun implements Run {
   private readonly writer: MetadataWriter;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly droppedAtStart: number;
+  private readonly rejectedAtStart: number;
   private autoStep = 0;
   private readonly metrics = new MetricSummaries();
   /** Local files being digested before their artifact is written; end() waits for them. */
@@ -102,11 +112,12 @@ export class TrackedRun implements Run {
   private endedState: RunEndState | undefined;
 
   constructor(private readonly setup: RunSetup) {
-    this.name = setup.name;
+    this.name = fitName(setup.name, 'the run name', { id: this.id, name: setup.name }, MAX_SUFFIXED_NAME);
     this.experiment = setup.experiment;
     this.writer = setup.writer;
     this.ref = { externalId: this.id };
     this.droppedAtStart = this.writer.stats().dropped;
+    this.rejectedAtStart = this.writer.stats().rejected;
     const now = Date.now();
     this.writer.enqueueEdges(
       { types: [...MLMETA_TYPE_DECLARATIONS, ...typeDeclaration('execution', setup.type)] },
@@ -120,7 +131,7 @@ export class TrackedRun implements Run {
           externalId: this.id,
           // The run's name as given; the store makes it unique per type (train-good-2), with
           // room left under MLMD's 255 characters for that suffix.
-          name: redactString(setup.name).slice(0, 240),
+          name: redactString(this.name).slice(0, 240),
           lastKnownState: 'RUNNING',
           customProperties: {
             [RUN_PROPERTIES.runName]: capString(redactString(setup.name)),
@@ -159,15 +170,16 @@ export class TrackedRun implements Run {
 
   logMetrics(values: Record<string, number>, step?: number): void {
     try {
-      const at = step === undefined ? this.autoStep++ : Number.isInteger(step) ? step : Math.floor(step);
+      const at = step === undefined ? this.autoStep++ : metricStep(step, this);
+      if (at === undefined) return;
       const wallTime = Date.now();
       for (const key in values) {
         const value = values[key];
-        if (typeof value !== 'number' || key.length === 0 || key.length > 255) {
-          logger.once(
+        if (typeof value !== 'number' || key.length === 0 || key.length > MAX_NAME_LENGTH) {
+          warnOnce(
+            this.id,
             `metric:${key}`,
-            'warn',
-            `metric "${key.slice(0, 80)}" skipped: needs a number value and a 1-255 character key`,
+            `${runLabel(this.name)}: metric "${key.slice(0, 80)}" skipped: needs a number value and a 1-${MAX_NAME_LENGTH} character key`,
           );
           continue;
         }
@@ -248,6 +260,12 @@ export class TrackedRun implements Run {
     // Files are part of the record, not background facts: wait for every digest.
     while (this.digesting.size > 0) await Promise.allSettled([...this.digesting]);
     await this.writer.flush({ probe: true });
+    const { rejected, quarantineFile } = this.writer.stats();
+    if (rejected > this.rejectedAtStart) {
+      logger.warn(
+        `${runLabel(this.name)}: the store rejected ${rejected - this.rejectedAtStart} record(s) while it ran; they are set aside in ${quarantineFile} with the reasons`,
+      );
+    }
   }
 
   private beat(): void {
@@ -258,7 +276,11 @@ export class TrackedRun implements Run {
   updateExecution(customProperties: Record<string, PropertyValue>): void {
     this.writer.enqueueNode({
       kind: 'execution',
-      node: { type: this.setup.type, externalId: this.id, customProperties },
+      node: {
+        type: this.setup.type,
+        externalId: this.id,
+        customProperties: fitPropertyNames(customProperties, this),
+      },
     });
   }
 
@@ -270,7 +292,9 @@ export class TrackedRun implements Run {
     }
     const path = artifact.digest ? undefined : localPath(artifact.uri);
     if (path === undefined) {
-      const externalId = artifact.digest || `artifact:${randomUUID()}`;
+      const externalId = artifact.digest
+        ? fitExternalId(String(artifact.digest), this)
+        : `artifact:${randomUUID()}`;
       this.guard(method, () => this.writeArtifact(artifact, externalId, event, defaultType));
       return externalId;
     }
@@ -321,10 +345,13 @@ export class TrackedRun implements Run {
       type,
       externalId,
       state: 'LIVE',
-      customProperties: toProperties(artifact.properties ?? {}),
+      customProperties: fitPropertyNames(toProperties(artifact.properties ?? {}), this),
     };
     if (artifact.uri) node.uri = capString(redactString(stripUrlCredentials(artifact.uri)));
-    if (artifact.name) node.name = `${capString(redactString(artifact.name))}@${shortId(externalId)}`;
+    if (artifact.name) {
+      const name = fitName(redactString(String(artifact.name)), 'an artifact name', this, MAX_SUFFIXED_NAME);
+      node.name = `${name}@${shortId(externalId)}`;
+    }
     this.writer.enqueueNode({ kind: 'artifact', node });
     this.writer.enqueueEdges({
       types: typeDeclaration('artifact', type),
@@ -349,7 +376,7 @@ export class TrackedRun implements Run {
         node: {
           type: MLMETA_TYPES.metrics,
           externalId,
-          name: `${capString(redactString(this.name))}-metrics@${shortId(this.id)}`,
+          name: `${fitName(redactString(this.name), 'the run name', this, MAX_SUFFIXED_NAME - 8)}-metrics@${shortId(this.id)}`,
           state: 'LIVE',
           customProperties: this.metrics.finals(),
         },

@@ -10,6 +10,7 @@ import { redact } from '../capture/redact.js';
 import { loadConfig, type MlmetaConfig } from '../config/config.js';
 import { logger } from '../log.js';
 import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
+import { MAX_NAME_LENGTH } from '../model/schemas.js';
 import { openStore } from '../store/open.js';
 import type { MetadataStore } from '../store/store.js';
 import { storeWorkerScript } from '../store/worker/worker-script.js';
@@ -17,6 +18,7 @@ import { Spool, spoolFileName } from '../writer/spool.js';
 import { MetadataWriter } from '../writer/writer.js';
 import type { Run, StartRunOptions } from './api.js';
 import { startCaptures } from './captures.js';
+import { fitName } from './edge.js';
 import { installProcessHooks } from './lifecycle.js';
 import { TrackedRun } from './run.js';
 import { toProperties } from './values.js';
@@ -83,15 +85,22 @@ export class Tracker {
   startRun(options: StartRunOptions = {}): TrackedRun {
     const store = options.store ?? this.config.store;
     const { writer } = this.writerFor(store);
+    const name = String(options.name ?? this.config.runName ?? generatedRunName());
     // A pipeline's steps share its name as their experiment, unless one is given.
-    const experiment =
-      options.experiment ?? this.config.experiment ?? this.config.pipeline ?? entryScriptName() ?? 'default';
+    const experiment = fitName(
+      String(
+        options.experiment ?? this.config.experiment ?? this.config.pipeline ?? entryScriptName() ?? 'default',
+      ),
+      'the experiment name',
+      { id: `experiment:${name}`, name },
+      MAX_NAME_LENGTH - 'experiment:'.length,
+    );
     const experimentContextId = `experiment:${experiment}`;
     this.declareContexts(writer, experiment, experimentContextId);
     this.captures ??= startCaptures(this.config);
     const run = new TrackedRun({
       writer,
-      name: options.name ?? this.config.runName ?? generatedRunName(),
+      name,
       experiment,
       type: options.type ?? MLMETA_TYPES.run,
       experimentContextId,
@@ -250,6 +259,12 @@ export function existingTracker(): Tracker | undefined {
  * await run.end();
  */
 export function startRun(options: StartRunOptions = {}): Run {
+  if (options === null || typeof options !== 'object') {
+    logger.warn(
+      `startRun takes an options object such as { experiment, name }, not ${options}; the run starts with the defaults`,
+    );
+    options = {};
+  }
   const tracker = getTracker();
   if (tracker.config.disabled) return disabledRun(options);
   try {

@@ -1,5 +1,7 @@
+import type { LineageBatch, MetricPoint } from '../model/schemas.js';
 import type { MetadataStore } from '../store/store.js';
 import { isEmptyLineage, type WriteBatch } from './batch.js';
+import { classifyWriteError, errorReason } from './write-errors.js';
 
 /**
  * Metric points per appendMetrics call. better-sqlite3 is synchronous, so one call blocks the
@@ -11,31 +13,106 @@ export const METRIC_CHUNK = 2000;
 /** Let timers and I/O run before the next synchronous store write. */
 export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** A record the store rejected for good (see write-errors.ts), with the store's reason. */
+export interface RejectedRecord {
+  kind: string;
+  record: unknown;
+  reason: string;
+  code?: string;
+}
+
+export type OnRejected = (rejected: RejectedRecord) => void;
+
+const codeOf = (error: unknown) => {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+/** Re-throws unless the store rejected the record itself; returns the rejection otherwise. */
+function rejection(error: unknown, kind: string, record: unknown): RejectedRecord {
+  if (classifyWriteError(error) !== 'record') throw error;
+  return { kind, record, reason: errorReason(error), code: codeOf(error) };
+}
+
+/** The lineage batch as one-record batches, in dependency order (types, nodes, then edges). */
+function singleRecords(lineage: LineageBatch): [kind: string, batch: LineageBatch][] {
+  const parts: [string, LineageBatch][] = [];
+  const each = <K extends keyof LineageBatch>(key: K, kind: string) => {
+    for (const record of lineage[key] ?? []) parts.push([kind, { [key]: [record] } as LineageBatch]);
+  };
+  each('types', 'type');
+  each('artifacts', 'artifact');
+  each('executions', 'execution');
+  each('contexts', 'context');
+  each('events', 'event');
+  each('attributions', 'attribution');
+  each('associations', 'association');
+  each('parentContexts', 'parentContext');
+  return parts;
+}
+
 /**
- * Write one batch: the lineage subgraph first (metric points refer to its execution by external
- * id), then the points in chunks. Every part is idempotent, so a batch that failed half-way is
- * safe to write again in full.
+ * Write a lineage batch; when the store rejects a record in it, write the batch record by
+ * record so that only the rejected ones (and the records that depend on them, which the store
+ * then rejects as referring to nothing) are handed to `onRejected`.
  */
-export async function applyBatch(store: MetadataStore, batch: WriteBatch): Promise<void> {
-  if (!isEmptyLineage(batch.lineage)) await store.putLineage(batch.lineage);
-  for (let i = 0; i < batch.metrics.length; i += METRIC_CHUNK) {
-    if (i > 0) await yieldToLoop();
-    await store.appendMetrics(batch.metrics.slice(i, i + METRIC_CHUNK));
+async function putLineageIsolating(store: MetadataStore, lineage: LineageBatch, onRejected: OnRejected) {
+  try {
+    await store.putLineage(lineage);
+    return;
+  } catch (error) {
+    rejection(error, 'lineage', lineage);
+  }
+  for (const [kind, single] of singleRecords(lineage)) {
+    try {
+      await store.putLineage(single);
+    } catch (error) {
+      onRejected(rejection(error, kind, Object.values(single)[0]![0]));
+    }
+  }
+}
+
+const executionKey = (point: MetricPoint) => JSON.stringify(point.execution);
+
+/**
+ * Append points; when the store rejects some, find them: points of an execution the store does
+ * not have are set aside together (the run's start was rejected), others by halving.
+ */
+async function appendIsolating(store: MetadataStore, points: MetricPoint[], onRejected: OnRejected) {
+  try {
+    await store.appendMetrics(points);
+    return;
+  } catch (error) {
+    const rejected = rejection(error, 'metrics', points);
+    const executions = new Set(points.map(executionKey));
+    if (executions.size > 1) {
+      const groups = new Map<string, MetricPoint[]>();
+      for (const p of points) groups.get(executionKey(p))?.push(p) ?? groups.set(executionKey(p), [p]);
+      for (const group of groups.values()) await appendIsolating(store, group, onRejected);
+    } else if (rejected.code === 'NOT_FOUND' || points.length === 1) {
+      onRejected(rejected);
+    } else {
+      const half = Math.ceil(points.length / 2);
+      await appendIsolating(store, points.slice(0, half), onRejected);
+      await appendIsolating(store, points.slice(half), onRejected);
+    }
   }
 }
 
 /**
- * Errors that writing the same batch again cannot fix (a record the store rejects as invalid or
- * conflicting). Such a batch is reported and set aside; spooling it would block every later
- * batch behind it forever. Everything else (unreachable, locked, closed) is worth a retry.
+ * Write one batch: the lineage subgraph first (metric points refer to its execution by external
+ * id), then the points in chunks. Every part is idempotent, so a batch that failed half-way is
+ * safe to write again in full. Records the store rejects for good go to `onRejected` and the rest
+ * is written; any other failure (the store unreachable) rejects the promise.
  */
-export function isPermanentWriteError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code !== 'string') return false;
-  return (
-    code === 'INVALID_ARGUMENT' ||
-    code === 'ALREADY_EXISTS' ||
-    code.startsWith('SQLITE_CONSTRAINT') ||
-    /^23\d{3}$/.test(code) // PostgreSQL integrity constraint violations
-  );
+export async function applyBatch(
+  store: MetadataStore,
+  batch: WriteBatch,
+  onRejected: OnRejected,
+): Promise<void> {
+  if (!isEmptyLineage(batch.lineage)) await putLineageIsolating(store, batch.lineage, onRejected);
+  for (let i = 0; i < batch.metrics.length; i += METRIC_CHUNK) {
+    if (i > 0) await yieldToLoop();
+    await appendIsolating(store, batch.metrics.slice(i, i + METRIC_CHUNK), onRejected);
+  }
 }

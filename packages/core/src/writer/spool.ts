@@ -18,11 +18,13 @@ import {
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { z } from 'zod';
 import { logger } from '../log.js';
 import type { MetadataStore } from '../store/store.js';
-import { applyBatch, isPermanentWriteError } from './apply-batch.js';
+import { applyBatch } from './apply-batch.js';
 import type { WriteBatch } from './batch.js';
 import { decodeJson, encodeJson } from './json-codec.js';
+import { Quarantine, quarantineFileFor } from './quarantine.js';
 
 const SPOOL_FORMAT = 1;
 
@@ -110,11 +112,11 @@ export class Spool {
   }
 
   /** Replay the file into `store` in order, then delete it. Rejects (file kept) if a write fails. */
-  async replay(store: MetadataStore): Promise<number> {
+  async replay(store: MetadataStore): Promise<Omit<ReplayResult, 'files' | 'active'>> {
     this.close();
     const result = await replaySpoolFile(store, this.file);
     this.appended = 0;
-    return result.batches;
+    return result;
   }
 }
 
@@ -132,6 +134,13 @@ export interface SpoolProgress {
   points: number;
 }
 
+/** A spool line that could not be replayed as a batch (kept in the quarantine). */
+export interface SkippedLine {
+  /** `<spool file>:<line number>` */
+  source: string;
+  reason: string;
+}
+
 /**
  * What a spool replay wrote, skipped and left for running processes.
  *
@@ -142,51 +151,108 @@ export interface ReplayResult {
   files: number;
   batches: number;
   points: number;
-  /** Lines that could not be read (torn by a crash) or that the store rejected; reported, then removed. */
+  /** Lines that could not be read (torn by a crash, malformed, of an unknown format); see `skippedLines`. */
   skipped: number;
+  skippedLines: SkippedLine[];
+  /** Records the store rejected for good, set aside with their reason (skipped lines are kept there too). */
+  quarantined: number;
+  /** Quarantine files written to by this replay. */
+  quarantineFiles: string[];
   /** Files left alone because their process is still running (its own writer replays them). */
   active: string[];
 }
 
-/** Replay one spool file in order, then delete it (the `exit` path replays its own file this way). */
+type FileResult = Omit<ReplayResult, 'files' | 'active'>;
+
+const recordList = z.array(z.record(z.string(), z.unknown())).optional();
+
+/** What a spool line must be to be replayed; each record is then checked by the store itself. */
+const SpoolLineSchema = z.object({
+  v: z.literal(SPOOL_FORMAT),
+  t: z.number(),
+  lineage: z
+    .object({
+      types: recordList,
+      artifacts: recordList,
+      executions: recordList,
+      contexts: recordList,
+      events: recordList,
+      attributions: recordList,
+      associations: recordList,
+      parentContexts: recordList,
+    })
+    .strict(),
+  metrics: z.array(z.record(z.string(), z.unknown())),
+});
+
+/** The batch in one spool line, or why the line cannot be one. */
+function readLine(text: string): WriteBatch | string {
+  let value: unknown;
+  try {
+    value = decodeJson(text);
+  } catch (error) {
+    return `not JSON (a line torn by a crash?): ${(error as Error).message}`;
+  }
+  const v = (value as { v?: unknown } | null)?.v;
+  if (typeof v === 'number' && v !== SPOOL_FORMAT) {
+    return `spool format ${v}, which this mlmeta cannot read; replay it with the mlmeta version that wrote it`;
+  }
+  const parsed = SpoolLineSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return `not a spool batch: ${issue.path.join('.') || 'line'}: ${issue.message}`;
+  }
+  return parsed.data as unknown as WriteBatch;
+}
+
+/**
+ * Replay one spool file in order, then delete it (the `exit` path replays its own file this way).
+ * Lines that cannot be read and records the store rejects are set aside in the file's quarantine
+ * and reported; the file is kept (and the promise rejects) only when the store fails to take a
+ * valid batch, so that it can be replayed again.
+ */
 export async function replaySpoolFile(
   store: MetadataStore,
   file: string,
   onProgress?: (progress: SpoolProgress) => void,
-): Promise<Omit<ReplayResult, 'files' | 'active'>> {
-  const result = { batches: 0, points: 0, skipped: 0 };
+): Promise<FileResult> {
+  const quarantine = new Quarantine(quarantineFileFor(file));
+  const result: FileResult = {
+    batches: 0,
+    points: 0,
+    skipped: 0,
+    skippedLines: [],
+    quarantined: 0,
+    quarantineFiles: [],
+  };
   if (!existsSync(file)) return result;
   const lines = createInterface({
     input: createReadStream(file, 'utf8'),
     crlfDelay: Number.POSITIVE_INFINITY,
   });
+  let lineNumber = 0;
   for await (const text of lines) {
+    lineNumber++;
     if (text.trim() === '') continue;
-    let line: SpoolLine;
-    try {
-      line = decodeJson(text) as SpoolLine;
-    } catch {
+    const batch = readLine(text);
+    if (typeof batch === 'string') {
+      const source = `${file}:${lineNumber}`;
       result.skipped++;
+      result.skippedLines.push({ source, reason: batch });
+      quarantine.add({ kind: 'spool-line', source, line: text, reason: batch });
       continue;
     }
-    if (line.v !== SPOOL_FORMAT) {
-      throw new Error(
-        `spool file ${file} has format ${line.v}; replay it with the mlmeta version that wrote it`,
-      );
-    }
-    try {
-      await applyBatch(store, { lineage: line.lineage, metrics: line.metrics });
-    } catch (error) {
-      if (!isPermanentWriteError(error)) throw error;
-      logger.warn(`spool ${file}: the store rejected a batch; skipping it:`, error);
-      result.skipped++;
-      continue;
-    }
+    await applyBatch(store, batch, (rejected) => quarantine.add(rejected));
     result.batches++;
-    result.points += line.metrics.length;
+    result.points += batch.metrics.length;
     onProgress?.({ file, batches: result.batches, points: result.points });
   }
-  if (result.skipped > 0) logger.warn(`spool ${file}: skipped ${result.skipped} unreadable line(s)`);
+  for (const line of result.skippedLines) logger.warn(`spool ${line.source}: skipped: ${line.reason}`);
+  result.quarantined = quarantine.count;
+  if (quarantine.count > 0) {
+    result.quarantineFiles.push(quarantine.file);
+    logger.warn(`spool ${file}: ${quarantine.count} record(s) or line(s) set aside in ${quarantine.file}`);
+  }
   unlinkSync(file);
   return result;
 }
@@ -204,7 +270,16 @@ export async function replaySpool(
   dir: string,
   options: { onProgress?: (progress: SpoolProgress) => void; includeActive?: boolean } = {},
 ): Promise<ReplayResult> {
-  const result: ReplayResult = { files: 0, batches: 0, points: 0, skipped: 0, active: [] };
+  const result: ReplayResult = {
+    files: 0,
+    batches: 0,
+    points: 0,
+    skipped: 0,
+    skippedLines: [],
+    quarantined: 0,
+    quarantineFiles: [],
+    active: [],
+  };
   if (!existsSync(dir)) return result;
   const host = safeHost();
   const names = readdirSync(dir)
@@ -222,6 +297,9 @@ export async function replaySpool(
     result.batches += one.batches;
     result.points += one.points;
     result.skipped += one.skipped;
+    result.skippedLines.push(...one.skippedLines);
+    result.quarantined += one.quarantined;
+    result.quarantineFiles.push(...one.quarantineFiles);
   }
   return result;
 }

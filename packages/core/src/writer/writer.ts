@@ -8,8 +8,9 @@
 import { logger } from '../log.js';
 import type { MetricPoint } from '../model/schemas.js';
 import type { MetadataStore } from '../store/store.js';
-import { applyBatch, isPermanentWriteError, yieldToLoop } from './apply-batch.js';
+import { applyBatch, type RejectedRecord, yieldToLoop } from './apply-batch.js';
 import { type LineageEdges, type NodeUpsert, PendingBatch, type WriteBatch } from './batch.js';
+import { Quarantine, quarantineFileFor } from './quarantine.js';
 import { type Spool, syncCommand } from './spool.js';
 
 export interface WriterOptions {
@@ -47,6 +48,9 @@ export interface WriterStats {
   queuedPoints: number;
   queuedBytes: number;
   dropped: number;
+  /** Records the store rejected for good, set aside in `quarantineFile` (metric points counted one by one). */
+  rejected: number;
+  quarantineFile: string;
   /** Batches wait in the spool for the store. */
   spooling: boolean;
   /** The last write or probe failed and no probe has succeeded since. */
@@ -63,6 +67,8 @@ export class MetadataWriter {
   private queuedPoints = 0;
   private queuedBytes = 0;
   private dropped = 0;
+  private rejected = 0;
+  private readonly quarantine: Quarantine;
   private store: MetadataStore | undefined;
   private storeOpening: Promise<MetadataStore> | undefined;
   /** False while a retry timer is pending: batches go straight to the spool until it fires. */
@@ -85,6 +91,7 @@ export class MetadataWriter {
       retryMaxMs: config.retryMaxMs ?? 30_000,
     };
     this.retryDelay = this.options.retryMinMs;
+    this.quarantine = new Quarantine(quarantineFileFor(config.spool.file));
   }
 
   /** Queue one metric point. The hot path: no I/O, no allocation beyond the point itself. */
@@ -125,6 +132,8 @@ export class MetadataWriter {
       queuedPoints: this.queuedPoints,
       queuedBytes: this.queuedBytes,
       dropped: this.dropped,
+      rejected: this.rejected,
+      quarantineFile: this.quarantine.file,
       spooling: this.config.spool.hasPending,
       storeFailing: this.failureReported,
     };
@@ -240,19 +249,32 @@ export class MetadataWriter {
       return;
     }
     try {
-      await applyBatch(this.store!, item.batch);
+      await applyBatch(this.store!, item.batch, (rejected) => this.setAside(rejected));
     } catch (error) {
-      if (isPermanentWriteError(error)) {
-        this.dropped += recordCount(item);
-        logger.warn(
-          `the store rejected a batch of ${recordCount(item)} record(s); they are not retried:`,
-          error,
-        );
-        return;
-      }
       this.failed(error);
       this.spoolOrDrop(item);
     }
+  }
+
+  /** A record the store rejected for good: into the quarantine, with one warning per reason. */
+  private setAside(rejected: RejectedRecord): void {
+    const records = rejected.kind === 'metrics' ? (rejected.record as unknown[]).length : 1;
+    try {
+      this.quarantine.add(rejected);
+      this.rejected += records;
+    } catch (error) {
+      this.dropped += records;
+      logger.warn(
+        `could not set ${records} rejected record(s) aside in ${this.quarantine.file}; they are lost:`,
+        error,
+      );
+      return;
+    }
+    logger.once(
+      `rejected:${rejected.reason}`,
+      'warn',
+      `the store rejected ${records === 1 ? `one record (${rejected.kind})` : `${records} metric points`} (${rejected.reason}); the rest of the batch was written, the rejected record(s) are set aside in ${this.quarantine.file}`,
+    );
   }
 
   /** Open the store if needed and replay the spool; false (and a retry scheduled) on failure. */
@@ -264,8 +286,9 @@ export class MetadataWriter {
         this.store = await this.storeOpening;
       }
       if (this.config.spool.hasPending) {
-        const batches = await this.config.spool.replay(this.store);
-        logger.info(`store reachable again; replayed ${batches} spooled batch(es)`);
+        const replayed = await this.config.spool.replay(this.store);
+        this.rejected += replayed.quarantined;
+        logger.info(`store reachable again; replayed ${replayed.batches} spooled batch(es)`);
       }
       this.retryDelay = this.options.retryMinMs;
       if (this.failureReported) logger.warn('the store is reachable again; spooled records were written');
