@@ -135,7 +135,15 @@ export async function loadTokensFile(path: string): Promise<TokenEntry[]> {
       { cause: error },
     );
   }
-  return parseTokens(text, `tokens file ${path}`);
+  const entries = parseTokens(text, `tokens file ${path}`);
+  // An empty file must not quietly start a server without auth.
+  if (entries.length === 0) {
+    throw new MlmetaError(
+      'INVALID_ARGUMENT',
+      `tokens file ${path} holds no tokens, so the server would accept anyone; add a line from \`mlmeta-server hash-token --name NAME --scope write\`, or leave out --tokens-file to run without tokens on 127.0.0.1`,
+    );
+  }
+  return entries;
 }
 
 /** Checks presented tokens against the configured hashes. */

@@ -15,13 +15,15 @@ import { DEFAULT_BODY_LIMIT, DEFAULT_HOST, DEFAULT_PORT, type MlmetaServer, star
  */
 export const SERVER_USAGE = `usage:
   mlmeta-server --store <uri> [--host ${DEFAULT_HOST}] [--port ${DEFAULT_PORT}] [--tokens-file <file>]
-                [--insecure] [--body-limit-mb ${DEFAULT_BODY_LIMIT / 1024 / 1024}]
+                [--allowed-host <name>]... [--insecure] [--body-limit-mb ${DEFAULT_BODY_LIMIT / 1024 / 1024}]
   mlmeta-server hash-token --name <name> [--scope read|write] [--stdin]
 
   --store          where records live: sqlite:<path> or postgres://... (fixed for the server's life)
   --host           address to bind; a non-loopback address needs --tokens-file (or --insecure)
   --port           TCP port (0 picks a free one)
   --tokens-file    accepted tokens: lines of name:scope:sha256 (or JSON), from hash-token
+  --allowed-host   a Host name clients use for this server (repeatable); requests naming
+                   any other host than these, loopback names and the bound address are refused
   --insecure       allow a non-loopback address without tokens
   hash-token       prints a tokens-file line on stdout and the new token on stderr
                    (--stdin: hash a token read from stdin instead of generating one)
@@ -40,6 +42,18 @@ function positiveInt(flag: string, text: string | undefined, max: number): numbe
   if (!/^\d+$/.test(text) || Number(text) > max)
     throw new UsageError(`${flag} must be an integer 0-${max}, got "${text}"`);
   return Number(text);
+}
+
+/** `--allowed-host` values: host names or addresses, without scheme, port or path. */
+function allowedHosts(values: string[]): string[] {
+  for (const value of values) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)$/.test(value)) {
+      throw new UsageError(
+        `--allowed-host "${value}": give a host name or address only, e.g. --allowed-host mlmeta.internal`,
+      );
+    }
+  }
+  return values;
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -137,6 +151,7 @@ async function serveCommand(args: string[], io: Io): Promise<number> {
       host: { type: 'string', default: DEFAULT_HOST },
       port: { type: 'string' },
       'tokens-file': { type: 'string' },
+      'allowed-host': { type: 'string', multiple: true },
       insecure: { type: 'boolean', default: false },
       'body-limit-mb': { type: 'string' },
     },
@@ -155,6 +170,7 @@ async function serveCommand(args: string[], io: Io): Promise<number> {
       host: values.host,
       port,
       tokensFile: values['tokens-file'],
+      allowedHosts: allowedHosts(values['allowed-host'] ?? []),
       insecure: values.insecure,
       ui: true,
       bodyLimit: bodyLimitMb === undefined ? undefined : bodyLimitMb * 1024 * 1024,

@@ -18,7 +18,7 @@ import {
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { loadTokensFile, type TokenEntry, TokenVerifier } from './auth.js';
 import { toErrorReply } from './errors.js';
-import { isLoopbackHost } from './host.js';
+import { HostCheck, isLoopbackHost, isSameOrigin } from './host.js';
 import { type RouteAccess, registerApiRoutes } from './routes.js';
 import { type ServerLogger, stdioServerLogger } from './server-logger.js';
 import { sessionToken } from './session-cookie.js';
@@ -64,6 +64,11 @@ export interface ServerOptions {
   host?: string;
   /** Default 5858; 0 picks a free port. */
   port?: number;
+  /**
+   * Host names the server answers to besides loopback names and its bound address (e.g. the
+   * name clients and browsers use behind DNS). Requests naming any other host are refused.
+   */
+  allowedHosts?: readonly string[];
   /** Allow a non-loopback address without tokens (anyone who can reach it can read and write). */
   insecure?: boolean;
   /** Largest request body in bytes (default 32 MiB); larger bodies get 413. */
@@ -172,6 +177,8 @@ export async function createServer(options: ServerOptions): Promise<MlmetaServer
     );
   }
 
+  const hostCheck = new HostCheck(host, options.allowedHosts);
+
   const ownsStore = typeof options.store === 'string';
   const store = typeof options.store === 'string' ? await openStore(options.store) : options.store;
 
@@ -202,6 +209,9 @@ export async function createServer(options: ServerOptions): Promise<MlmetaServer
   });
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
+    // First, before any auth: a page of another site that rebinds its name to this address
+    // sends its own name as Host.
+    hostCheck.check(request);
     if (!verifier) return;
     const access: RouteAccess = request.is404 ? 'read' : (request.routeOptions.config.access ?? 'write');
     if (access === 'public') return;
@@ -209,7 +219,14 @@ export async function createServer(options: ServerOptions): Promise<MlmetaServer
     const match = typeof header === 'string' ? /^Bearer +(\S+) *$/i.exec(header) : null;
     // The UI's session cookie counts for reads only: browsers attach cookies to cross-site
     // requests on their own, so anything that writes must carry the bearer header (no CSRF).
-    const token = match ? match[1] : access === 'read' ? sessionToken(request) : undefined;
+    const cookie = match ? undefined : access === 'read' ? sessionToken(request) : undefined;
+    if (cookie !== undefined && !isSameOrigin(request)) {
+      throw unauthorized(
+        'PERMISSION_DENIED',
+        "the session cookie is accepted from this server's own pages only (Origin or Sec-Fetch-Site names another site)",
+      );
+    }
+    const token = match ? match[1] : cookie;
     if (token === undefined) {
       throw unauthorized(
         'UNAUTHENTICATED',
