@@ -236,7 +236,7 @@ export class TrackedRun implements Run {
         `run ${this.name}: ${dropped} record(s) were dropped because the write queue was full or the spool failed`,
       );
     }
-    Object.assign(custom, this.metrics.properties());
+    Object.assign(custom, fitPropertyNames(this.metrics.properties(), this));
     this.writer.enqueueNode(
       {
         kind: 'execution',
@@ -378,7 +378,7 @@ export class TrackedRun implements Run {
           externalId,
           name: `${fitName(redactString(this.name), 'the run name', this, MAX_SUFFIXED_NAME - 8)}-metrics@${shortId(this.id)}`,
           state: 'LIVE',
-          customProperties: this.metrics.finals(),
+          customProperties: fitPropertyNames(this.metrics.finals(), this),
         },
       },
       true,
