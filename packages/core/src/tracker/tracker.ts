@@ -89,7 +89,11 @@ export class Tracker {
     // A pipeline's steps share its name as their experiment, unless one is given.
     const experiment = fitName(
       String(
-        options.experiment ?? this.config.experiment ?? this.config.pipeline ?? entryScriptName() ?? 'default',
+        options.experiment ??
+          this.config.experiment ??
+          this.config.pipeline ??
+          entryScriptName() ??
+          'default',
       ),
       'the experiment name',
       { id: `experiment:${name}`, name },
