@@ -1,7 +1,8 @@
 /**
  * Every model kind, in a fresh process, records from its first fit: with the README's inline
- * `callbacks: [mlmeta.callback()]` (the patches must exist before `model.fit` is looked up) and
- * under the preload hook with no mlmeta in the program.
+ * `callbacks: [mlmeta.callback()]` (the patches must exist before `model.fit` is looked up), its
+ * imports sorted (@mlmeta/tfjs first), as ESM and as CommonJS, and under the preload hook with
+ * no mlmeta in the program.
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -38,9 +39,10 @@ async function onlyRun(storeFile: string) {
 }
 
 describe.each(KINDS)('a %s model', (kind) => {
-  it('records its first fit with the inline callback and under the hook, the same way', async () => {
+  it('records its first fit with the inline callback (ESM and CommonJS) and under the hook, the same way', async () => {
     const modes = [
       { args: [] as string[], script: fixture('inline-callback.mjs') },
+      { args: [] as string[], script: fixture('inline-callback.cjs') },
       { args: ['--import', REGISTER], script: fixture('plain-fit.mjs') },
     ];
     const seen = [];
@@ -57,5 +59,6 @@ describe.each(KINDS)('a %s model', (kind) => {
       seen.push({ params: fit.customProperties['param.epochs'], summary: fit.customProperties.modelSummary });
     }
     expect(seen[1]).toEqual(seen[0]);
+    expect(seen[2]).toEqual(seen[0]);
   });
 });

@@ -68,14 +68,15 @@ export function resolveTf(): TfModule | undefined {
 
 /**
  * The tfjs flavours this process has already loaded, completely, from the project (no module is
- * loaded here), and whether any flavour is still loading (its own `require` is on the stack).
+ * loaded here), and the module-cache entries of those still loading (their own `require` is on
+ * the stack, or an ESM import linked them and has not run them yet).
  *
  * @example
  * const { loaded } = loadedTf(); // [the project's @tensorflow/tfjs] once the app imported it
  */
-export function loadedTf(): { loaded: TfModule[]; loading: boolean } {
+export function loadedTf(): { loaded: TfModule[]; loading: NodeJS.Module[] } {
   const loaded: TfModule[] = [];
-  let loading = false;
+  const loading: NodeJS.Module[] = [];
   const seen = new Set<string>();
   for (const base of resolutionBases()) {
     const require = createRequire(base);
@@ -90,7 +91,7 @@ export function loadedTf(): { loaded: TfModule[]; loading: boolean } {
       seen.add(resolved);
       const entry = require.cache[resolved];
       if (!entry) continue;
-      if (!entry.loaded) loading = true;
+      if (!entry.loaded) loading.push(entry);
       else if (isTfModule(entry.exports)) loaded.push(entry.exports);
     }
   }
