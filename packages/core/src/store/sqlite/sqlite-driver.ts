@@ -3,12 +3,13 @@
  * timeout, BEGIN IMMEDIATE for every write, and an in-process queue so that calls from one
  * process never interleave inside a transaction.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { MlmetaError } from '../errors.js';
 import type { Row, SqlDriver, SqlExecutor, SqlStoreDialect } from '../sql/driver.js';
 import { sqliteDialect } from './sqlite-dialect.js';
+import { openReadOnlyDatabase } from './sqlite-read-only.js';
 
 /**
  * How long one statement waits for another process's lock. MLMD gives up after 10 quick
@@ -89,6 +90,7 @@ class SqliteDriver implements SqlDriver {
   constructor(
     private readonly connection: SqliteConnection,
     readonly readOnly: boolean,
+    private readonly release: () => void,
   ) {}
 
   /** Serialize work on the one connection; a failed task does not poison the queue. */
@@ -165,12 +167,14 @@ class SqliteDriver implements SqlDriver {
     await this.exclusive(async () => {
       this.closed = true;
       this.connection.db.close();
+      this.release();
     }).catch(() => undefined);
   }
 }
 
 /**
- * Open a SQLite file (created with its directory unless read-only).
+ * Open a SQLite file (created with its directory unless read-only). A read-only open also reads
+ * a file whose folder the user cannot write (see `openReadOnlyDatabase`).
  *
  * @example
  * const driver = await openSqliteDriver('.mlmeta/mlmeta.db');
@@ -180,13 +184,21 @@ export async function openSqliteDriver(path: string, options: SqliteDriverOption
   const { default: Database } = await import('better-sqlite3');
   const readOnly = options.readOnly ?? false;
   const inMemory = path === ':memory:' || path === '';
-  if (!readOnly && !inMemory) mkdirSync(dirname(path), { recursive: true });
+  // A name starting with "file:" is a file of that name here, also where SQLite reads URIs.
+  const file = path.startsWith('file:') ? `./${path}` : path;
+  if (!readOnly && !inMemory) mkdirSync(dirname(file), { recursive: true });
   let db: BetterSqlite3.Database;
+  let release = () => {};
   try {
-    db = new Database(path, { readonly: readOnly, fileMustExist: readOnly, timeout: BUSY_TIMEOUT_MS });
+    if (readOnly) {
+      if (!existsSync(file)) throw new Error('no such file');
+      ({ db, release } = openReadOnlyDatabase(Database, file, BUSY_TIMEOUT_MS));
+    } else {
+      db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    }
   } catch (error) {
     throw new MlmetaError(
-      readOnly ? 'NOT_FOUND' : 'UNAVAILABLE',
+      readOnly && !existsSync(file) ? 'NOT_FOUND' : 'UNAVAILABLE',
       `cannot open SQLite database "${path}": ${(error as Error).message}`,
       { cause: error },
     );
@@ -199,7 +211,7 @@ export async function openSqliteDriver(path: string, options: SqliteDriverOption
     db.pragma(`mmap_size = ${MMAP_BYTES}`);
     db.pragma(`cache_size = -${CACHE_KIB}`);
   }
-  return new SqliteDriver(new SqliteConnection(db), readOnly);
+  return new SqliteDriver(new SqliteConnection(db), readOnly, release);
 }
 
 /** Switching to WAL needs a moment alone with the file; other openers may hold it briefly. */
