@@ -153,6 +153,66 @@ describe('mlmeta runs / show / diff', () => {
   });
 });
 
+describe('mlmeta show <artifact>', () => {
+  it('shows a dataset by artifact:N: statistics with the NaN feature marked, and the run that read it', () => {
+    const bad = json(['show', 'train-bad']).run;
+    const validation = bad.inputs.find((i: { role: string }) => i.role === 'validation');
+    const { code, out } = mlmeta(['show', `artifact:${validation.id}`]);
+    expect(code).toBe(0);
+    const lines = out.split('\n');
+    expect(lines[0]).toBe(`artifact #${validation.id}  mlmeta.Dataset  LIVE`);
+    expect(out).toContain('  digest:   xxh3:5eed0000000000000000000000000bad');
+    expect(out).toMatch(/\nstatistics\n {2}3 rows\n {2}x \[3,2\]\n/);
+    expect(out).toMatch(/\n {4}1 +1 +2 +2 +2 +0 +2\n/);
+    expect(out).toMatch(/\nproduced by\n {2}no recorded run\n/);
+    expect(out).toMatch(/\nread by\n {2}run train-bad {2}#\d+ {2}mlmeta\.Run {2}FAILED {2}as validation/);
+  });
+
+  it('shows a file by its path and by its digest: type, digest, uri, producer, consumers, JSON', () => {
+    const model = join(work, 'model.onnx');
+    const byPath = json(['show', model]).artifact;
+    expect(byPath).toMatchObject({ type: 'mlmeta.Model', uri: model, consumers: [] });
+    expect(byPath.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(byPath.producers).toEqual([
+      expect.objectContaining({ name: 'train-good', role: 'model', state: 'COMPLETE' }),
+    ]);
+    expect(json(['show', byPath.digest]).artifact.id).toBe(byPath.id);
+    expect(json(['show', byPath.digest.slice(0, 20)]).artifact.id).toBe(byPath.id);
+    const data = json(['show', join(work, 'train.csv')]).artifact;
+    expect(data.consumers.map((r: { name: string }) => r.name).sort()).toEqual(['train-bad', 'train-good']);
+    const text = mlmeta(['show', model]).out;
+    expect(text).toMatch(/\nproduced by\n {2}run train-good {2}#\d+ {2}mlmeta\.Run {2}COMPLETE {2}as model/);
+    expect(text).toContain(`  uri:      ${model}`);
+  });
+
+  it('lists the other contents recorded at the same path as versions, newest first', () => {
+    const file = join(dir, 'versioned.bin');
+    node('record-model.mjs', [file]);
+    node('record-model.mjs', [file]);
+    const latest = json(['show', file]).artifact;
+    expect(latest.versions).toHaveLength(2);
+    expect(latest.versions[0]).toMatchObject({ id: latest.id, current: true });
+    const older = latest.versions[1];
+    expect(older.current).toBe(false);
+    expect(json(['show', `artifact:${older.id}`]).artifact.versions[1]).toMatchObject({
+      id: older.id,
+      current: true,
+    });
+    expect(mlmeta(['show', file]).out).toMatch(
+      /\nversions at .*versioned\.bin\n {2}#\d+ {2}sha256:\w{12} {2}.* {2}\(this one\)\n {2}#\d+/,
+    );
+  });
+
+  it('an unknown artifact or digest exits 1 and says so', () => {
+    const missing = mlmeta(['show', 'artifact:9999']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/no artifact artifact:9999/);
+    const digest = mlmeta(['show', 'sha256:0123456789abcdef']);
+    expect(digest.code).toBe(1);
+    expect(digest.err).toMatch(/no artifact has digest sha256:0123456789abcdef/);
+  });
+});
+
 describe('mlmeta trace / lineage', () => {
   it('traces a model file to its run, dataset, params and code', () => {
     const { code, out } = mlmeta(['trace', join(work, 'model.onnx')]);

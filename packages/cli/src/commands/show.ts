@@ -1,4 +1,4 @@
-/** `mlmeta show <run>`: one run in full, a failure first. */
+/** `mlmeta show <run>`: one run in full, a failure first; or one artifact (show-artifact.ts). */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { describeNonFinite, splitStack } from '../failure.js';
@@ -8,6 +8,7 @@ import { renderTable } from '../output/table.js';
 import { rejectAmbiguousNumber, resolveRun } from '../resolve.js';
 import { type LinkedArtifact, type RunDetails, runDetails } from '../run-details.js';
 import type { Action } from './action.js';
+import { showArtifact, shownArtifact } from './show-artifact.js';
 
 function datasetLine(a: LinkedArtifact): string[] {
   const p = a.properties;
@@ -61,6 +62,8 @@ function failureSection(ctx: CliContext, f: NonNullable<RunDetails['failure']>):
 
 export async function show(ctx: CliContext, ref: string): Promise<void> {
   const store = await ctx.store({ readOnly: true });
+  const artifact = await shownArtifact(store, ref);
+  if (artifact) return showArtifact(ctx, store, artifact);
   await rejectAmbiguousNumber(store, ref);
   const details = await runDetails(store, await resolveRun(store, ref));
   if (ctx.json) return ctx.printJson({ run: details });
@@ -121,10 +124,12 @@ export async function show(ctx: CliContext, ref: string): Promise<void> {
 export function registerShow(program: Command, action: Action): void {
   program
     .command('show')
-    .description('one run: params, metrics (last/min/max), datasets, outputs, environment, hardware, failure')
+    .description(
+      'one run (params, metrics, datasets, outputs, environment, hardware, failure) or one artifact (digest, uri, statistics, signature, versions, producer, consumers)',
+    )
     .argument(
-      '<run>',
-      'run id, external id, name, or a unique prefix of one; a number that is also an artifact id must be written run:N',
+      '<run|artifact>',
+      'run id, external id, name, or a unique prefix of one; artifact:N, a file or folder, or a digest for an artifact; a number that is both must be written run:N or artifact:N',
     )
     .action(action((ctx, ref: string) => show(ctx, ref)));
 }
