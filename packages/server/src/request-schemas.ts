@@ -5,6 +5,7 @@
  */
 import {
   LineageBatchSchema,
+  MAX_ID,
   MlmetaError,
   NodeRefSchema,
   TypeInputSchema,
@@ -12,7 +13,8 @@ import {
 } from '@mlmeta/core';
 import { z } from 'zod';
 
-const Id = z.number().int().positive();
+/** Store ids are MLMD's INT columns; a larger one could never match (PostgreSQL would fail the statement). */
+const Id = z.number().int().positive().max(MAX_ID);
 const ExternalId = z.string().min(1).max(1024);
 const Filter = z.string().max(65_536);
 const Ids = z.array(Id).max(100_000);

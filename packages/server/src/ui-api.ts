@@ -10,6 +10,7 @@ import {
   type Event,
   type Execution,
   INPUT_EVENT_TYPES,
+  MAX_ID,
   type MetadataStore,
   MlmetaError,
   RUN_PROPERTIES,
@@ -46,7 +47,7 @@ const RunsQueryString = z
   })
   .strict();
 
-const IdParams = z.object({ id: qInt.pipe(z.number().int().positive()) }).strict();
+const IdParams = z.object({ id: qInt.pipe(z.number().int().positive().max(MAX_ID)) }).strict();
 
 const LineageQueryString = z
   .object({
@@ -103,7 +104,8 @@ function failureOf(execution: Execution) {
 async function reusedRun(store: MetadataStore, execution: Execution): Promise<Execution | undefined> {
   const from = execution.customProperties[RUN_PROPERTIES.cachedFrom];
   if (typeof from !== 'string' || from === '') return undefined;
-  const byId = /^id:(\d+)$/.exec(from);
+  const byId = /^id:(\d{1,10})$/.exec(from);
+  if (byId && Number(byId[1]) > MAX_ID) return undefined;
   return store.getExecution(byId ? { id: Number(byId[1]) } : { externalId: from });
 }
 

@@ -14,6 +14,7 @@
 
 export const REDACTED = '[REDACTED]';
 
+import { setOwn } from '../model/own-property.js';
 import { isSecretKey, type RedactOptions } from './redact/secret-keys.js';
 import { type Range, tokenRanges } from './redact/token-rules.js';
 
@@ -234,12 +235,17 @@ function redactAssignments(text: string, options: RedactOptions | undefined): st
 
 const FLAG = /^(-{1,2})([A-Za-z_][\w.-]*)$/;
 
-function redactArray(items: unknown[], options: RedactOptions | undefined, seen: WeakMap<object, unknown>) {
+function redactArray(
+  items: unknown[],
+  options: RedactOptions | undefined,
+  seen: WeakMap<object, unknown>,
+  depth: number,
+) {
   const out: unknown[] = [];
   seen.set(items, out);
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    out.push(redactValue(item, options, seen));
+    out.push(redactValue(item, options, seen, depth + 1));
     // argv style: `--token <value>` puts the secret in the next element.
     const flag = typeof item === 'string' ? FLAG.exec(item) : null;
     if (flag && isSecretFlag(flag[1]!, flag[2]!, options) && i + 1 < items.length) {
@@ -266,15 +272,23 @@ export function redactSecretValue(value: unknown): unknown {
   return REDACTED;
 }
 
+/**
+ * Deeper than any value a store accepts (MAX_PROPERTY_DEPTH): what lies below is not walked but
+ * replaced, so a hostile value nested thousands deep cannot overflow the stack or leak.
+ */
+const MAX_REDACT_DEPTH = 256;
+
 function redactValue(
   value: unknown,
   options: RedactOptions | undefined,
   seen: WeakMap<object, unknown>,
+  depth = 0,
 ): unknown {
   if (typeof value === 'string') return redactString(value, options);
   if (typeof value !== 'object' || value === null) return value;
+  if (depth > MAX_REDACT_DEPTH) return REDACTED;
   if (seen.has(value)) return seen.get(value);
-  if (Array.isArray(value)) return redactArray(value, options, seen);
+  if (Array.isArray(value)) return redactArray(value, options, seen, depth);
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date) return value;
   if (value instanceof Map) {
     const out = new Map<unknown, unknown>();
@@ -282,14 +296,14 @@ function redactValue(
     for (const [k, v] of value) {
       const secret = typeof k === 'string' && isSecretKey(k, options);
       const key = typeof k === 'string' ? redactString(k, options) : k;
-      out.set(key, secret ? redactSecretValue(v) : redactValue(v, options, seen));
+      out.set(key, secret ? redactSecretValue(v) : redactValue(v, options, seen, depth + 1));
     }
     return out;
   }
   if (value instanceof Set) {
     const out = new Set<unknown>();
     seen.set(value, out);
-    for (const v of value) out.add(redactValue(v, options, seen));
+    for (const v of value) out.add(redactValue(v, options, seen, depth + 1));
     return out;
   }
   if (value instanceof Error) {
@@ -303,9 +317,11 @@ function redactValue(
   seen.set(value, out);
   for (const [k, v] of Object.entries(value)) {
     // A key may itself be a token (`{ [token]: scopes }`); the name is redacted like a value.
-    out[redactString(k, options)] = isSecretKey(k, options)
-      ? redactSecretValue(v)
-      : redactValue(v, options, seen);
+    setOwn(
+      out,
+      redactString(k, options),
+      isSecretKey(k, options) ? redactSecretValue(v) : redactValue(v, options, seen, depth + 1),
+    );
   }
   return out;
 }

@@ -19,7 +19,7 @@ import { FilterSyntaxError, MlmetaError } from '../store/errors.js';
 import { describeLiteral, type FieldRef, type FilterExpression, type Literal } from './ast.js';
 import type { SqlDialect } from './dialect.js';
 import { checkLikePattern, likeToGlob } from './like.js';
-import { parseFilter } from './parser.js';
+import { FILTER_LIMITS, parseFilter } from './parser.js';
 
 /**
  * Which node table a filter is compiled against.
@@ -290,6 +290,12 @@ class Compiler {
     }
     let alias = 'fc';
     if (field.alias !== null) {
+      if (!this.aliases.has(field.alias) && this.aliases.size >= FILTER_LIMITS.maxContextAliases) {
+        throw new FilterSyntaxError(
+          `a filter may use at most ${FILTER_LIMITS.maxContextAliases} different contexts_<alias> names (each joins two tables; SQLite joins at most 64); reuse aliases or use contexts.<field> for single conditions`,
+          field.position,
+        );
+      }
       alias = this.aliases.get(field.alias) ?? `ctx${this.aliases.size + 1}`;
       this.aliases.set(field.alias, alias);
     }
@@ -323,7 +329,7 @@ class Compiler {
       );
     switch (target.type) {
       case 'integer':
-        if (literal.kind === 'number' && literal.integer) return this.bind(integerParam(literal));
+        if (literal.kind === 'number' && literal.integer) return this.bindInteger(integerParam(literal));
         throw mismatch('whole numbers');
       case 'number':
         if (literal.kind === 'number')
@@ -336,7 +342,7 @@ class Compiler {
         if (literal.kind === 'boolean') return this.bind(literal.value ? 1 : 0);
         throw mismatch('true or false');
       case 'state': {
-        if (literal.kind === 'number' && literal.integer) return this.bind(literal.value);
+        if (literal.kind === 'number' && literal.integer) return this.bindInteger(integerParam(literal));
         const states: Record<string, number> = this.kind === 'artifact' ? ArtifactState : ExecutionState;
         if (literal.kind === 'word' || literal.kind === 'string') {
           const state = states[literal.value.toUpperCase()];
@@ -354,6 +360,15 @@ class Compiler {
   private orderingCollation(target: Target, operator: string): string {
     const ordering = operator !== '=' && operator !== '!=';
     return ordering && target.type === 'string' && this.dialect.name === 'postgres' ? ' COLLATE "C"' : '';
+  }
+
+  /**
+   * An integer compared with a column: on PostgreSQL typed bigint, because an untyped parameter
+   * takes the column's type and ids and states are INT (2^31 would fail the statement rather than
+   * match nothing). int4 = int8 is an indexable cross-type comparison there.
+   */
+  private bindInteger(value: number | bigint): string {
+    return this.dialect.name === 'postgres' ? `${this.bind(value)}::bigint` : this.bind(value);
   }
 
   private bind(value: unknown): string {

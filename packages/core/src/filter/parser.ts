@@ -27,7 +27,16 @@ export const FILTER_LIMITS = {
   maxLength: 16_384,
   /** Nested parentheses and NOTs. */
   maxDepth: 64,
+  /**
+   * Distinct `contexts_<alias>` names: each joins two tables, and SQLite joins at most 64.
+   * PostgreSQL has no such limit, but one filter must mean the same on every backend.
+   */
+  maxContextAliases: 32,
 } as const;
+
+/** Integers are stored as 64-bit (INT properties, times): a literal beyond that range matches nothing any backend holds. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'LIKE', 'IN', 'IS', 'NULL', 'TRUE', 'FALSE']);
 const OPERATOR_HELP = '= != < > <= >= LIKE, NOT LIKE, IN (...), NOT IN (...), IS NULL, IS NOT NULL';
@@ -220,13 +229,14 @@ class Parser {
         if (!Number.isFinite(value)) {
           throw new FilterSyntaxError(`number ${token.value} is out of range`, position);
         }
-        return {
-          kind: 'number',
-          value,
-          integer: /^-?[0-9]+$/.test(token.value),
-          text: token.value,
-          position,
-        };
+        const integer = /^-?[0-9]+$/.test(token.value);
+        if (integer && (BigInt(token.value) < INT64_MIN || BigInt(token.value) > INT64_MAX)) {
+          throw new FilterSyntaxError(
+            `integer ${token.value.length > 40 ? `${token.value.slice(0, 40)}…` : token.value} is beyond the 64-bit range stores hold (${INT64_MIN} to ${INT64_MAX}); to compare with a double, write it with a decimal point or an exponent (1.5e20)`,
+            position,
+          );
+        }
+        return { kind: 'number', value, integer, text: token.value, position };
       }
       case 'word': {
         const upper = token.value.toUpperCase();

@@ -95,12 +95,69 @@ export const MAX_NAME_LENGTH = 255;
 export const MAX_ID = 2 ** 31 - 1;
 
 /**
- * Validates a properties map (name → value) at an edge (HTTP body, import file).
+ * Deepest nesting of objects and arrays inside one property value (`{ a: { b: 1 } }` is 2) that
+ * stores accept. Real configurations nest a few levels; a value nested thousands deep is hostile
+ * or a bug, and every recursive reader (validation, STRUCT encoding, redaction) would overflow
+ * the stack on it.
+ */
+export const MAX_PROPERTY_DEPTH = 64;
+
+/**
+ * Why `properties` (name → value) cannot be stored as given, or undefined: a value nested
+ * deeper than MAX_PROPERTY_DEPTH, or a `__proto__` key anywhere (JavaScript assigns it as the
+ * object's prototype, so every reader would silently lose it). `constructor`, `prototype` and
+ * other names are plain keys and are kept.
+ *
+ * @example
+ * propertiesProblem(JSON.parse('{"cfg":{"__proto__":{}}}')); // 'cfg: the key "__proto__" ...'
+ */
+export function propertiesProblem(properties: unknown): string | undefined {
+  if (properties === null || typeof properties !== 'object' || Array.isArray(properties)) return undefined;
+  // Recursion is bounded by MAX_PROPERTY_DEPTH: the walk stops at the first level too deep.
+  const visit = (value: unknown, path: string, depth: number): string | undefined => {
+    if (value === null || typeof value !== 'object') return undefined;
+    if (depth > MAX_PROPERTY_DEPTH) {
+      return `${path}: nested more than ${MAX_PROPERTY_DEPTH} levels deep; store deeper structures as a JSON string`;
+    }
+    const entries: [string, unknown][] = Array.isArray(value)
+      ? value.map((item, i) => [String(i), item])
+      : Object.keys(value).map((key) => [key, (value as Record<string, unknown>)[key]]);
+    for (const [key, inner] of entries) {
+      if (key === '__proto__' && !Array.isArray(value)) {
+        return `${path}: the key "__proto__" cannot be stored (JavaScript readers would lose it); rename it`;
+      }
+      const problem = visit(inner, `${path}.${key}`, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+  for (const name of Object.keys(properties)) {
+    if (name === '__proto__') {
+      return 'the property name "__proto__" cannot be stored (JavaScript readers would lose it); rename it';
+    }
+    const problem = visit((properties as Record<string, unknown>)[name], name, 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+const PropertyMapSchema = z.record(z.string().min(1).max(MAX_NAME_LENGTH), PropertyValueSchema);
+
+/**
+ * Validates a properties map (name → value) at an edge (HTTP body, import file). The shape is
+ * checked first (propertiesProblem), so a hostile value fails with a clear issue before the
+ * recursive schema walks it.
  *
  * @example
  * const value = PropertiesSchema.parse(input);
  */
-export const PropertiesSchema = z.record(z.string().min(1).max(MAX_NAME_LENGTH), PropertyValueSchema);
+export const PropertiesSchema = z
+  .custom<z.input<typeof PropertyMapSchema>>()
+  .superRefine((value, ctx) => {
+    const problem = propertiesProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .pipe(PropertyMapSchema);
 /**
  * A node's properties or custom properties: name → value.
  *

@@ -6,7 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { logger } from '../log.js';
-import { MAX_NAME_LENGTH } from '../model/schemas.js';
+import { setOwn } from '../model/own-property.js';
+import { MAX_NAME_LENGTH, propertiesProblem } from '../model/schemas.js';
+import { capString } from './values.js';
 
 /** `run "name"` for warnings. */
 export const runLabel = (name: string) => `run "${name.length > 80 ? `${name.slice(0, 80)}…` : name}"`;
@@ -70,17 +72,54 @@ export function fitExternalId(id: string, run: { id: string; name: string }): st
   return `sha256:${createHash('sha256').update(id).digest('hex')}`;
 }
 
-/** Property names cut to what stores hold (values are capped elsewhere, in values.ts). */
-export function fitPropertyNames<V>(
+/**
+ * Properties as stores hold them: names cut to MAX_NAME_LENGTH; a value nested deeper than
+ * MAX_PROPERTY_DEPTH or holding a `__proto__` key (both refused by stores) kept as its JSON text;
+ * the name `__proto__` itself refused. Values are capped elsewhere, in values.ts.
+ *
+ * @example
+ * fitProperties({ cfg: deeplyNested }, run); // { cfg: '{"a":{"a":…' }, and one warning
+ */
+export function fitProperties<V>(
   properties: Record<string, V>,
   run: { id: string; name: string },
-): Record<string, V> {
-  let fitted: Record<string, V> | undefined;
+): Record<string, V | string> {
+  let fitted: Record<string, V | string> | undefined;
   for (const name of Object.keys(properties)) {
-    if (name.length <= MAX_NAME_LENGTH) continue;
+    const value = properties[name]!;
+    const problem =
+      typeof value === 'object' && value !== null ? propertiesProblem({ [name]: value }) : undefined;
+    if (name.length <= MAX_NAME_LENGTH && problem === undefined && name !== '__proto__') continue;
     fitted ??= { ...properties };
     delete fitted[name];
-    fitted[fitName(name, 'a property name', run)] = properties[name]!;
+    if (name === '__proto__') {
+      warnOnce(
+        run.id,
+        'name:__proto__',
+        `${runLabel(run.name)}: the property name "__proto__" was not recorded (JavaScript readers would lose it); rename it`,
+      );
+      continue;
+    }
+    const fittedName = fitName(name, 'a property name', run);
+    if (problem === undefined) {
+      setOwn(fitted, fittedName, value);
+      continue;
+    }
+    warnOnce(
+      run.id,
+      `shape:${fittedName}`,
+      `${runLabel(run.name)}: ${problem}; it was stored as its JSON text`,
+    );
+    setOwn(fitted, fittedName, jsonText(value));
   }
   return fitted ?? properties;
+}
+
+function jsonText(value: unknown): string {
+  try {
+    return capString(JSON.stringify(value));
+  } catch {
+    // Nested beyond what JSON.stringify can walk.
+    return '[a value nested too deep to record]';
+  }
 }

@@ -21,7 +21,7 @@ import {
 } from '../model/schemas.js';
 import type { MetadataWriter } from '../writer/writer.js';
 import type { ArtifactRecord, Run, RunEndState } from './api.js';
-import { fitExternalId, fitName, fitPropertyNames, metricStep, runLabel, warnOnce } from './edge.js';
+import { fitExternalId, fitName, fitProperties, metricStep, runLabel, warnOnce } from './edge.js';
 import { MetricSummaries } from './metric-summary.js';
 import { capString, flattenParams, toProperties } from './values.js';
 
@@ -236,7 +236,7 @@ export class TrackedRun implements Run {
         `run ${this.name}: ${dropped} record(s) were dropped because the write queue was full or the spool failed`,
       );
     }
-    Object.assign(custom, fitPropertyNames(this.metrics.properties(), this));
+    Object.assign(custom, fitProperties(this.metrics.properties(), this));
     this.writer.enqueueNode(
       {
         kind: 'execution',
@@ -279,7 +279,7 @@ export class TrackedRun implements Run {
       node: {
         type: this.setup.type,
         externalId: this.id,
-        customProperties: fitPropertyNames(customProperties, this),
+        customProperties: fitProperties(customProperties, this),
       },
     });
   }
@@ -345,7 +345,7 @@ export class TrackedRun implements Run {
       type,
       externalId,
       state: 'LIVE',
-      customProperties: fitPropertyNames(toProperties(artifact.properties ?? {}), this),
+      customProperties: fitProperties(toProperties(artifact.properties ?? {}), this),
     };
     if (artifact.uri) node.uri = capString(redactString(stripUrlCredentials(artifact.uri)));
     if (artifact.name) {
@@ -378,7 +378,7 @@ export class TrackedRun implements Run {
           externalId,
           name: `${fitName(redactString(this.name), 'the run name', this, MAX_SUFFIXED_NAME - 8)}-metrics@${shortId(this.id)}`,
           state: 'LIVE',
-          customProperties: fitPropertyNames(this.metrics.finals(), this),
+          customProperties: fitProperties(this.metrics.finals(), this),
         },
       },
       true,

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { redact, redactString } from '../capture/redact.js';
+import { setOwn } from '../model/own-property.js';
 import type { JsonValue, PropertyValue } from '../model/schemas.js';
 
 /** Largest value stored as is (bytes of its JSON or string form). */
@@ -102,14 +103,14 @@ export function flattenParams(values: Record<string, unknown>): Record<string, u
     const spread =
       isPlainObject(value) && Object.keys(value).length > 0 && depth < MAX_FLATTEN_DEPTH && !path.has(value);
     if (!spread) {
-      if (!(prefix in out)) out[prefix] = value;
+      if (!Object.hasOwn(out, prefix)) setOwn(out, prefix, value);
       return;
     }
     path.add(value);
     for (const [key, inner] of Object.entries(value)) visit(`${prefix}.${key}`, inner, depth + 1);
     path.delete(value);
   };
-  for (const [key, value] of Object.entries(values)) if (!isPlainObject(value)) out[key] = value;
+  for (const [key, value] of Object.entries(values)) if (!isPlainObject(value)) setOwn(out, key, value);
   for (const [key, value] of Object.entries(values)) if (isPlainObject(value)) visit(key, value, 0);
   return out;
 }
@@ -132,7 +133,7 @@ export function toProperties(
   for (const [name, redacted] of Object.entries(safe)) {
     const value = ownNames?.has(name) ? redact(values[name]) : redacted;
     const converted = toPropertyValue(value);
-    if (converted !== undefined) out[`${prefix}${name}`] = converted;
+    if (converted !== undefined) setOwn(out, `${prefix}${name}`, converted);
   }
   return out;
 }

@@ -1,4 +1,12 @@
-import { FILTER_LIMITS, type FilterExpression, FilterSyntaxError, parseFilter } from '@mlmeta/core';
+import {
+  compileFilter,
+  FILTER_LIMITS,
+  type FilterExpression,
+  FilterSyntaxError,
+  parseFilter,
+  postgresDialect,
+  sqliteDialect,
+} from '@mlmeta/core';
 import { describe, expect, it } from 'vitest';
 
 /** A compact rendering of the tree, so precedence tests read like the filter. */
@@ -243,5 +251,45 @@ describe('parseFilter: limits against pathological input', () => {
     const filter = Array.from({ length: 1500 }, (_, i) => `id=${i}`).join(' OR ');
     const node = parseFilter(filter);
     expect(node.kind === 'or' && node.operands.length).toBe(1500);
+  });
+});
+
+describe('limits a backend would fail on', () => {
+  it('an integer beyond 64 bits is a FilterSyntaxError at its position; the extremes parse', () => {
+    for (const [text, position] of [
+      ['id = 9223372036854775808', 5],
+      ['properties.x > -9223372036854775809', 15],
+      ["name = 'a' OR custom_properties.n IN (1, 99999999999999999999999)", 41],
+    ] as const) {
+      expect(() => parseFilter(text), text).toThrow(FilterSyntaxError);
+      try {
+        parseFilter(text);
+      } catch (error) {
+        expect((error as FilterSyntaxError).position, text).toBe(position);
+        expect((error as Error).message).toMatch(/64-bit range/);
+      }
+    }
+    expect(() => parseFilter('properties.x = 9223372036854775807')).not.toThrow();
+    expect(() => parseFilter('properties.x = -9223372036854775808')).not.toThrow();
+    expect(() => parseFilter('properties.x = 1e30')).not.toThrow();
+  });
+
+  it(`more than ${FILTER_LIMITS.maxContextAliases} contexts_ aliases is a FilterSyntaxError saying the limit`, () => {
+    const filter = (n: number) =>
+      Array.from({ length: n }, (_, i) => `contexts_a${i}.name = 'x'`).join(' OR ');
+    expect(() =>
+      compileFilter(filter(FILTER_LIMITS.maxContextAliases), 'artifact', sqliteDialect),
+    ).not.toThrow();
+    // Reusing an alias costs nothing.
+    expect(() =>
+      compileFilter(
+        `${filter(FILTER_LIMITS.maxContextAliases)} OR contexts_a0.id = 1`,
+        'execution',
+        sqliteDialect,
+      ),
+    ).not.toThrow();
+    expect(() =>
+      compileFilter(filter(FILTER_LIMITS.maxContextAliases + 1), 'execution', postgresDialect),
+    ).toThrow(/at most 32 different contexts_<alias>/);
   });
 });

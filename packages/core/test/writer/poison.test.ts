@@ -212,6 +212,39 @@ describe('the tracker edge', () => {
     }
   });
 
+  it('keeps __proto__, constructor and prototype keys, and stores a value nested too deep as its JSON text', async () => {
+    const stderr = captureStderr();
+    try {
+      let deep: unknown = 1;
+      for (let i = 0; i < 2_000; i++) deep = { a: deep };
+      const run = startRun({ store, experiment: 'edge', name: 'shapes' });
+      const config = JSON.parse(
+        '{"constructor": "c", "toString": 1, "\\u005f_proto__": {"x": 1}, "deep": {"a": {"b": {"c": {"d": {"__proto__": 2, "e": 3}}}}}}',
+      );
+      run.logParams({ ...config, nested: deep });
+      run.setProperties(JSON.parse('{"__proto__": 5, "prototype": [1]}'));
+      await run.end();
+      const stored = await store.getExecution({ externalId: run.id });
+      const custom = stored!.customProperties;
+      expect(custom['param.constructor']).toBe('c');
+      expect(custom['param.toString']).toBe(1);
+      expect(custom['param.__proto__.x']).toBe(1);
+      expect(custom.prototype).toEqual([1]);
+      // Too deep for a STRUCT, or holding a __proto__ key inside: kept as JSON text.
+      expect(JSON.parse(custom['param.deep.a.b.c.d'] as string)).toEqual(
+        JSON.parse('{"__proto__": 2, "e": 3}'),
+      );
+      expect((custom['param.nested.a.a.a.a'] as string).startsWith('{"a":{"a":')).toBe(true);
+      const warnings = stderr.lines().filter((m) => m.includes('run "shapes"'));
+      expect(warnings.join('\n')).toMatch(/param\.nested\.a\.a\.a\.a.*64 levels.*JSON text/);
+      expect(warnings.join('\n')).toMatch(/param\.deep\.a\.b\.c\.d.*__proto__.*JSON text/);
+      expect(warnings.join('\n')).toMatch(/property name "__proto__" was not recorded/);
+      expect(stored!.lastKnownState).toBe('COMPLETE');
+    } finally {
+      stderr.restore();
+    }
+  });
+
   it('startRun(null) does not throw into the caller', async () => {
     const stderr = captureStderr();
     try {

@@ -76,11 +76,16 @@ export function encodeWireJson(value: unknown): string {
  */
 export function decodeWireJson(text: string): unknown {
   try {
-    // Markers and `__proto__` both need a `"$` or `"__` in the text; most bodies (metric
-    // batches of finite numbers) have neither and skip the slower reviver.
-    return text.includes('"$') || text.includes('"__') ? JSON.parse(text, reviver) : JSON.parse(text);
+    // Markers and `__proto__` need a `"$`, a `__` or an escape (`"\u005f_proto__"` decodes to
+    // `__proto__`) in the text; most bodies (metric batches of finite numbers) have none of them
+    // and skip the slower reviver.
+    const needsReviver = text.includes('"$') || text.includes('__') || text.includes('\\u');
+    return needsReviver ? JSON.parse(text, reviver) : JSON.parse(text);
   } catch (error) {
     if (error instanceof MlmetaError) throw error;
+    if (error instanceof RangeError) {
+      throw new MlmetaError('INVALID_ARGUMENT', 'JSON nested too deeply to read; send flatter values');
+    }
     throw new MlmetaError('INVALID_ARGUMENT', `malformed JSON: ${(error as Error).message}`);
   }
 }

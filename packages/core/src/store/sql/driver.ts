@@ -3,6 +3,8 @@
  * per-database driver (store/sqlite/, store/postgres/). Shaped like Kysely's dialect contract:
  * what differs between databases is named here once, everything else is written once.
  */
+import { MAX_ID } from '../../model/schemas.js';
+import { MlmetaError } from '../errors.js';
 import type { Direction, LineageWalks, WalkSteps } from './lineage.js';
 
 /** One row as the driver returns it: column name → value. */
@@ -110,8 +112,20 @@ export class Params {
     return this.dialect.placeholder(this.values.length);
   }
 
-  /** Bind a list of ids as one parameter; returns a subquery usable after `IN`. */
+  /**
+   * Bind a list of ids as one parameter; returns a subquery usable after `IN`. Every id list a
+   * read binds passes here, so an id no table can hold is one clear error on every backend
+   * (PostgreSQL's INT columns would otherwise fail the statement with a driver error).
+   */
   ids(ids: readonly number[]): string {
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 1 || id > MAX_ID) {
+        throw new MlmetaError(
+          'INVALID_ARGUMENT',
+          `id ${String(id).slice(0, 40)} is out of range: store ids are integers from 1 to ${MAX_ID}`,
+        );
+      }
+    }
     return this.dialect.idSet(this.add(this.dialect.idSetParam(ids)));
   }
 
