@@ -15,6 +15,7 @@ import { registerDiff } from './commands/diff.js';
 import { registerExchange } from './commands/exchange.js';
 import { registerGc } from './commands/gc.js';
 import { registerLineage } from './commands/lineage.js';
+import { registerModels } from './commands/models.js';
 import { registerRuns } from './commands/runs.js';
 import { registerServer } from './commands/server.js';
 import { registerShow } from './commands/show.js';
@@ -72,6 +73,7 @@ export function createProgram(io: Io): Command {
   registerTrace(program, action);
   registerDiff(program, action);
   registerDeployed(program, action);
+  registerModels(program, action);
   registerDerive(program, action);
   registerSync(program, action);
   registerGc(program, action);

@@ -2,7 +2,13 @@
  * Finding the run or artifact a user means: by numeric id, external id, name, run name or uri,
  * else by a unique prefix. Nothing found gives "no run named X" and the closest names.
  */
-import { type Artifact, type Execution, type MetadataStore, RUN_PROPERTIES } from '@mlmeta/core';
+import {
+  type Artifact,
+  type Execution,
+  type MetadataStore,
+  RUN_PROPERTIES,
+  resolveModelVersion,
+} from '@mlmeta/core';
 import { CliError } from './context.js';
 
 /** Levenshtein distance, case-insensitive. */
@@ -126,8 +132,23 @@ export async function findRun(store: MetadataStore, ref: string): Promise<Execut
   return undefined;
 }
 
-/** The artifact `ref` names (id, external id, uri, name, or a unique prefix of one). */
+/**
+ * The artifact of a model version: `model:iris` (the latest), `model:iris@3`, `model:iris@production`.
+ *
+ * @example
+ * const artifact = await findModelVersion(store, 'model:iris@production');
+ */
+export async function findModelVersion(store: MetadataStore, ref: string): Promise<Artifact> {
+  const version = await resolveModelVersion(store, ref.slice('model:'.length));
+  if (version?.artifact) return version.artifact;
+  throw new CliError(
+    `no model version ${ref}${version ? ' (its artifact is no longer in the store)' : ''}: write model:<name>, model:<name>@<version> or model:<name>@<alias> (see mlmeta models)`,
+  );
+}
+
+/** The artifact `ref` names (id, external id, uri, name, `model:<name>[@version|@alias]`, or a unique prefix of one). */
 export async function findArtifact(store: MetadataStore, ref: string): Promise<Artifact | undefined> {
+  if (ref.startsWith('model:')) return findModelVersion(store, ref);
   const bare = ref.replace(/^artifact:(?=\d+$)/, '');
   if (/^\d+$/.test(bare)) {
     const byId = await store.getArtifact({ id: Number(bare) });

@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
-import { logger, MLMETA_TYPES, type Run, SERVE_PROPERTIES, startRun } from '@mlmeta/core';
+import { logger, MLMETA_TYPES, modelNameOf, type Run, SERVE_PROPERTIES, startRun } from '@mlmeta/core';
 import { describeModel, type ModelSource, type SessionShape } from './model-description.js';
 import { ServingStats } from './serving-stats.js';
 import type { OnnxInstrumentationOptions } from './types.js';
@@ -232,6 +232,8 @@ export function attachServe(
   };
 
   if (source === undefined) return;
+  // A served file is a version of the model it was saved as; one never named gets its file's name.
+  const series = options.modelName ?? (source.kind === 'path' ? modelNameOf(source.path) : undefined);
   served.described = describeModel(source, session).then(
     (model) => {
       run.logInput({
@@ -241,6 +243,7 @@ export function attachServe(
         name: model.name,
         properties: model.properties,
         role: 'model',
+        ...(series ? { model: series, modelIsDefault: options.modelName === undefined } : {}),
       });
       run.setProperties({
         [SERVE_PROPERTIES.modelDigest]: model.digest,

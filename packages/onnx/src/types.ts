@@ -7,6 +7,11 @@ export interface OnnxInstrumentationOptions {
   /** Experiment context; default MLMETA_EXPERIMENT, else the entry script's name. */
   experiment?: string;
   tags?: Record<string, string>;
+  /**
+   * The model name the served models are versions of (`mlmeta models`); by default a served file
+   * keeps the name it was saved under, and one never named gets its file's (`iris.onnx` → `iris`).
+   */
+  modelName?: string;
   /** How often the aggregated run() statistics are written while a session serves; default 30 s. */
   flushIntervalMs?: number;
 }

@@ -164,7 +164,7 @@ function wrapSave(tf: TfModule, original: Method): Method {
     const recording: IOHandlerTf = {
       async save(artifacts) {
         const result = await save.call(target, artifacts);
-        await recordSavedModel(model, producedBy, artifacts, uri);
+        await recordSavedModel(model, producedBy, artifacts, uri, findOrigin(model)?.recordWith?.modelName);
         return result;
       },
     };

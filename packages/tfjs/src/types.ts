@@ -45,6 +45,11 @@ export const CallbackOptionsSchema = z
     store: StoreSchema.optional(),
     /** Fingerprint x, y and validation data (default: MLMETA_CAPTURE's `dataset`, on). */
     captureDataset: z.boolean().optional(),
+    /**
+     * The model name its saves are versions of (`mlmeta models`); default the save path's name
+     * (`file://./models/iris` → `iris`).
+     */
+    modelName: z.string().min(1).max(240).optional(),
     /** Stop training (model.stopTraining) when the loss becomes NaN or infinite. Default false. */
     stopOnNonFinite: z.boolean().optional(),
     /** The tfjs module your model comes from; default: resolved from your project. */

@@ -1,6 +1,7 @@
-/** `mlmeta show <run>`: one run in full, a failure first; or one artifact (show-artifact.ts). */
+/** `mlmeta show <run>`: one run in full, a failure first; or one artifact (show-artifact.ts); or a model version (model:<name>@…). */
+import { resolveModelVersion } from '@mlmeta/core';
 import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
+import { type CliContext, CliError } from '../context.js';
 import { describeNonFinite, splitStack } from '../failure.js';
 import { environmentFacts, hardwareFacts } from '../output/environment.js';
 import { formatDuration, formatTime, formatValue, paint, paintState, shortDigest } from '../output/format.js';
@@ -60,13 +61,46 @@ function failureSection(ctx: CliContext, f: NonNullable<RunDetails['failure']>):
   ]);
 }
 
+/** `show model:iris@production`: the version's artifact, then the run that produced it. */
+async function showModel(ctx: CliContext, ref: string): Promise<void> {
+  const store = await ctx.store({ readOnly: true });
+  const version = await resolveModelVersion(store, ref.slice('model:'.length));
+  if (!version?.artifact) {
+    throw new CliError(
+      `no model version ${ref}: write model:<name>, model:<name>@<version> or model:<name>@<alias> (see mlmeta models)`,
+    );
+  }
+  const { artifact, producer } = version;
+  const details = producer ? await runDetails(store, producer) : undefined;
+  if (ctx.json) {
+    return ctx.printJson({
+      model: { name: version.model, version: version.version, aliases: version.aliases, artifact },
+      run: details ?? null,
+    });
+  }
+  ctx.print(
+    `${paint(ctx.color, 'bold', `model ${version.model} version ${version.version}`)}${version.aliases.length > 0 ? ` (${version.aliases.join(', ')})` : ''}  ${artifact.type} #${artifact.id}  ${shortDigest(artifact.externalId)}  ${artifact.uri ?? ''}`,
+  );
+  if (!details) {
+    ctx.print('  no recorded run produced it');
+    return;
+  }
+  ctx.print('  produced by:\n');
+  printRun(ctx, details);
+}
+
 export async function show(ctx: CliContext, ref: string): Promise<void> {
+  if (ref.startsWith('model:')) return showModel(ctx, ref);
   const store = await ctx.store({ readOnly: true });
   const artifact = await shownArtifact(store, ref);
   if (artifact) return showArtifact(ctx, store, artifact);
   await rejectAmbiguousNumber(store, ref);
   const details = await runDetails(store, await resolveRun(store, ref));
   if (ctx.json) return ctx.printJson({ run: details });
+  printRun(ctx, details);
+}
+
+function printRun(ctx: CliContext, details: RunDetails): void {
   ctx.print(
     `${paint(ctx.color, 'bold', `run ${details.name}`)}  #${details.id}  ${details.type}  ${paintState(ctx.color, details.state)}`,
   );
@@ -129,7 +163,7 @@ export function registerShow(program: Command, action: Action): void {
     )
     .argument(
       '<run|artifact>',
-      'run id, external id, name, or a unique prefix of one; artifact:N, a file or folder, or a digest for an artifact; a number that is both must be written run:N or artifact:N',
+      'run id, external id, name, or a unique prefix of one; artifact:N, a file or folder, or a digest for an artifact; a number that is both must be written run:N or artifact:N; model:<name>[@version|@alias] shows a model version and the run that made it',
     )
     .action(action((ctx, ref: string) => show(ctx, ref)));
 }

@@ -40,6 +40,11 @@ export const MLMETA_TYPES = {
   pipelineRun: 'mlmeta.PipelineRun',
   /** A script under the preload hook: the execution its files are inputs and outputs of. */
   script: 'mlmeta.Script',
+  /**
+   * A model name (MLflow's "registered model"): its versions are the artifacts attributed to it,
+   * numbered in `version.<n>` properties; its aliases are `alias.<name>` properties.
+   */
+  registeredModel: 'mlmeta.RegisteredModel',
 } as const;
 
 /** The type declarations mlmeta writes. Properties are added over time, never removed. */
@@ -56,4 +61,5 @@ export const MLMETA_TYPE_DECLARATIONS: TypeInput[] = [
   { kind: 'context', name: MLMETA_TYPES.pipeline, properties: {} },
   { kind: 'context', name: MLMETA_TYPES.pipelineRun, properties: {} },
   { kind: 'execution', name: MLMETA_TYPES.script, baseType: 'mlmd.Process', properties: {} },
+  { kind: 'context', name: MLMETA_TYPES.registeredModel, properties: {} },
 ];

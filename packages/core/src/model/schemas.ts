@@ -458,6 +458,37 @@ export interface ParentContext {
   parentId: number;
 }
 
+/**
+ * Validates a model version to record at an edge (HTTP body, import file).
+ *
+ * @example
+ * const value = ModelVersionInputSchema.parse({ model: 'iris', artifact: { externalId: 'sha256:…' } });
+ */
+export const ModelVersionInputSchema = z
+  .object({
+    /** The model's name: every artifact recorded under it is one version of that model. */
+    model: z
+      .string()
+      .min(1)
+      .max(MAX_NAME_LENGTH - 'model:'.length),
+    artifact: NodeRefSchema,
+    /**
+     * Only when the artifact is not a version of any model yet: a served model that already has
+     * a name (it was saved under one) keeps it instead of starting a series of its file's name.
+     */
+    ifUnversioned: z.boolean().optional(),
+  })
+  .strict();
+/**
+ * An artifact to record as the next version of a named model (the store numbers it 1, 2, 3 …
+ * in the order versions arrive, in the same transaction; the same artifact again is the same
+ * version).
+ *
+ * @example
+ * const v: ModelVersionInput = { model: 'iris', artifact: { externalId: 'sha256:…' } };
+ */
+export type ModelVersionInput = z.input<typeof ModelVersionInputSchema>;
+
 // ---------------------------------------------------------------- the lineage batch
 
 /**
@@ -475,6 +506,8 @@ export const LineageBatchSchema = z
     attributions: z.array(AttributionInputSchema).optional(),
     associations: z.array(AssociationInputSchema).optional(),
     parentContexts: z.array(ParentContextInputSchema).optional(),
+    /** Artifacts to number as versions of a named model (after the attributions). */
+    modelVersions: z.array(ModelVersionInputSchema).optional(),
   })
   .strict();
 /**

@@ -1,10 +1,12 @@
 /**
  * "Which models are deployed, where, and where did they come from?" — the latest Serve execution
- * per (model, host), with the model artifact it loaded and the run that produced that model.
+ * per (model, host, content), with the model artifact it loaded, its model version, and the run
+ * that produced it. A serve whose execution is RUNNING is live; every other one has ended.
  */
 
 import { MLMETA_TYPES } from '../model/base-types.js';
 import { INPUT_EVENT_TYPES, OUTPUT_EVENT_TYPES } from '../model/enums.js';
+import { MODEL_VERSION_PROPERTIES } from '../model/model-version-properties.js';
 import type { Artifact, Execution } from '../model/schemas.js';
 import type { MetadataStore } from '../store/store.js';
 import { RUN_PROPERTIES } from '../tracker/run.js';
@@ -28,7 +30,10 @@ export const SERVE_PROPERTIES = {
  * await deployedModels(store, { model: 'model.onnx', host: 'web-1' });
  */
 export interface DeployedModelsQuery {
-  /** Only models whose uri, name or digest equals this, or whose uri ends with `/<model>`. */
+  /**
+   * Only models whose uri, name, digest or model name (`mlmeta models`) equals this, or whose uri
+   * ends with `/<model>`.
+   */
   model?: string;
   /** Only this host name. */
   host?: string;
@@ -51,6 +56,12 @@ export interface DeployedModel {
   startTime: number;
   /** Its state; 'LOST' when RUNNING but its heartbeat stopped (the process died unseen). */
   status: RunStatus;
+  /** Serving now: the serve is RUNNING with a live heartbeat. */
+  live: boolean;
+  /** When it stopped serving (its end, else its last heartbeat); absent while live. */
+  endTime?: number;
+  /** The model version it serves (see `listModels`), when the model has a name. */
+  version?: { model: string; version: number };
   /** The Model artifact the serve loaded (INPUT event), when recorded. */
   modelArtifact?: Artifact;
   /** The execution that output this model (OUTPUT event), e.g. the training or export run. */
@@ -66,6 +77,21 @@ function text(execution: Execution, name: string): string | undefined {
 
 function matchesModel(wanted: string, uri?: string, name?: string, digest?: string): boolean {
   return wanted === uri || wanted === name || wanted === digest || (uri?.endsWith(`/${wanted}`) ?? false);
+}
+
+/**
+ * When a Serve execution stopped serving: its recorded end, else (a LOST serve) its last
+ * heartbeat; undefined while it serves.
+ *
+ * @example
+ * const until = servingEnd(serve);
+ */
+export function servingEnd(execution: Execution): number | undefined {
+  if (runStatus(execution) === 'RUNNING') return undefined;
+  const end =
+    execution.customProperties[RUN_PROPERTIES.endTime] ??
+    execution.customProperties[RUN_PROPERTIES.heartbeat];
+  return typeof end === 'number' ? end : execution.lastUpdateTimeSinceEpoch;
 }
 
 function startTimeOf(execution: Execution): number {
@@ -104,11 +130,21 @@ export async function deployedModels(
       const host = text(serve, SERVE_PROPERTIES.host) ?? 'unknown';
       const model = uri ?? name ?? digest ?? `serve:${serve.id}`;
       if (query.host !== undefined && host !== query.host) continue;
-      if (query.model !== undefined && !matchesModel(query.model, uri, name, digest)) continue;
-      const key = `${model}\u0000${host}`;
+      // Each content served at a path is its own deployment: v1 ended when v2 replaced it.
+      const key = `${model}\u0000${host}\u0000${digest ?? ''}`;
       const known = latest.get(key);
       if (known === undefined || startTimeOf(serve) > known.startTime) {
-        latest.set(key, { model, host, serve, startTime: startTimeOf(serve), status: runStatus(serve) });
+        const status = runStatus(serve);
+        const endTime = servingEnd(serve);
+        latest.set(key, {
+          model,
+          host,
+          serve,
+          startTime: startTimeOf(serve),
+          status,
+          live: status === 'RUNNING',
+          ...(endTime === undefined ? {} : { endTime }),
+        });
       }
     }
     scanned += page.items.length;
@@ -117,7 +153,18 @@ export async function deployedModels(
 
   const deployed = [...latest.values()].sort((a, b) => b.startTime - a.startTime);
   await attachModels(store, deployed);
-  return deployed;
+  if (query.model === undefined) return deployed;
+  const wanted = query.model;
+  return deployed.filter(
+    (d) =>
+      d.version?.model === wanted ||
+      matchesModel(
+        wanted,
+        text(d.serve, SERVE_PROPERTIES.modelUri),
+        text(d.serve, SERVE_PROPERTIES.modelName),
+        text(d.serve, SERVE_PROPERTIES.modelDigest),
+      ),
+  );
 }
 
 /** Fills in each entry's model artifact and producer with three batched reads. */
@@ -159,6 +206,9 @@ async function attachModels(store: MetadataStore, deployed: DeployedModel[]): Pr
     const modelId = modelOf.get(entry.serve.id);
     if (modelId === undefined) continue;
     entry.modelArtifact = artifacts.get(modelId);
+    const name = entry.modelArtifact?.customProperties[MODEL_VERSION_PROPERTIES.artifactName];
+    const version = entry.modelArtifact?.customProperties[MODEL_VERSION_PROPERTIES.artifactVersion];
+    if (typeof name === 'string' && typeof version === 'number') entry.version = { model: name, version };
     const producer = producerOf.get(modelId);
     if (producer) entry.producer = producers.get(producer.executionId);
   }

@@ -22,6 +22,15 @@ export interface ArtifactRecord {
   properties?: Record<string, unknown>;
   /** Event path, e.g. 'x', 'y', 'validation.x'. */
   role?: string;
+  /**
+   * The model name this artifact is a version of: the store numbers the artifacts recorded under
+   * one name 1, 2, 3 … in the order they arrive (the same bytes again are the same version).
+   * See `mlmeta models`. The integrations pass the save path's name (`file://./models/iris` →
+   * `iris`) unless a name is given in their options.
+   */
+  model?: string;
+  /** `model` is only a default: used when the artifact is not a version of any model yet. */
+  modelIsDefault?: boolean;
 }
 
 /**

@@ -364,6 +364,22 @@ export class TrackedRun implements Run {
           ? [{ artifact: { externalId }, context: { externalId: this.setup.pipelineRunContextId } }]
           : []),
       ],
+      ...(typeof artifact.model === 'string' && artifact.model.trim() !== ''
+        ? {
+            modelVersions: [
+              {
+                model: fitName(
+                  artifact.model.trim(),
+                  'a model name',
+                  this,
+                  MAX_NAME_LENGTH - 'model:'.length,
+                ),
+                artifact: { externalId },
+                ...(artifact.modelIsDefault ? { ifUnversioned: true } : {}),
+              },
+            ],
+          }
+        : {}),
     });
   }
 

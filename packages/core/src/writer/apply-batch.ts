@@ -48,6 +48,7 @@ function singleRecords(lineage: LineageBatch): [kind: string, batch: LineageBatc
   each('attributions', 'attribution');
   each('associations', 'association');
   each('parentContexts', 'parentContext');
+  each('modelVersions', 'modelVersion');
   return parts;
 }
 

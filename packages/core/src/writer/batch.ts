@@ -12,6 +12,7 @@ import type {
   ExecutionInput,
   LineageBatch,
   MetricPoint,
+  ModelVersionInput,
   NodeRef,
   ParentContextInput,
   TypeInput,
@@ -38,6 +39,7 @@ export interface LineageEdges {
   attributions?: AttributionInput[];
   associations?: AssociationInput[];
   parentContexts?: ParentContextInput[];
+  modelVersions?: ModelVersionInput[];
 }
 
 /** Rough in-memory size of one metric point, used for the byte bound (an estimate, not a measure). */
@@ -64,6 +66,7 @@ export class PendingBatch {
     attributions: new Map<string, AttributionInput>(),
     associations: new Map<string, AssociationInput>(),
     parentContexts: new Map<string, ParentContextInput>(),
+    modelVersions: new Map<string, ModelVersionInput>(),
   };
   metrics: MetricPoint[] = [];
   /** Estimated bytes held (JSON size of lineage records plus a fixed size per metric point). */
@@ -109,6 +112,10 @@ export class PendingBatch {
     }
     for (const p of edges.parentContexts ?? []) {
       this.edges.parentContexts.set(`${refKey(p.child)}|${refKey(p.parent)}`, p);
+      added += 96;
+    }
+    for (const v of edges.modelVersions ?? []) {
+      this.edges.modelVersions.set(`${v.model}|${refKey(v.artifact)}`, v);
       added += 96;
     }
     return this.account(added);

@@ -180,6 +180,7 @@ const SpoolLineSchema = z.object({
       attributions: recordList,
       associations: recordList,
       parentContexts: recordList,
+      modelVersions: recordList,
     })
     .strict(),
   metrics: z.array(z.record(z.string(), z.unknown())),

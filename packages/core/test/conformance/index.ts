@@ -9,6 +9,7 @@ import { describe } from 'vitest';
 import { defineFilterTests } from './filters.js';
 import { defineLineageTests } from './lineage.js';
 import { defineMetricTests } from './metrics.js';
+import { defineModelVersionTests } from './model-versions.js';
 import { defineReadTests } from './reads.js';
 import { defineWriteTests } from './writes.js';
 
@@ -21,5 +22,6 @@ export function defineConformanceSuite(label: string, openFresh: () => Promise<M
     describe('filters', () => defineFilterTests(openFresh));
     describe('lineage', () => defineLineageTests(openFresh));
     describe('metrics', () => defineMetricTests(openFresh));
+    describe('model versions', () => defineModelVersionTests(openFresh));
   });
 }

@@ -21,6 +21,7 @@ import {
 import { MlmetaError } from '../errors.js';
 import type { NodeKind } from '../store.js';
 import { Params, type Row, type SqlExecutor } from './driver.js';
+import { putModelVersions } from './model-versions.js';
 import { NODE_TABLES, type NodeTable } from './nodes.js';
 import {
   encodeProperty,
@@ -498,5 +499,14 @@ export async function putLineage(
     await insertIgnore(db, 'Association', ['context_id', 'execution_id'], [contextId, executionId]);
   }
   await putParentContexts(db, refs, batch);
+  await putModelVersions(
+    db,
+    batch.modelVersions ?? [],
+    {
+      resolveArtifact: (ref, role) => resolveRef(db, refs, 'artifact', ref, role),
+      upsert: (kind, input) => upsert(kind, input as NodeInput),
+    },
+    now,
+  );
   return result;
 }
