@@ -1,6 +1,6 @@
 export { digestModelBytes, digestModelFile } from './digest.js';
 export { instrument, isInstrumented, uninstrument } from './instrumentation.js';
-export type { LatencySummary } from './latency-histogram.js';
+export type { LatencySummary, ServingSnapshot } from '@mlmeta/core';
 export {
   type ByteSource,
   bufferSource,
@@ -9,5 +9,4 @@ export {
   readOnnxMetadata,
 } from './onnx-metadata.js';
 export { DEFAULT_FLUSH_INTERVAL_MS, flushServing, servingRun } from './serve-session.js';
-export type { ServingSnapshot } from './serving-stats.js';
 export type { OnnxInstrumentationOptions, TensorSignature } from './types.js';

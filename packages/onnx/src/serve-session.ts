@@ -1,23 +1,24 @@
 /**
- * One served session: its Serve run, the run() wrapper that aggregates into ServingStats, the
- * periodic flush, and the end at release() or process exit.
+ * One served session: its Serve run, the run() wrapper that aggregates into the run's
+ * ServingRecord (core: periodic flush, flush at exit), and the end at release() or process exit.
  */
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
-import { logger, MLMETA_TYPES, modelNameOf, type Run, SERVE_PROPERTIES, startRun } from '@mlmeta/core';
+import {
+  DEFAULT_FLUSH_INTERVAL_MS,
+  logger,
+  MLMETA_TYPES,
+  modelNameOf,
+  type Run,
+  SERVE_PROPERTIES,
+  ServingRecord,
+  startRun,
+} from '@mlmeta/core';
 import { describeModel, type ModelSource, type SessionShape } from './model-description.js';
-import { ServingStats } from './serving-stats.js';
 import type { OnnxInstrumentationOptions } from './types.js';
 import { processWide } from './utils.js';
 
-/**
- * How often a serving session's aggregated `run()` statistics are written while it serves,
- * unless `flushIntervalMs` says otherwise.
- *
- * @example
- * instrument(ort, { flushIntervalMs: DEFAULT_FLUSH_INTERVAL_MS / 6 }); // every 5 s
- */
-export const DEFAULT_FLUSH_INTERVAL_MS = 30_000;
+export { DEFAULT_FLUSH_INTERVAL_MS };
 
 /** The instance methods we wrap; everything else about the session is left alone. */
 interface ServableSession extends SessionShape {
@@ -30,14 +31,12 @@ interface ServeRegistry {
   bySession: WeakMap<object, ServedSession>;
   /** Background work not yet settled: model descriptions and run ends (flushServing waits). */
   pending: Set<Promise<unknown>>;
-  exitHooked: boolean;
 }
 
 const registry = processWide<ServeRegistry>('onnx.serves', () => ({
   live: new Set(),
   bySession: new WeakMap(),
   pending: new Set(),
-  exitHooked: false,
 }));
 
 function track(work: Promise<unknown>): void {
@@ -46,21 +45,6 @@ function track(work: Promise<unknown>): void {
     () => registry.pending.delete(settled),
   );
   registry.pending.add(settled);
-}
-
-/**
- * Writes every live session's statistics before the tracker's own exit hooks end the runs:
- * prepended, so they run first. (Signals are left to the tracker; statistics since the last
- * periodic flush are lost on SIGTERM.)
- */
-function hookExit(): void {
-  if (registry.exitHooked) return;
-  registry.exitHooked = true;
-  const flushAll = () => {
-    for (const served of registry.live) served.flush();
-  };
-  process.prependListener('beforeExit', flushAll);
-  process.prependListener('exit', flushAll);
 }
 
 function providerNames(sessionOptions: Record<string, unknown> | undefined): string[] {
@@ -117,76 +101,29 @@ export function failServe(run: Run, error: unknown): void {
 }
 
 export class ServedSession {
-  readonly stats: ServingStats;
+  readonly record: ServingRecord;
   /** Resolves when the model artifact is recorded (or could not be). */
   described: Promise<void> = Promise.resolve();
-  private readonly timer: NodeJS.Timeout;
-  private flushedCalls = 0;
-  private flushStep = 0;
-  private ended = false;
 
   constructor(
     readonly run: Run,
     session: SessionShape,
     flushIntervalMs: number,
   ) {
-    this.stats = new ServingStats(session.inputNames);
-    this.timer = setInterval(() => this.flush(), flushIntervalMs);
-    this.timer.unref();
+    this.record = new ServingRecord(run, session.inputNames, flushIntervalMs);
     registry.live.add(this);
-    hookExit();
   }
 
-  /** Writes the statistics so far (cumulative), unless nothing was served since the last flush. */
+  /** Writes the statistics so far. */
   flush(): void {
-    const stats = this.stats;
-    if (stats.calls === this.flushedCalls) return;
-    this.flushedCalls = stats.calls;
-    try {
-      const snapshot = stats.snapshot();
-      const { latency } = snapshot;
-      this.run.setProperties({
-        'serve.calls': snapshot.calls,
-        'serve.errors': snapshot.errors,
-        'serve.latency_ms': {
-          count: latency.count,
-          mean: latency.meanMs,
-          min: latency.minMs,
-          max: latency.maxMs,
-          p50: latency.p50Ms,
-          p90: latency.p90Ms,
-          p99: latency.p99Ms,
-        },
-        'serve.latency_histogram_ms': latency.buckets,
-        'serve.batch_sizes': snapshot.batchSizes,
-        'serve.input_shapes': snapshot.inputShapes,
-        'serve.other_batch_sizes': snapshot.otherBatchSizes,
-        'serve.other_shapes': snapshot.otherShapes,
-      });
-      this.run.logMetrics(
-        {
-          'serve.calls': snapshot.calls,
-          'serve.errors': snapshot.errors,
-          'serve.latency_p50_ms': latency.p50Ms,
-          'serve.latency_p90_ms': latency.p90Ms,
-          'serve.latency_p99_ms': latency.p99Ms,
-        },
-        this.flushStep++,
-      );
-    } catch (error) {
-      logger.warn('could not record serving statistics:', error);
-    }
+    this.record.flush();
   }
 
   /** Final flush and end of the Serve run (first call wins). */
   end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    clearInterval(this.timer);
     registry.live.delete(this);
-    this.flush();
     // After the model is recorded, so that the INPUT event is part of the run's final flush.
-    track(this.described.then(() => this.run.end('COMPLETE')));
+    track(this.record.end(this.described));
   }
 }
 
@@ -202,7 +139,7 @@ export function attachServe(
 ): void {
   const served = new ServedSession(run, session, options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
   registry.bySession.set(session, served);
-  const stats = served.stats;
+  const stats = served.record.stats;
   const originalRun = session.run;
   const originalRelease = session.release;
 

@@ -1,6 +1,7 @@
 /**
  * Patches on LayersModel (and Sequential) so that a fit sees its x, y, validation data and
- * arguments, and save/loadWeights see model lineage. Patching is idempotent (one marker per
+ * arguments, and save/loadWeights see model lineage; on their and GraphModel's inference
+ * methods for serving (serving.ts). Patching is idempotent (one marker per
  * prototype, shared across the ESM and CJS builds) and symmetric: uninstrument() restores
  * every original. The wrappers do nothing beyond a lookup unless the call carries an
  * mlmeta callback or autolog is on.
@@ -9,6 +10,7 @@ import { logger } from '@mlmeta/core';
 import { wrapEvaluate, wrapEvaluateDataset } from './evaluation.js';
 import { fullestFlavour, registerFlavour } from './flavour.js';
 import { recordSavedModel } from './lineage.js';
+import { graphModelClass, wrapDispose, wrapInference } from './serving.js';
 import { FitSession } from './session.js';
 import { CALLBACK_OPTIONS, findOrigin, modelOrigin, tfjsState, trackPending } from './state.js';
 import type { CallbackTf, IOHandlerTf, LayersModelTf, TfModule } from './tf-types.js';
@@ -218,6 +220,10 @@ export function installPatches(tf: TfModule): void {
       loadWeights: wrapLoadWeights,
       evaluate: wrapEvaluate,
       evaluateDataset: wrapEvaluateDataset,
+      predict: (original) => wrapInference(tf, 'layers', original),
+      predictOnBatch: (original) => wrapInference(tf, 'layers', original),
+      execute: (original) => wrapInference(tf, 'layers', original),
+      dispose: wrapDispose,
     });
     if (tf.Sequential) {
       patch(tf.Sequential.prototype, {
@@ -225,6 +231,18 @@ export function installPatches(tf: TfModule): void {
         fitDataset: (original) => wrapFit(tf, 'fitDataset', original),
         evaluate: wrapEvaluate,
         evaluateDataset: wrapEvaluateDataset,
+        predict: (original) => wrapInference(tf, 'layers', original),
+        predictOnBatch: (original) => wrapInference(tf, 'layers', original),
+      });
+    }
+    const graphModel = graphModelClass(tf);
+    if (graphModel) {
+      patch(graphModel.prototype, {
+        predict: (original) => wrapInference(tf, 'graph', original),
+        predictAsync: (original) => wrapInference(tf, 'graph', original),
+        execute: (original) => wrapInference(tf, 'graph', original),
+        executeAsync: (original) => wrapInference(tf, 'graph', original),
+        dispose: wrapDispose,
       });
     }
   } catch (error) {

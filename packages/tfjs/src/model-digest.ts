@@ -59,13 +59,14 @@ function layerConfigs(model: LayersModelTf): unknown {
  * const id = await modelDigest(model);
  */
 export async function modelDigest(model: LayersModelTf): Promise<string> {
-  const parts: TensorLike[] = [jsonPart('layers', layerConfigs(model))];
-  for (const weight of model.weights) {
-    // Variable names get a numeric suffix when a name is reused in a process; the original
-    // name is the one stored in the model.
-    parts.push(await readTensor(weight.originalName ?? weight.name, weight.read()));
-  }
-  return fingerprintTensors(parts, WHOLE).digest;
+  // Every read starts now, before the first await: the caller may dispose the model right after.
+  // Variable names get a numeric suffix when a name is reused in a process; the original name
+  // is the one stored in the model.
+  const weights = model.weights.map((weight) =>
+    readTensor(weight.originalName ?? weight.name, weight.read()),
+  );
+  return fingerprintTensors([jsonPart('layers', layerConfigs(model)), ...(await Promise.all(weights))], WHOLE)
+    .digest;
 }
 
 function weightBuffers(data: ArrayBuffer | ArrayBuffer[] | undefined): Uint8Array[] {

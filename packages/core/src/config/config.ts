@@ -59,6 +59,10 @@ export interface MlmetaConfig {
   logLevel: LogLevel;
   /** MLMETA_HEARTBEAT_INTERVAL, given in seconds in the environment. */
   heartbeatIntervalMs: number;
+  /** MLMETA_SYSTEM_INTERVAL, in seconds: how often a live run samples CPU, memory and GPUs. */
+  systemIntervalMs: number;
+  /** MLMETA_SERVE_FLUSH_INTERVAL, in seconds: how often a served model's statistics are written. */
+  serveFlushIntervalMs: number;
   /** Built-in allowlist plus MLMETA_ENV_ALLOWLIST; `NAME_*` entries are prefixes. */
   envAllowlist: string[];
   /** MLMETA_DATASET_BYTE_BUDGET: bytes hashed per streamed dataset (suffixes KiB, MiB, GiB allowed). */
@@ -110,6 +114,8 @@ const DEFAULTS = {
   spoolDir: '.mlmeta/spool',
   logLevel: 'warn' as LogLevel,
   heartbeatIntervalMs: 15_000,
+  systemIntervalMs: 10_000,
+  serveFlushIntervalMs: 30_000,
   datasetByteBudget: 256 * 1024 * 1024,
   logBatches: 'epoch' as LogBatches,
 };
@@ -240,6 +246,12 @@ function fromEnv(env: Env): MlmetaConfig {
     heartbeatIntervalMs:
       parseEnv(env, 'MLMETA_HEARTBEAT_INTERVAL', positiveSeconds, 'a number of seconds > 0', '15') ??
       DEFAULTS.heartbeatIntervalMs,
+    systemIntervalMs:
+      parseEnv(env, 'MLMETA_SYSTEM_INTERVAL', positiveSeconds, 'a number of seconds > 0', '10') ??
+      DEFAULTS.systemIntervalMs,
+    serveFlushIntervalMs:
+      parseEnv(env, 'MLMETA_SERVE_FLUSH_INTERVAL', positiveSeconds, 'a number of seconds > 0', '30') ??
+      DEFAULTS.serveFlushIntervalMs,
     envAllowlist: parseAllowlist(env),
     datasetByteBudget:
       parseEnv(
@@ -268,6 +280,8 @@ const overrideSchema = {
   spoolDir: z.string().min(1),
   logLevel: z.string().refine(isLogLevel),
   heartbeatIntervalMs: z.number().finite().positive(),
+  systemIntervalMs: z.number().finite().positive(),
+  serveFlushIntervalMs: z.number().finite().positive(),
   envAllowlist: z.array(z.string()),
   datasetByteBudget: z.number().int().positive(),
   pipeline: z.string().min(1),

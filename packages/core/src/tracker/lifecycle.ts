@@ -5,8 +5,11 @@
  * else spooled, then the signal is raised again if no one else listens, so the process still
  * dies by it);
  * `beforeExit` → end and flush; `exit` → end and write synchronously (nothing async runs then).
+ * Whichever way, models still serving write their statistics first, so the Serve runs end with
+ * every call counted.
  */
 import { logger } from '../log.js';
+import { flushServingRecords } from '../serving/serving-record.js';
 import { syncCommand } from '../writer/spool.js';
 import { replaySpoolInChild } from './exit-replay.js';
 import { RUN_PROPERTIES } from './run.js';
@@ -38,6 +41,7 @@ function unhandledRejectionsMode(): string {
 
 function endRuns(tracker: Tracker, exitCode: number | undefined, error?: unknown): void {
   const signal = state()?.signal;
+  flushServingRecords();
   for (const run of tracker.liveRuns()) {
     if (signal) run.finish('CANCELED', { signal, exitCode });
     else if (error !== undefined) run.finish('FAILED', { error });

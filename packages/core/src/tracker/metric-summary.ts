@@ -9,6 +9,8 @@ import { METRIC_PROPERTY_PREFIX } from '../model/metric-properties.js';
 const LOWER_IS_BETTER =
   /(loss|error|err$|mse|mae|mape|msle|rmse|hinge|crossentropy|perplexity|divergence|kld|poisson|logcosh|huber)/i;
 
+const SYSTEM_METRIC_PREFIX = 'system/';
+
 interface Summary {
   step: number;
   final: number;
@@ -18,8 +20,12 @@ interface Summary {
 export class MetricSummaries {
   private readonly byKey = new Map<string, Summary>();
 
-  /** Record one point; a later step replaces the final value, whatever order points arrive in. */
+  /**
+   * Record one point; a later step replaces the final value, whatever order points arrive in.
+   * System metrics (`system/…`) describe the machine, not the model: they get no summary.
+   */
   add(key: string, step: number, value: number): void {
+    if (key.startsWith(SYSTEM_METRIC_PREFIX)) return;
     const summary = this.byKey.get(key);
     const better = (best: number | undefined) =>
       Number.isNaN(value)

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { redact } from '../capture/redact.js';
+import { attachSystemMetrics, detachSystemMetrics } from '../capture/system-metrics.js';
 import { loadConfig, type MlmetaConfig } from '../config/config.js';
 import { logger } from '../log.js';
 import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
@@ -113,6 +114,7 @@ export class Tracker {
       heartbeatIntervalMs: this.config.heartbeatIntervalMs,
       captures: this.captures.all,
       onEnd: (ended) => {
+        detachSystemMetrics(ended);
         this.runs.delete(ended);
         if (this.current === ended) this.current = this.liveRuns().at(-1);
       },
@@ -123,6 +125,7 @@ export class Tracker {
     if (Object.keys(tags).length > 0) run.setTags(tags);
     if (options.params) run.logParams(options.params);
     this.captures.record(run);
+    if (this.config.capture.system) attachSystemMetrics(run, this.config.systemIntervalMs);
     installProcessHooks();
     return run;
   }

@@ -29,6 +29,8 @@ describe('loadConfig defaults', () => {
       spoolDir: '.mlmeta/spool',
       logLevel: 'warn',
       heartbeatIntervalMs: 15_000,
+      systemIntervalMs: 10_000,
+      serveFlushIntervalMs: 30_000,
       envAllowlist: [...DEFAULT_ENV_ALLOWLIST],
       datasetByteBudget: 256 * 1024 * 1024,
     });
@@ -65,6 +67,8 @@ describe('loadConfig parses every variable', () => {
         MLMETA_SPOOL_DIR: '/tmp/spool',
         MLMETA_LOG_LEVEL: 'DEBUG',
         MLMETA_HEARTBEAT_INTERVAL: '2.5',
+        MLMETA_SYSTEM_INTERVAL: '0.5',
+        MLMETA_SERVE_FLUSH_INTERVAL: '4',
         MLMETA_ENV_ALLOWLIST: 'MY_VAR, DATA_*',
         MLMETA_DATASET_BYTE_BUDGET: '64MiB',
       },
@@ -87,6 +91,8 @@ describe('loadConfig parses every variable', () => {
     expect(c.spoolDir).toBe('/tmp/spool');
     expect(c.logLevel).toBe('debug');
     expect(c.heartbeatIntervalMs).toBe(2500);
+    expect(c.systemIntervalMs).toBe(500);
+    expect(c.serveFlushIntervalMs).toBe(4000);
     expect(c.envAllowlist).toEqual([...DEFAULT_ENV_ALLOWLIST, 'MY_VAR', 'DATA_*']);
     expect(c.datasetByteBudget).toBe(64 * 1024 * 1024);
     expect(lines).toEqual([]);
@@ -123,6 +129,8 @@ describe('bad values warn once and use the default', () => {
     ['MLMETA_LOG_BATCHES', 'sometimes', 'logBatches', 'epoch'],
     ['MLMETA_LOG_LEVEL', 'loud', 'logLevel', 'warn'],
     ['MLMETA_HEARTBEAT_INTERVAL', '-3', 'heartbeatIntervalMs', 15_000],
+    ['MLMETA_SYSTEM_INTERVAL', 'never', 'systemIntervalMs', 10_000],
+    ['MLMETA_SERVE_FLUSH_INTERVAL', 'often', 'serveFlushIntervalMs', 30_000],
     ['MLMETA_DATASET_BYTE_BUDGET', 'lots', 'datasetByteBudget', 256 * 1024 * 1024],
   ] as const)('%s=%s', (name, value, field, fallback) => {
     const env = { [name]: value };

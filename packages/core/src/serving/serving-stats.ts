@@ -1,7 +1,8 @@
 /**
- * What `session.run` aggregates between flushes: calls, errors, latency, batch sizes and input
- * shapes. The hot path compares each input's dims with the previous call's and bumps counters;
- * maps are touched only when a shape or batch size changes, so steady serving allocates nothing.
+ * What a served model's calls aggregate between flushes (onnxruntime's `session.run`, tfjs's
+ * `predict`/`execute`): calls, errors, latency, batch sizes and input shapes. The hot path
+ * compares each input's dims with the previous call's and bumps counters; maps are touched only
+ * when a shape or batch size changes, so steady serving allocates nothing.
  */
 import { LatencyHistogram, type LatencySummary } from './latency-histogram.js';
 
@@ -10,7 +11,7 @@ const MAX_BATCH_SIZES = 64;
 const MAX_SHAPES = 32;
 
 /**
- * The `run()` calls of one session so far, as written to its `mlmeta.Serve` run
+ * The calls of one served model so far, as written to its `mlmeta.Serve` run
  * (`serve.calls`, `serve.errors`, `serve.latency_ms`, `serve.batch_sizes`, ...).
  *
  * @example
@@ -48,7 +49,8 @@ export class ServingStats {
   calls = 0;
   errors = 0;
   readonly latency = new LatencyHistogram();
-  private readonly inputNames: readonly string[];
+  /** The names of the inputs, in the order observeInput numbers them. */
+  readonly inputNames: readonly string[];
   // Per input: the dims of the previous call and how many calls since they were last counted.
   private readonly lastDims: Array<readonly number[] | undefined>;
   private readonly pendingShapeCalls: number[];
@@ -65,22 +67,38 @@ export class ServingStats {
     this.pendingShapeCalls = this.inputNames.map(() => 0);
   }
 
-  /** Counts a call and the shapes it was given. Must not throw: it runs before the user's call. */
+  /**
+   * Counts a call and the shapes of its named inputs (onnxruntime's feeds: `{ name: { dims } }`).
+   * Must not throw: it runs before the user's call.
+   */
   observeFeeds(feeds: unknown): void {
-    this.calls++;
+    this.countCall();
     if (typeof feeds !== 'object' || feeds === null) return;
     const names = this.inputNames;
     for (let i = 0; i < names.length; i++) {
       const dims = (feeds as Feeds)[names[i]]?.dims;
-      if (!Array.isArray(dims)) continue;
-      if (i === 0 && dims.length > 0) {
-        if (dims[0] === this.lastBatch) this.pendingBatchCalls++;
-        else this.batchChanged(dims[0]);
-      }
-      const last = this.lastDims[i];
-      if (last !== undefined && sameDims(last, dims)) this.pendingShapeCalls[i]++;
-      else this.shapeChanged(i, dims);
+      if (Array.isArray(dims)) this.observeInput(i, dims);
     }
+  }
+
+  /** Counts one call; its inputs' shapes follow with observeInput. */
+  countCall(): void {
+    this.calls++;
+  }
+
+  /**
+   * Counts the dims of input `index` (of the names given to the constructor) for the current
+   * call; input 0's first dimension is the call's batch size.
+   */
+  observeInput(index: number, dims: readonly number[]): void {
+    if (index >= this.lastDims.length) return;
+    if (index === 0 && dims.length > 0) {
+      if (dims[0] === this.lastBatch) this.pendingBatchCalls++;
+      else this.batchChanged(dims[0]);
+    }
+    const last = this.lastDims[index];
+    if (last !== undefined && sameDims(last, dims)) this.pendingShapeCalls[index]++;
+    else this.shapeChanged(index, dims);
   }
 
   recordSuccess(ms: number): void {

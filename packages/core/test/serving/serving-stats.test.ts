@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LatencyHistogram } from '../src/latency-histogram.js';
-import { ServingStats } from '../src/serving-stats.js';
+import { LatencyHistogram } from '../../src/serving/latency-histogram.js';
+import { ServingStats } from '../../src/serving/serving-stats.js';
 
 describe('LatencyHistogram', () => {
   it('derives quantiles within 1/16 of the true value over six decades', () => {
