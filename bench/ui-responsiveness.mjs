@@ -1,10 +1,13 @@
 // Web UI responsiveness on a seeded store of 10,000 runs (each in an experiment and a process
 // context, with params and a final-metrics map) plus one run holding 1,000,000 metric points.
-// Measures, through the real server on 127.0.0.1 (ui: true), what the browser waits for:
-// - time to first rows: the runs page's one request (/api/v1/ui/runs, 50 rows), unfiltered,
-//   filtered, and the next page by token; and the page shell (/runs → index.html);
-// - chart data: /api/v1/metrics/series over the 1M-point series at ~2,000 points (full range and
-//   a zoomed 5% range), and the run page's data (/api/v1/ui/runs/:id).
+// Measures, through the real server on 127.0.0.1 (ui: true), what the browser waits for, and how
+// many bytes it receives:
+// - the runs page's one request (/api/v1/ui/runs, 50 rows with the total count): first load
+//   (newest first), sorted by a final metric and by a param (server-side, across all runs),
+//   filtered, a later page by offset; and the page shell (/runs → index.html);
+// - the run page of the 1M-point run: its data (/api/v1/ui/runs/:id) and its chart's series
+//   (/api/v1/metrics/series, downsampled on the server to ~2,000 points; full range and a zoomed
+//   5% range).
 // Usage: npm run build -w @mlmeta/core -w @mlmeta/server && node bench/ui-responsiveness.mjs [runs]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +18,7 @@ import { startServer } from '../packages/server/dist/index.js';
 import { median } from './support/workload.mjs';
 
 const RUNS = Number(process.argv[2] ?? 5);
-const REQUESTS_PER_RUN = 20;
+const REQUESTS_PER_RUN = Number(process.env.REQUESTS ?? 20);
 const RUN_COUNT = 10_000;
 const POINTS = 1_000_000;
 
@@ -56,6 +59,10 @@ try {
           'param.lr': 0.001 * (1 + (i % 10)),
           optimizer: i % 2 ? 'Adam' : 'SGD',
           finalMetrics: { loss: 1 / (1 + (i % 97)), acc: (i % 97) / 97, val_loss: 1.1 / (1 + (i % 89)) },
+          // The final values as the tracker writes them too: what the table sorts by in SQL.
+          'metric.loss': 1 / (1 + (i % 97)),
+          'metric.acc': (i % 97) / 97,
+          'metric.val_loss': 1.1 / (1 + (i % 89)),
         },
       });
       contexts.push({
@@ -95,35 +102,75 @@ try {
   const base = server.url;
   const timed = async (path) => {
     const t0 = performance.now();
-    const response = await fetch(`${base}${path}`);
+    const response = await fetch(`${base}${path}`, { headers: { 'accept-encoding': 'identity' } });
     const body = await response.text();
     if (!response.ok) throw new Error(`${path}: ${response.status} ${body.slice(0, 200)}`);
-    return { ms: performance.now() - t0, body };
+    return { ms: performance.now() - t0, body, bytes: Buffer.byteLength(body) };
   };
   const first = JSON.parse((await timed('/api/v1/ui/runs?limit=50')).body);
+  const byLoss = JSON.parse((await timed('/api/v1/ui/runs?limit=50&sort=metric:loss&descending=false')).body);
   const filter = encodeURIComponent("custom_properties.optimizer = 'Adam' AND contexts.name = 'exp-3'");
   const full = JSON.parse(
     (await timed(`/api/v1/metrics/series?executionId=${big.id}&key=batch%2Floss&maxPoints=2000`)).body,
   );
   const spikes = full.points.filter((p) => (p.max ?? p.value) > 4).length;
   console.log(
-    `first page: ${first.items.length} rows, next token ${first.nextPageToken ? 'yes' : 'no'}; ` +
+    `first page: ${first.items.length} rows of ${first.total}; lowest loss first: ${byLoss.items[0].metrics.loss}; ` +
       `full series: ${full.total} stored → ${full.points.length} drawn, ${spikes} spike buckets kept (of 11)`,
   );
   const cases = {
     'page shell (/runs → index.html)': '/runs',
-    'runs page 1 (50 rows, experiments, hosts, params, final metrics)': '/api/v1/ui/runs?limit=50',
-    'runs page 1 with a filter (optimizer + experiment membership)': `/api/v1/ui/runs?limit=50&filter=${filter}`,
-    'runs page 2 (page token)': `/api/v1/ui/runs?limit=50&pageToken=${encodeURIComponent(first.nextPageToken)}`,
+    'runs page, first load (50 rows, newest first, total)': '/api/v1/ui/runs?limit=50',
+    'runs page sorted by a final metric (loss, ascending)':
+      '/api/v1/ui/runs?limit=50&sort=metric:loss&descending=false',
+    'runs page sorted by a param (lr)': '/api/v1/ui/runs?limit=50&sort=param:lr',
+    'runs page sorted by loss, rows 5,001–5,050': '/api/v1/ui/runs?limit=50&sort=metric:loss&offset=5000',
+    'runs page filtered (optimizer + experiment membership)': `/api/v1/ui/runs?limit=50&filter=${filter}`,
+    'runs page filtered and sorted by loss': `/api/v1/ui/runs?limit=50&sort=metric:loss&filter=${filter}`,
     'run page data for the 1M-point run': `/api/v1/ui/runs/${big.id}`,
     'chart: 1M points → 2,000 (full range)': `/api/v1/metrics/series?executionId=${big.id}&key=batch%2Floss&maxPoints=2000`,
     'chart: zoomed 5% (50k points → 2,000)': `/api/v1/metrics/series?executionId=${big.id}&key=batch%2Floss&maxPoints=2000&fromStep=500000&toStep=550000`,
   };
-  const results = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  // What the sorted route did on every load before it sorted in SQL: read every matching run.
+  const readAll = async () => {
+    let pageToken;
+    let count = 0;
+    do {
+      const page = await store.getExecutions({
+        orderBy: 'createTime',
+        descending: true,
+        limit: 10_000,
+        pageToken,
+      });
+      count += page.items.length;
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    return count;
+  };
+  const storeCases = {
+    'store: one sorted page (ORDER BY metric.loss LIMIT 50 OFFSET 5000, COUNT)': () =>
+      store.getExecutions({ orderByProperty: 'metric.loss', offset: 5000, limit: 50, withTotal: true }),
+    'store: read all 10,000 runs (the sorted route, per load, before)': readAll,
+  };
+  const results = Object.fromEntries([...Object.keys(cases), ...Object.keys(storeCases)].map((k) => [k, []]));
+  const bytes = {};
   for (let run = 0; run < RUNS; run++) {
     for (const [name, path] of Object.entries(cases)) {
       const times = [];
-      for (let i = 0; i < REQUESTS_PER_RUN; i++) times.push((await timed(path)).ms);
+      for (let i = 0; i < REQUESTS_PER_RUN; i++) {
+        const answer = await timed(path);
+        times.push(answer.ms);
+        bytes[name] = answer.bytes;
+      }
+      results[name].push(median(times));
+    }
+    for (const [name, call] of Object.entries(storeCases)) {
+      const times = [];
+      for (let i = 0; i < Math.min(REQUESTS_PER_RUN, 5); i++) {
+        const t0 = performance.now();
+        await call();
+        times.push(performance.now() - t0);
+      }
       results[name].push(median(times));
     }
     console.log(
@@ -132,9 +179,13 @@ try {
         .join(' / ')} ms`,
     );
   }
-  console.log(`\nmedian of ${RUNS} runs (each the median of ${REQUESTS_PER_RUN} requests):`);
+  console.log(
+    `\nmedian of ${RUNS} runs (each the median of ${REQUESTS_PER_RUN} requests), uncompressed bytes:`,
+  );
   for (const [name, values] of Object.entries(results))
-    console.log(`  ${name}: ${median(values).toFixed(1)} ms`);
+    console.log(
+      `  ${name}: ${median(values).toFixed(1)} ms${bytes[name] === undefined ? '' : `, ${(bytes[name] / 1024).toFixed(1)} KiB`}`,
+    );
   await server.close();
   await store.close();
 } finally {

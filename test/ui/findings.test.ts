@@ -200,4 +200,101 @@ describe.skipIf(browserMissing)('web UI findings (issue 16)', () => {
     expect(artifacts).toBe(1);
     expect(problems).toEqual([]);
   });
+  it('lists the evaluations of the models a run made, with their metrics', async () => {
+    const { page, problems } = await open(`/runs/${seeded.fitRunId}`);
+    const evaluations = page.locator('section.card', {
+      has: page.locator('h2', { hasText: /^Evaluations$/ }),
+    });
+    const row = evaluations.locator(`tr[data-run-id="${seeded.evaluationRunId}"]`);
+    expect(await row.count()).toBe(1);
+    const headers = await evaluations.locator('th').allTextContents();
+    expect(headers).toEqual(expect.arrayContaining(['loss', 'acc']));
+    // The evaluation's loss is a number, printed for reading.
+    const cells = await row.locator('td.num').allTextContents();
+    expect(cells.every((c) => /^\d+(\.\d+)?$/.test(c))).toBe(true);
+    expect(await row.locator('a[href^="/artifacts/"]').first().textContent()).toContain('sequential');
+    expect(problems).toEqual([]);
+  });
+
+  it('charts system metrics in their own group, on wall time', async () => {
+    const { page } = await open(`/runs/${seeded.failedRunId}`);
+    expect(await page.locator('h3.chart-group').allTextContents()).toContain('System (CPU, memory, GPU)');
+    for (const key of ['system/cpu.percent', 'system/memory.rss_mb']) {
+      expect(await page.locator(`figure.chart[data-metric="${key}"]`).getAttribute('data-x-label')).toBe(
+        'wall time',
+      );
+    }
+    // A system series is not a result: the runs table has no column for it.
+    const runs = await open('/runs');
+    expect(await runs.page.locator('th[data-column^="metric:system/"]').count()).toBe(0);
+  });
+
+  it('shows a dataset’s per-feature statistics and a model’s signature, versions and where it is served', async () => {
+    const events = await store.getEvents({ executionIds: [seeded.fitRunId] });
+    const train = events.find((e) => e.type === 'INPUT')!;
+    const dataset = await open(`/artifacts/${train.artifactId}`);
+    // x: 4 features; y: 1.
+    const tables = dataset.page
+      .locator('section.card', { hasText: 'Feature statistics' })
+      .locator('table.stats');
+    expect(await tables.count()).toBe(2);
+    const stats = tables.first();
+    expect(await stats.locator('tbody tr').count()).toBe(4);
+    expect(await stats.locator('thead th').allTextContents()).toEqual([
+      'feature',
+      'count',
+      'min',
+      'max',
+      'mean',
+      'std',
+      'NaN',
+    ]);
+    expect(await stats.locator('tbody tr').first().locator('td').first().textContent()).toBe('72');
+
+    const exported = (await store.getEvents({ executionIds: [seeded.exportRunId] })).find(
+      (e) => e.type === 'OUTPUT',
+    )!;
+    const { page, problems } = await open(`/artifacts/${exported.artifactId}`);
+    const signature = await page.locator('table.signature tbody tr').allTextContents();
+    expect(signature).toEqual(['inputXfloat32[batch, 2]', 'outputYfloat32[batch, 1]']);
+    const versions = page.locator('table.versions tbody tr');
+    expect(await versions.count()).toBe(1);
+    expect(await versions.first().textContent()).toContain('(this one)');
+    expect(await versions.first().locator(`a[href="/runs/${seeded.exportRunId}"]`).count()).toBe(1);
+    expect(
+      await page.locator(`table.served tr[data-serve-id="${seeded.serveRunId}"]`).textContent(),
+    ).toContain('COMPLETE');
+    expect(problems).toEqual([]);
+  });
+
+  it('lists pipeline runs and draws one as one graph, its steps linked by the files they share', async () => {
+    const list = await open('/pipelines');
+    const row = list.page.locator(`tr[data-pipeline-run-id="${seeded.pipelineRunId}"]`);
+    expect(await row.textContent()).toContain('ui-pipeline/run-1');
+    expect(await row.locator('td.num').textContent()).toBe('2');
+    await row.locator('a').click();
+    await list.page.waitForURL(`**/pipelines/${seeded.pipelineRunId}`);
+    await list.page.waitForSelector('body[data-ready]');
+    const page = list.page;
+    expect(await page.locator('table.steps tbody tr').allTextContents()).toEqual([
+      expect.stringContaining('prepare'),
+      expect.stringContaining('train'),
+    ]);
+    // raw → prepare → features → train → model: one connected graph.
+    expect(await page.locator('svg.lineage').getAttribute('data-nodes')).toBe('5');
+    const titles = await page.locator('svg.lineage .node-title').allTextContents();
+    expect(titles).toEqual(expect.arrayContaining(['pipeline-raw.csv', 'prepare', 'features.bin', 'train']));
+    const steps = await page
+      .locator('table.steps tbody tr')
+      .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.runId));
+    const features = page.locator('svg.lineage a.node', { hasText: 'features.bin' });
+    const featuresKey = await features.getAttribute('data-node');
+    expect(await page.locator(`svg.lineage .edge[data-edge="e${steps[0]}>${featuresKey}"]`).count()).toBe(1);
+    expect(await page.locator(`svg.lineage .edge[data-edge="${featuresKey}>e${steps[1]}"]`).count()).toBe(1);
+    // A step's run page names its pipeline run.
+    await page.locator(`table.steps a[href="/runs/${steps[1]}"]`).click();
+    await page.waitForSelector('body[data-ready]');
+    expect(await page.locator(`.run-meta a[href="/pipelines/${seeded.pipelineRunId}"]`).count()).toBe(1);
+    expect(list.problems).toEqual([]);
+  });
 });

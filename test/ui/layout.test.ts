@@ -109,7 +109,11 @@ describe.skipIf(browserMissing)('web UI layout at 390, 1280 and 1920 px', () => 
       ['compare', `/compare?ids=${seeded.fitRunId},${seeded.failedRunId},${seeded.nanRunId}`],
       ['model', `/artifacts/${await outputOf(seeded.fitRunId)}`],
       ['dataset', `/artifacts/${await inputOf(seeded.fitRunId)}`],
+      ['model-served', `/artifacts/${await outputOf(seeded.exportRunId)}`],
+      ['run-evaluation', `/runs/${seeded.evaluationRunId}`],
       ['deployments', '/deployments'],
+      ['pipelines', '/pipelines'],
+      ['pipeline-run', `/pipelines/${seeded.pipelineRunId}`],
     ];
   }, 240_000);
 

@@ -1,6 +1,7 @@
 /**
  * A store filled by real runs for the UI tests (see fixtures/seed.mjs): a tfjs fit, a failed
- * run, an exported and served ONNX model, a NaN loss, a CACHED step and a LOST run.
+ * run (with system metrics), an exported and served ONNX model, a NaN loss, a CACHED step, a LOST
+ * run, an evaluation of the fit's model and a two-step pipeline run.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -19,6 +20,10 @@ export interface Seeded {
   nanRunId: number;
   cachedRunId: number;
   lostRunId: number;
+  /** The evaluation of the fit's model. */
+  evaluationRunId: number;
+  /** The pipeline run context (two steps, prepare and train). */
+  pipelineRunId: number;
 }
 
 /** Seeds a new SQLite store in a temporary folder; returns its folder, URI and the runs' ids. */

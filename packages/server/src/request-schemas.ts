@@ -46,6 +46,9 @@ const listOptionsShape = {
   descending: z.boolean().optional(),
   limit: z.number().int().min(1).max(10_000).optional(),
   pageToken: z.string().max(4096).optional(),
+  orderByProperty: z.string().min(1).max(255).optional(),
+  offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  withTotal: z.boolean().optional(),
 };
 
 export const NodeQuerySchema = z
@@ -144,6 +147,9 @@ export const NodeQueryString = z
     descending: qBool.optional(),
     limit: qInt.optional(),
     pageToken: qString.optional(),
+    orderByProperty: qString.optional(),
+    offset: qInt.optional(),
+    withTotal: qBool.optional(),
     ids: qIds.optional(),
     externalIds: qList.optional(),
     type: qString.optional(),

@@ -14,11 +14,13 @@ import {
   type MetadataStore,
   MlmetaError,
   RUN_PROPERTIES,
-  runStatus,
 } from '@mlmeta/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { validate } from './request-schemas.js';
+import { eventRole, graphView, lineageView, MAX_GRAPH_NODES, versionProperty } from './ui-graph.js';
+import { evaluationsOf, modelDetail } from './ui-model-detail.js';
+import { pipelineRuns, pipelineRunsOf, pipelineRunView } from './ui-pipelines.js';
 import { contextsOf, keyMetrics, keyParams, runDisplayName, runRows } from './ui-run-rows.js';
 import { sortedRuns } from './ui-run-sort.js';
 
@@ -56,8 +58,16 @@ const LineageQueryString = z
   })
   .strict();
 
-/** A graph larger than this is cut (and marked truncated) rather than drawn unreadably. */
-const MAX_GRAPH_NODES = 500;
+/** One node to expand in the graph: `a12` (artifact 12) or `e5` (execution 5). */
+const ExpandQueryString = z
+  .object({
+    node: z.string().regex(/^[ae]\d{1,15}$/, 'expected a node such as a12 (artifact) or e5 (execution)'),
+    depth: qInt.pipe(z.number().int().min(1).max(50)).optional(),
+    direction: z.enum(['upstream', 'downstream', 'both']).optional(),
+  })
+  .strict();
+
+const LimitQueryString = z.object({ limit: qInt.pipe(z.number().int().min(1).max(500)).optional() }).strict();
 
 function idOf(request: FastifyRequest): number {
   return validate(IdParams, request.params, 'path').id;
@@ -77,7 +87,7 @@ async function artifactsOfEvents(store: MetadataStore, events: Event[]) {
     .filter((e) => byId.has(e.artifactId))
     .map((e) => ({
       event: e.type,
-      role: e.path?.map((step) => ('key' in step ? step.key : String(step.index))).join('.') ?? '',
+      role: eventRole(e.path),
       artifact: byId.get(e.artifactId)!,
     }));
 }
@@ -168,16 +178,26 @@ export function registerUiApi(
     const isInput = (event: string) => (INPUT_EVENT_TYPES as readonly string[]).includes(event);
     const processId = where.get(id)?.processId;
     const process = processId === undefined ? undefined : await store.getContext({ id: processId });
-    const reused = await reusedRun(store, execution);
+    const outputs = linked.filter((l) => !isInput(l.event));
+    const [reused, evaluations, pipelineRun] = await Promise.all([
+      reusedRun(store, execution),
+      evaluationsOf(
+        store,
+        outputs.map((o) => o.artifact).filter((a) => /Model$/.test(a.type)),
+      ),
+      pipelineRunsOf(store, [id]),
+    ]);
     return {
       run: row,
       execution,
       process: process ?? null,
       inputs: linked.filter((l) => isInput(l.event)),
-      outputs: linked.filter((l) => !isInput(l.event)),
+      outputs,
       metricKeys,
       failure: failureOf(execution) ?? null,
       reused: reused ? { id: reused.id, name: runDisplayName(reused) } : null,
+      evaluations,
+      pipelineRun: pipelineRun.get(id) ?? null,
     };
   });
 
@@ -193,38 +213,31 @@ export function registerUiApi(
       direction: q.direction ?? 'both',
       maxNodes: MAX_GRAPH_NODES,
     });
-    return {
-      artifact,
-      graph: {
-        artifacts: graph.artifacts.map(({ id, type, name, uri, externalId, state, customProperties }) => ({
-          id,
-          type,
-          name,
-          uri,
-          externalId,
-          state,
-          // What a node's label needs: a dataset's rows, a model's version.
-          ...(typeof customProperties.rows === 'number' ? { rows: customProperties.rows } : {}),
-          ...(typeof customProperties.version === 'number' || typeof customProperties.version === 'string'
-            ? { version: String(customProperties.version) }
-            : {}),
-        })),
-        executions: graph.executions.map((e) => ({
-          id: e.id,
-          type: e.type,
-          name: runDisplayName(e),
-          // LOST (RUNNING with a stale heartbeat) as the runs table shows it.
-          state: runStatus(e),
-        })),
-        events: graph.events.map(({ artifactId, executionId, type, path }) => ({
-          artifactId,
-          executionId,
-          type,
-          role: path?.map((step) => ('key' in step ? step.key : String(step.index))).join('.') ?? '',
-        })),
-        truncated: graph.truncated,
-      },
-    };
+    const [view, model] = await Promise.all([
+      graphView(store, graph),
+      /Model$/.test(artifact.type) ? modelDetail(store, artifact) : undefined,
+    ]);
+    return { artifact, graph: view, ...(model ? { model } : {}) };
+  });
+
+  // The graph's expand button: the neighbours of one node (one hop by default).
+  app.get(`${p}/lineage`, read, async (request) => {
+    const q = validate(ExpandQueryString, request.query, 'query string');
+    const id = Number(q.node.slice(1));
+    const start = q.node.startsWith('a') ? { artifacts: { ids: [id] } } : { executions: { ids: [id] } };
+    return { graph: await lineageView(store, start, q.depth ?? 1, q.direction ?? 'both') };
+  });
+
+  app.get(`${p}/pipeline-runs`, read, async (request) => {
+    const q = validate(LimitQueryString, request.query, 'query string');
+    return pipelineRuns(store, q.limit ?? 100);
+  });
+
+  app.get(`${p}/pipeline-runs/:id`, read, async (request) => {
+    const id = idOf(request);
+    const view = await pipelineRunView(store, id);
+    if (!view) throw notFound('pipeline run', id);
+    return view;
   });
 
   app.get(`${p}/deployments`, read, async () => {
@@ -232,6 +245,9 @@ export function registerUiApi(
     return {
       items: deployed.map((d) => ({
         model: d.model,
+        ...(d.modelArtifact && versionProperty(d.modelArtifact) !== undefined
+          ? { version: versionProperty(d.modelArtifact) }
+          : {}),
         host: d.host,
         since: d.startTime,
         status: d.status,

@@ -31,7 +31,17 @@ export const UI_CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** Client-side routes: each serves the app's index.html, which renders the page. */
-const PAGE_ROUTES = ['/', '/runs', '/runs/:id', '/compare', '/artifacts/:id', '/deployments', '/login'];
+const PAGE_ROUTES = [
+  '/',
+  '/runs',
+  '/runs/:id',
+  '/compare',
+  '/artifacts/:id',
+  '/deployments',
+  '/pipelines',
+  '/pipelines/:id',
+  '/login',
+];
 
 const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -96,7 +106,7 @@ export interface UiOptions {
 
 /**
  * Registers the web UI on `app`: pages at /, /runs/:id, /compare, /artifacts/:id, /deployments,
- * /login; assets at /assets/*; login, logout and the page data under /api/v1/ui.
+ * /pipelines, /pipelines/:id, /login; assets at /assets/*; login, logout and the page data under /api/v1/ui.
  *
  * @example
  * registerUi(server.app, server.store, { verifier: undefined });

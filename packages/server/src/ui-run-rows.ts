@@ -26,7 +26,7 @@ export interface RunRow {
   durationMs?: number;
   /** `param.*` properties (prefix removed), plus the optimizer and loss when recorded. */
   params: Record<string, PropertyValue>;
-  /** The final value of each epoch-level metric (batch series left out). */
+  /** The final value of each epoch-level metric (batch and system series left out). */
   metrics: Record<string, number>;
 }
 
@@ -125,7 +125,8 @@ export async function runRows(
     const lastSeen = endTime ?? (state === 'RUNNING' ? now : num(custom[RUN_PROPERTIES.heartbeat]));
     const metrics = recordedFinalMetrics(e) ?? {};
     for (const series of seriesMetrics[i]!) {
-      if (!series.key.startsWith('batch/')) metrics[series.key] = series.lastValue;
+      // Batch and system series are charts, not a run's result.
+      if (!/^(batch|system)\//.test(series.key)) metrics[series.key] = series.lastValue;
     }
     const where = contexts.get(e.id) ?? {};
     return {

@@ -1,12 +1,13 @@
 /**
  * The runs table sorted on the server by any column (name, state, start, duration, a param, a
- * final metric), with the total count: the filter's matches are read in pages of 10,000 (only
- * node rows; no per-run queries except for the final metrics of runs that recorded none), sorted
- * by that column's value, and one page is cut out. NaN, then runs without the value, sort last
- * either way.
+ * final metric), with the total count. Start, name, params and metrics sort in the store's SQL
+ * (ORDER BY the property, LIMIT/OFFSET, COUNT), so a page costs the same at 10 or 100,000 runs.
+ * State (LOST is RUNNING with a stale heartbeat) and duration (end − start) are computed, not
+ * stored: for those the filter's matches are read in pages of 10,000 (node rows only), sorted
+ * here, and one page is cut out. Runs without the value, then NaN, sort last either way.
  */
 import { type Execution, type MetadataStore, RUN_PROPERTIES, runStatus } from '@mlmeta/core';
-import { paramsOf, runDisplayName } from './ui-run-rows.js';
+import { runDisplayName } from './ui-run-rows.js';
 
 /** Beyond this many matches the table sorts the first ones and says so (a filter narrows it). */
 export const MAX_SORTED_RUNS = 100_000;
@@ -23,29 +24,26 @@ type SortValue = number | string | undefined;
 
 const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
 
-/** The final value of `key`: the tracker's `metric.<key>` property, else its `finalMetrics`. */
-function recordedMetric(execution: Execution, key: string): number | undefined {
-  const property = execution.properties[`metric.${key}`] ?? execution.customProperties[`metric.${key}`];
-  if (typeof property === 'number') return property;
-  const final = execution.customProperties.finalMetrics;
-  if (typeof final === 'object' && final !== null && !Array.isArray(final)) {
-    return num((final as Record<string, unknown>)[key]);
-  }
-  return undefined;
-}
-
 function startOf(e: Execution): number {
   return num(e.customProperties[RUN_PROPERTIES.startTime]) ?? e.createTimeSinceEpoch;
 }
 
-async function sortValues(
-  store: MetadataStore,
-  runs: Execution[],
-  column: string,
-  now: number,
-): Promise<SortValue[]> {
-  if (column === 'startTime') return runs.map(startOf);
-  if (column === 'name') return runs.map((e) => runDisplayName(e).toLowerCase());
+/** Params the runs table shows under another name than their property (see paramsOf). */
+const PARAM_PROPERTIES: Record<string, string> = { learningRate: 'param.optimizer.learningRate' };
+
+/** The store order for a column, or undefined for the computed ones (state, duration). */
+function storeOrder(column: string): { orderBy: 'createTime' } | { orderByProperty: string } | undefined {
+  if (column === 'startTime') return { orderBy: 'createTime' };
+  if (column === 'name') return { orderByProperty: RUN_PROPERTIES.runName };
+  if (column.startsWith('param:')) {
+    const key = column.slice(6);
+    return { orderByProperty: PARAM_PROPERTIES[key] ?? `param.${key}` };
+  }
+  if (column.startsWith('metric:')) return { orderByProperty: `metric.${column.slice(7)}` };
+  return undefined;
+}
+
+function computedValues(runs: Execution[], column: string, now: number): SortValue[] {
   if (column === 'state') return runs.map((e) => runStatus(e, now));
   if (column === 'durationMs') {
     return runs.map((e) => {
@@ -54,30 +52,7 @@ async function sortValues(
       return end === undefined ? undefined : end - startOf(e);
     });
   }
-  if (column.startsWith('param:')) {
-    const key = column.slice(6);
-    return runs.map((e) => {
-      const value = paramsOf(e)[key];
-      return typeof value === 'number' || typeof value === 'string'
-        ? value
-        : value == null
-          ? undefined
-          : String(value);
-    });
-  }
-  const key = column.slice(7);
-  const values: SortValue[] = runs.map((e) => recordedMetric(e, key));
-  // Runs that recorded no final metrics (older ones): the last point of the series, 8 at a time.
-  const missing = runs.map((e, i) => [e, i] as const).filter(([, i]) => values[i] === undefined);
-  for (let at = 0; at < missing.length; at += 8) {
-    await Promise.all(
-      missing.slice(at, at + 8).map(async ([e, i]) => {
-        const series = (await store.getMetricKeys({ id: e.id })).find((s) => s.key === key);
-        values[i] = series?.lastValue;
-      }),
-    );
-  }
-  return values;
+  return runs.map((e) => runDisplayName(e).toLowerCase());
 }
 
 function compare(a: SortValue, b: SortValue): number {
@@ -106,6 +81,19 @@ export async function sortedRuns(
   },
   now = Date.now(),
 ): Promise<SortedRuns> {
+  const order = storeOrder(query.column);
+  if (order) {
+    const page = await store.getExecutions({
+      filter: query.filter,
+      type: query.type,
+      ...order,
+      descending: query.descending,
+      offset: query.offset,
+      limit: query.limit,
+      withTotal: true,
+    });
+    return { page: page.items, total: page.total ?? page.items.length, capped: false };
+  }
   const runs: Execution[] = [];
   let pageToken: string | undefined;
   do {
@@ -121,10 +109,10 @@ export async function sortedRuns(
     pageToken = next.nextPageToken;
   } while (pageToken && runs.length < MAX_SORTED_RUNS);
   const capped = pageToken !== undefined;
-  const values = await sortValues(store, runs, query.column, now);
-  const order = runs.map((_, i) => i);
+  const values = computedValues(runs, query.column, now);
+  const indexes = runs.map((_, i) => i);
   const sign = query.descending ? -1 : 1;
-  order.sort((x, y) => {
+  indexes.sort((x, y) => {
     const a = values[x];
     const b = values[y];
     const ranks = rank(a) - rank(b);
@@ -132,7 +120,7 @@ export async function sortedRuns(
     return sign * compare(a, b) || x - y;
   });
   return {
-    page: order.slice(query.offset, query.offset + query.limit).map((i) => runs[i]!),
+    page: indexes.slice(query.offset, query.offset + query.limit).map((i) => runs[i]!),
     total: runs.length,
     capped,
   };

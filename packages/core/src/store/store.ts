@@ -36,6 +36,7 @@ export type NodeKind = 'artifact' | 'execution' | 'context';
  * @example
  * const page = await store.getArtifacts({ filter: "type = 'mlmeta.Model'", orderBy: 'createTime', descending: true, limit: 10 });
  * const next = await store.getArtifacts({ filter: "type = 'mlmeta.Model'", pageToken: page.nextPageToken });
+ * const best = await store.getExecutions({ orderByProperty: 'metric.val_loss', offset: 50, limit: 50, withTotal: true });
  */
 export interface ListOptions {
   /** A filter in mlmeta's filter language, e.g. `type = 'mlmeta.Model' AND properties.acc > 0.9`. */
@@ -46,6 +47,16 @@ export interface ListOptions {
   limit?: number;
   /** The `nextPageToken` of the previous page (keyset pagination: stable under inserts). */
   pageToken?: string;
+  /**
+   * Order by a property's value instead of `orderBy`: the typed property of that name, else the
+   * custom one (numbers by value, then text by code point; nodes without it, then NaN, come last
+   * in either direction; ties newest first). Pages by `offset`, not by page token.
+   */
+  orderByProperty?: string;
+  /** Matching nodes to skip before the page (a table's page N); not with `pageToken`. */
+  offset?: number;
+  /** Also count every matching node, whatever the limit and offset (`Page.total`). */
+  withTotal?: boolean;
 }
 
 /**
@@ -76,6 +87,8 @@ export interface NodeQuery extends ListOptions {
 export interface Page<T> {
   items: T[];
   nextPageToken?: string;
+  /** How many nodes match in all, when asked for with `withTotal`. */
+  total?: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-/** Reads: lookups by id, external id, type, name and uri; ordering; keyset pagination. */
+/** Reads: lookups by id, external id, type, name and uri; ordering; keyset and offset pagination. */
 import type { MetadataStore } from '@mlmeta/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectError, TYPES, trainBatch } from './fixtures.js';
@@ -84,6 +84,62 @@ export function defineReadTests(openFresh: () => Promise<MetadataStore>): void {
       );
       await expectError(store.getArtifacts({ limit: 0 }), 'INVALID_ARGUMENT', /limit/);
       await expectError(store.getExecutions({ uri: 'x' }), 'INVALID_ARGUMENT', /artifacts only/);
+    });
+    it('orders by a property value with offset pages and a total: missing, then NaN, last either way', async () => {
+      const losses: (number | string | undefined)[] = [0.5, 0.25, Number.NaN, undefined, 2, 0.25, 'high'];
+      await store.putLineage({
+        executions: losses.map((loss, i) => ({
+          type: 'test.Train',
+          externalId: `run-${i}`,
+          lastKnownState: 'COMPLETE' as const,
+          customProperties: (loss === undefined ? { other: 1 } : { 'metric.loss': loss }) as Record<
+            string,
+            number | string
+          >,
+        })),
+      });
+      const order = async (descending: boolean) => {
+        const seen: string[] = [];
+        for (let offset = 0; offset < 9; offset += 3) {
+          const page = await store.getExecutions({
+            type: 'test.Train',
+            orderByProperty: 'metric.loss',
+            descending,
+            offset,
+            limit: 3,
+            withTotal: true,
+          });
+          expect(page.total).toBe(7);
+          expect(page.nextPageToken).toBeUndefined();
+          seen.push(...page.items.map((e) => e.externalId!));
+        }
+        return seen;
+      };
+      // Numbers by value (ties newest first), then text, then NaN, then the run without a loss.
+      expect(await order(false)).toEqual(['run-5', 'run-1', 'run-0', 'run-4', 'run-6', 'run-2', 'run-3']);
+      expect(await order(true)).toEqual(['run-4', 'run-0', 'run-5', 'run-1', 'run-6', 'run-2', 'run-3']);
+      const filtered = await store.getExecutions({
+        filter: 'custom_properties.`metric.loss` < 1',
+        orderByProperty: 'metric.loss',
+        withTotal: true,
+        limit: 1,
+      });
+      expect(filtered.total).toBe(3);
+      expect(filtered.items.map((e) => e.externalId)).toEqual(['run-5']);
+      const byCreation = await store.getExecutions({
+        orderBy: 'createTime',
+        offset: 5,
+        limit: 10,
+        withTotal: true,
+      });
+      expect(byCreation.items.map((e) => e.externalId)).toEqual(['run-5', 'run-6']);
+      expect(byCreation.total).toBe(7);
+      await expectError(
+        store.getExecutions({ orderByProperty: 'metric.loss', pageToken: 'x' }),
+        'INVALID_ARGUMENT',
+        /page by offset/,
+      );
+      await expectError(store.getExecutions({ offset: -1 }), 'INVALID_ARGUMENT', /offset/);
     });
   });
 }

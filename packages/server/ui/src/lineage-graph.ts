@@ -1,15 +1,17 @@
 /**
- * A lineage subgraph drawn as SVG: dagre (a maintained layout library) lays the DAG out left to
- * right (inputs flow into executions, executions into outputs); every node is a link to its
- * page, named for people (a file's name, a model's name and version, a dataset's role and rows,
- * a run's name and state), with the full name and digest on hover; edges carry their role.
+ * A lineage graph drawn as SVG: dagre (a maintained layout library) lays the DAG out left to
+ * right (inputs flow into executions, executions into outputs), edge labels included, so no two
+ * boxes or labels overlap at any size. Every node is a link to its page, named for people (a
+ * file's name, a model's name and version, a dataset's role and rows, a run's name and state),
+ * with the full name and digest on hover; edges carry their role; a node with neighbours the
+ * graph does not show has a `+N` button, one whose neighbours can be hidden a `−` button.
  */
 import dagre from '@dagrejs/dagre';
 import { svg } from './dom.js';
-import type { LineageView } from './types.js';
+import type { GraphArtifact, GraphModel, GraphNode } from './graph-model.js';
 
-const NODE_W = 190;
-const NODE_H = 46;
+export const NODE_W = 190;
+export const NODE_H = 46;
 
 function shortType(type: string): string {
   return type.replace(/^mlmeta\./, '');
@@ -19,8 +21,6 @@ function shortType(type: string): string {
 function baseName(name: string): string {
   return name.replace(/@[0-9a-f]{8,}$/i, '');
 }
-
-type GraphArtifact = LineageView['graph']['artifacts'][number];
 
 /** The label a person reads: title and subtitle. */
 export function artifactLabel(a: GraphArtifact, role: string | undefined): [string, string] {
@@ -47,142 +47,180 @@ function clip(text: string, max = 24): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** Output-like events point execution → artifact; input-like, artifact → execution. */
-function isOutput(eventType: string): boolean {
-  return /OUTPUT/.test(eventType);
+export interface GraphLayout {
+  width: number;
+  height: number;
+  /** Centre of each node, by key. */
+  positions: Map<string, { x: number; y: number }>;
+}
+
+/** What a node's button does: show `count` more neighbours, or hide `count` nodes. */
+export type NodeAction = { kind: 'expand' | 'collapse'; count: number } | undefined;
+
+/** The label of a node: title, subtitle and the hover lines. */
+function nodeText(
+  node: GraphNode,
+  roleOf: Map<string, string>,
+): { title: string; sub: string; hover: string[] } {
+  if (node.kind === 'execution') {
+    const e = node.execution;
+    return {
+      title: e.name,
+      sub: `${shortType(e.type)} · ${e.state}`,
+      hover: [e.name, `${e.type} #${e.id}`, e.state],
+    };
+  }
+  const a = node.artifact;
+  const [title, sub] = artifactLabel(a, roleOf.get(node.key));
+  return {
+    title,
+    sub,
+    hover: [a.name ?? title, `${a.type} #${a.id}`, a.externalId ? `digest ${a.externalId}` : '', a.uri ?? ''],
+  };
 }
 
 /**
- * The SVG for `graph`, with `focusId` (an artifact) highlighted.
+ * Lays `model` out and draws it into `scene` (emptied first). `actionOf` says which button
+ * each node gets; `onAction` is called when one is pressed.
  *
  * @example
- * container.append(lineageSvg(view.graph, view.artifact.id));
+ * const layout = drawLineage(scene, model, (key) => undefined, () => {});
  */
-export function lineageSvg(graph: LineageView['graph'], focusId: number): SVGSVGElement {
+export function drawLineage(
+  scene: SVGGElement,
+  model: GraphModel,
+  actionOf: (key: string) => NodeAction,
+  onAction: (key: string, action: NonNullable<NodeAction>) => void,
+): GraphLayout {
   const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 60, marginx: 12, marginy: 12 });
+  g.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 60, marginx: 16, marginy: 16 });
   g.setDefaultEdgeLabel(() => ({}));
-  for (const a of graph.artifacts) g.setNode(`a${a.id}`, { width: NODE_W, height: NODE_H });
-  for (const e of graph.executions) g.setNode(`e${e.id}`, { width: NODE_W, height: NODE_H });
-  const edges = new Set<string>();
-  const roleOf = new Map<number, string>();
-  for (const event of graph.events) {
-    const a = `a${event.artifactId}`;
-    const e = `e${event.executionId}`;
-    if (!g.hasNode(a) || !g.hasNode(e)) continue;
-    if (event.role && !roleOf.has(event.artifactId)) roleOf.set(event.artifactId, event.role);
-    const [from, to] = isOutput(event.type) ? [e, a] : [a, e];
-    if (edges.has(`${from}>${to}`)) continue;
-    edges.add(`${from}>${to}`);
-    g.setEdge(from, to, {
-      label: event.role,
-      width: event.role ? event.role.length * 6.5 : 0,
-      height: event.role ? 14 : 0,
+  for (const key of model.nodes.keys()) g.setNode(key, { width: NODE_W, height: NODE_H });
+  const roleOf = new Map<string, string>();
+  for (const edge of model.edges.values()) {
+    const artifact = edge.from.startsWith('a') ? edge.from : edge.to;
+    if (edge.role && !roleOf.has(artifact)) roleOf.set(artifact, edge.role);
+    g.setEdge(edge.from, edge.to, {
+      label: edge.role,
+      width: edge.role ? edge.role.length * 6.5 + 6 : 0,
+      height: edge.role ? 14 : 0,
     });
   }
   dagre.layout(g);
   const { width = 0, height = 0 } = g.graph();
+  scene.replaceChildren();
 
-  const root = svg('svg', {
-    class: 'lineage',
-    viewBox: `0 0 ${Math.max(width, 1)} ${Math.max(height, 1)}`,
-    // As wide as its card; as tall as the graph needs, up to most of a screen (then zoom).
-    width: '100%',
-    height: Math.min(Math.max(height, 120), 640),
-    'data-width': Math.max(width, 1),
-    'data-height': Math.max(height, 1),
-    role: 'group',
-    'aria-label': 'lineage graph',
-  });
-  const defs = svg(
-    'defs',
-    {},
-    svg(
-      'marker',
-      {
-        id: 'arrow',
-        viewBox: '0 0 10 10',
-        refX: 10,
-        refY: 5,
-        markerWidth: 7,
-        markerHeight: 7,
-        orient: 'auto',
-      },
-      svg('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow-head' }),
-    ),
-  );
-  root.append(defs);
-  // Everything drawn goes in one group, so pan and zoom move it as one.
-  const scene = svg('g', { class: 'scene' });
-  root.append(scene);
-
+  const edgeLayer = svg('g', { class: 'edges' });
+  const labelLayer = svg('g', { class: 'edge-labels' });
+  const nodeLayer = svg('g', { class: 'nodes' });
+  scene.append(edgeLayer, labelLayer, nodeLayer);
   for (const edge of g.edges()) {
-    const points = g.edge(edge).points ?? [];
-    const d = points
-      .map(
-        (p: { x: number; y: number }, i: number) =>
-          `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`,
-      )
+    const drawn = g.edge(edge) as {
+      points?: { x: number; y: number }[];
+      label?: string;
+      x?: number;
+      y?: number;
+    };
+    const d = (drawn.points ?? [])
+      .map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
       .join(' ');
-    const label = g.edge(edge) as { label?: string; x?: number; y?: number };
-    scene.append(
-      svg('path', { class: 'edge', d, 'marker-end': 'url(#arrow)', 'data-from': edge.v, 'data-to': edge.w }),
+    edgeLayer.append(
+      svg('path', {
+        class: 'edge',
+        d,
+        'marker-end': 'url(#arrow)',
+        'data-edge': `${edge.v}>${edge.w}`,
+        'data-from': edge.v,
+        'data-to': edge.w,
+      }),
     );
-    if (label.label && label.x !== undefined && label.y !== undefined) {
-      scene.append(
+    if (drawn.label && drawn.x !== undefined && drawn.y !== undefined) {
+      labelLayer.append(
         svg(
           'text',
-          { class: 'edge-label', x: label.x, y: label.y + 4, 'text-anchor': 'middle' },
-          label.label,
+          {
+            class: 'edge-label',
+            x: drawn.x,
+            y: drawn.y + 4,
+            'text-anchor': 'middle',
+            'data-edge': `${edge.v}>${edge.w}`,
+          },
+          drawn.label,
         ),
       );
     }
   }
 
-  const node = (
-    id: string,
-    href: string,
-    kind: string,
-    title: string,
-    subtitle: string,
-    extraClass: string,
-    hover: string[],
-  ) => {
-    const { x, y } = g.node(id);
-    const link = svg('a', { href, class: `node node-${kind} ${extraClass}`.trim(), 'data-node': id });
+  const positions = new Map<string, { x: number; y: number }>();
+  for (const node of model.nodes.values()) {
+    const { x, y } = g.node(node.key);
+    positions.set(node.key, { x, y });
+    const text = nodeText(node, roleOf);
+    const isExecution = node.kind === 'execution';
+    const href = isExecution ? `/runs/${node.execution.id}` : `/artifacts/${node.artifact.id}`;
+    const state = isExecution ? ` state-${node.execution.state.toLowerCase()}` : '';
+    const group = svg('g', { class: 'node-group', 'data-group': node.key });
+    const link = svg('a', { href, class: `node node-${node.kind}${state}`, 'data-node': node.key });
     link.append(
-      svg('title', {}, hover.filter((line) => line !== '').join('\n')),
+      svg('title', {}, text.hover.filter((line) => line !== '').join('\n')),
       svg('rect', {
+        class: 'node-box',
         x: x - NODE_W / 2,
         y: y - NODE_H / 2,
         width: NODE_W,
         height: NODE_H,
-        rx: kind === 'execution' ? 18 : 4,
+        rx: isExecution ? 18 : 4,
       }),
-      svg('text', { x, y: y - 4, 'text-anchor': 'middle', class: 'node-title' }, clip(title)),
-      svg('text', { x, y: y + 13, 'text-anchor': 'middle', class: 'node-sub' }, clip(subtitle, 30)),
+      svg('text', { x, y: y - 4, 'text-anchor': 'middle', class: 'node-title' }, clip(text.title)),
+      svg('text', { x, y: y + 13, 'text-anchor': 'middle', class: 'node-sub' }, clip(text.sub, 30)),
     );
-    scene.append(link);
+    group.append(link);
+    const action = actionOf(node.key);
+    if (action) group.append(actionButton(node.key, text.title, x, y, action, onAction));
+    nodeLayer.append(group);
+  }
+  return { width: Math.max(width, 1), height: Math.max(height, 1), positions };
+}
+
+/** The `+N` / `−` button on a node's top right corner, a real button for keyboards too. */
+function actionButton(
+  key: string,
+  title: string,
+  x: number,
+  y: number,
+  action: NonNullable<NodeAction>,
+  onAction: (key: string, action: NonNullable<NodeAction>) => void,
+): SVGGElement {
+  const expand = action.kind === 'expand';
+  const label = expand ? `+${action.count}` : '−';
+  const w = 10 + label.length * 7;
+  const cx = x + NODE_W / 2 - w / 2 - 4;
+  const cy = y - NODE_H / 2;
+  const what = expand
+    ? `show ${action.count} more neighbour${action.count === 1 ? '' : 's'} of ${title}`
+    : `hide ${action.count} node${action.count === 1 ? '' : 's'} beyond ${title}`;
+  const button = svg(
+    'g',
+    {
+      class: `node-action ${expand ? 'expand' : 'collapse'}`,
+      role: 'button',
+      tabindex: 0,
+      'aria-label': what,
+      'data-action': action.kind,
+      'data-for': key,
+    },
+    svg('title', {}, what),
+    svg('rect', { x: cx - w / 2, y: cy - 8, width: w, height: 16, rx: 8 }),
+    svg('text', { x: cx, y: cy + 4, 'text-anchor': 'middle' }, label),
+  );
+  const press = (event: Event) => {
+    event.preventDefault();
+    event.stopPropagation();
+    onAction(key, action);
   };
-  for (const a of graph.artifacts) {
-    const [title, subtitle] = artifactLabel(a, roleOf.get(a.id));
-    node(`a${a.id}`, `/artifacts/${a.id}`, 'artifact', title, subtitle, a.id === focusId ? 'focus' : '', [
-      a.name ?? title,
-      `${a.type} #${a.id}`,
-      a.externalId ? `digest ${a.externalId}` : '',
-      a.uri ?? '',
-    ]);
-  }
-  for (const e of graph.executions) {
-    node(
-      `e${e.id}`,
-      `/runs/${e.id}`,
-      'execution',
-      e.name,
-      `${shortType(e.type)} · ${e.state}`,
-      `state-${e.state.toLowerCase()}`,
-      [e.name, `${e.type} #${e.id}`, e.state],
-    );
-  }
-  return root;
+  button.addEventListener('click', press);
+  button.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' || event.key === ' ') press(event);
+  });
+  return button;
 }

@@ -12,6 +12,7 @@ import { comparePage } from './pages/compare.js';
 import { deploymentsPage } from './pages/deployments.js';
 import { loginPage } from './pages/login.js';
 import { errorPage, notFoundPage } from './pages/not-found.js';
+import { pipelineRunPage, pipelinesPage } from './pages/pipelines.js';
 import { runPage } from './pages/run.js';
 import { runsPage } from './pages/runs.js';
 
@@ -21,6 +22,8 @@ const routes: [RegExp, Page][] = [
   [/^\/compare$/, comparePage],
   [/^\/artifacts\/(?<id>\d+)$/, artifactPage],
   [/^\/deployments$/, deploymentsPage],
+  [/^\/pipelines$/, pipelinesPage],
+  [/^\/pipelines\/(?<id>\d+)$/, pipelineRunPage],
   [/^\/login$/, loginPage],
 ];
 

@@ -79,6 +79,10 @@ export interface RunDetail {
   failure: { name?: string; message?: string; stack?: string; exitCode?: number; signal?: string } | null;
   /** On a CACHED run: the run whose outputs it reused. */
   reused: { id: number; name: string } | null;
+  /** mlmeta.Evaluate runs that read a model this run output, newest first. */
+  evaluations: Evaluation[];
+  /** The pipeline run (MLMETA_PIPELINE) this run is a step of. */
+  pipelineRun: { id: number; name: string } | null;
 }
 
 export interface MetricSeries {
@@ -89,14 +93,64 @@ export interface MetricSeries {
   downsampled: boolean;
 }
 
+/** A lineage graph as the server shapes it (packages/server/src/ui-graph.ts). */
+export interface GraphView {
+  /** `degree`: how many executions the artifact has events with in the whole store. */
+  artifacts: (Artifact & { rows?: number; version?: string; degree: number })[];
+  executions: { id: number; type: string; name: string; state: string; degree: number }[];
+  events: { artifactId: number; executionId: number; type: string; role: string }[];
+  truncated: boolean;
+}
+
+export interface TensorSpec {
+  direction: 'input' | 'output';
+  name: string;
+  dtype?: string;
+  shape?: (number | string | null)[];
+}
+
+export interface ModelDetail {
+  signature: TensorSpec[];
+  versions: {
+    id: number;
+    version?: string;
+    createTime: number;
+    digest?: string;
+    current: boolean;
+    producer?: { id: number; name: string };
+  }[];
+  served: { id: number; name: string; host?: string; since: number; state: string }[];
+}
+
 export interface LineageView {
   artifact: Artifact;
-  graph: {
-    artifacts: (Artifact & { rows?: number; version?: string })[];
-    executions: { id: number; type: string; name: string; state: string }[];
-    events: { artifactId: number; executionId: number; type: string; role: string }[];
-    truncated: boolean;
-  };
+  graph: GraphView;
+  /** On a model's page: its signature, versions and where it is served. */
+  model?: ModelDetail;
+}
+
+export interface Evaluation {
+  id: number;
+  name: string;
+  state: string;
+  startTime: number;
+  model: { id: number; name?: string };
+  datasets: { id: number; role: string; name?: string }[];
+  metrics: Record<string, number>;
+}
+
+export interface PipelineRunSummary {
+  id: number;
+  name: string;
+  pipeline: string;
+  startTime: number;
+  steps: number;
+}
+
+export interface PipelineRunView {
+  pipelineRun: PipelineRunSummary;
+  steps: RunRow[];
+  graph: GraphView;
 }
 
 export interface Deployment {

@@ -131,7 +131,55 @@ export function nodeConditions(kind: NodeKind, query: NodeQuery, p: Params): str
   return where;
 }
 
-/** A filtered, ordered page of nodes; `nextPageToken` is set when more rows follow. */
+function checkLimit(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new MlmetaError(
+      'INVALID_ARGUMENT',
+      `${name} must be an integer from ${min} to ${max}, not ${value}`,
+    );
+  }
+}
+
+/**
+ * ORDER BY a property's value: the typed property, else the custom one, joined once each.
+ * Nodes without a value rank 2 and NaN (SQLite keeps it as the text 'NaN') rank 1, so both come
+ * last whichever the direction; numbers come before text; ties go newest first.
+ */
+function propertyOrder(kind: NodeKind, name: string, descending: boolean, p: Params) {
+  const table = NODE_TABLES[kind];
+  const joins =
+    ` LEFT JOIN ${table.propertyTable} tp ON tp.${table.owner} = n.id AND tp.name = ${p.add(name)} AND tp.is_custom_property = 0` +
+    ` LEFT JOIN ${table.propertyTable} cp ON cp.${table.owner} = n.id AND cp.name = ${p.add(name)} AND cp.is_custom_property = 1`;
+  const num = 'COALESCE(tp.double_value, tp.int_value, cp.double_value, cp.int_value)';
+  const str = 'COALESCE(tp.string_value, cp.string_value)';
+  const columns =
+    `CASE WHEN ${num} IS NULL AND ${str} IS NULL THEN 2 WHEN CAST(${num} AS TEXT) = 'NaN' THEN 1 ELSE 0 END AS sort_rank, ` +
+    `CASE WHEN ${num} IS NULL THEN 1 ELSE 0 END AS sort_kind, ${num} AS sort_num, ${str} AS sort_text`;
+  const dir = descending ? 'DESC' : 'ASC';
+  return {
+    joins,
+    columns,
+    // Numbers before text, explicitly: SQLite sorts NULLs first and PostgreSQL last.
+    orderBy: `sort_rank ASC, sort_kind ASC, sort_num ${dir}, sort_text ${dir}, n.create_time_since_epoch DESC, n.id DESC`,
+  };
+}
+
+/** How many nodes match `query` (its filters only). */
+async function countNodes(db: SqlExecutor, kind: NodeKind, query: NodeQuery): Promise<number> {
+  const p = new Params(db.dialect);
+  const where = nodeConditions(kind, query, p);
+  const row = await db.get(
+    `SELECT COUNT(*) AS total FROM ${NODE_TABLES[kind].table} n` +
+      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''),
+    p.values,
+  );
+  return Number(row?.total ?? 0);
+}
+
+/**
+ * A filtered, ordered page of nodes; `nextPageToken` is set when more rows follow (keyset orders
+ * only: a property order pages by offset), `total` when asked for.
+ */
 export async function queryNodes<K extends NodeKind>(
   db: SqlExecutor,
   kind: K,
@@ -146,13 +194,20 @@ export async function queryNodes<K extends NodeKind>(
   }
   const descending = query.descending ?? false;
   const limit = query.limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+  checkLimit('limit', limit, 1, MAX_LIMIT);
+  const offset = query.offset ?? 0;
+  checkLimit('offset', offset, 0, Number.MAX_SAFE_INTEGER);
+  if (query.pageToken && (offset > 0 || query.orderByProperty !== undefined)) {
     throw new MlmetaError(
       'INVALID_ARGUMENT',
-      `limit must be an integer from 1 to ${MAX_LIMIT}, not ${limit}`,
+      'pageToken pages an orderBy listing; with orderByProperty or offset, page by offset instead',
     );
   }
   const p = new Params(db.dialect);
+  const byProperty =
+    query.orderByProperty === undefined
+      ? undefined
+      : propertyOrder(kind, query.orderByProperty, descending, p);
   const where = nodeConditions(kind, query, p);
   const column = ORDER_COLUMNS[orderBy];
   const dir = descending ? 'DESC' : 'ASC';
@@ -165,11 +220,19 @@ export async function queryNodes<K extends NodeKind>(
         : `(${column} ${cmp} ${p.add(at.value)} OR (${column} = ${p.add(at.value)} AND n.id ${cmp} ${p.add(at.id)}))`,
     );
   }
+  const order = byProperty
+    ? byProperty.orderBy
+    : orderBy === 'id'
+      ? `n.id ${dir}`
+      : `${column} ${dir}, n.id ${dir}`;
   const sql =
-    `SELECT n.id, ${column} AS sort_value FROM ${NODE_TABLES[kind].table} n` +
+    `SELECT n.id, ${column} AS sort_value${byProperty ? `, ${byProperty.columns}` : ''} FROM ${NODE_TABLES[kind].table} n` +
+    (byProperty?.joins ?? '') +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
-    ` ORDER BY ${orderBy === 'id' ? `n.id ${dir}` : `${column} ${dir}, n.id ${dir}`} LIMIT ${p.add(limit + 1)}`;
+    ` ORDER BY ${order} LIMIT ${p.add(limit + 1)}` +
+    (offset > 0 ? ` OFFSET ${p.add(offset)}` : '');
   const rows = await db.all(sql, p.values);
+  const total = query.withTotal ? await countNodes(db, kind, query) : undefined;
   const pageRows = rows.slice(0, limit);
   const items = await loadNodes(
     db,
@@ -178,7 +241,7 @@ export async function queryNodes<K extends NodeKind>(
   );
   const page: Page<NodeOf[K]> = { items };
   const last = pageRows[pageRows.length - 1];
-  if (rows.length > limit && last) {
+  if (rows.length > limit && last && !byProperty && offset === 0) {
     page.nextPageToken = encodePageToken({
       orderBy,
       descending,
@@ -186,5 +249,6 @@ export async function queryNodes<K extends NodeKind>(
       id: Number(last.id),
     });
   }
+  if (total !== undefined) page.total = total;
   return page;
 }

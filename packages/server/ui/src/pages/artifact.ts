@@ -1,14 +1,114 @@
 /**
  * One artifact and its lineage: where it came from (upstream) and what was made from it
- * (downstream), as a DAG whose nodes link to their own pages, with pan, zoom and fit. Depth
+ * (downstream), as a navigable DAG (see lineage-view.ts). A dataset shows its per-feature
+ * statistics; a model its signature, the versions of its series and where it is served. Depth
  * counts event hops (artifact → execution is one), as `mlmeta lineage --depth` does.
  */
 import { get } from '../api.js';
-import { h, keyValueTable, section } from '../dom.js';
-import { lineageSvg } from '../lineage-graph.js';
+import { tensorStatistics, tensorsOf } from '../dataset-stats.js';
+import { formatCompactTime, h, keyValueTable, scrollBox, section, stateBadge } from '../dom.js';
+import { lineageView } from '../lineage-view.js';
 import { navigate, type Page } from '../nav.js';
-import { panZoom } from '../pan-zoom.js';
-import type { LineageView } from '../types.js';
+import type { LineageView, ModelDetail } from '../types.js';
+
+/** Properties that have their own section on a model's page. */
+const MODEL_SECTIONS = new Set(['inputs', 'outputs', 'inputShapes', 'outputShapes']);
+
+function table(head: string[], rows: HTMLElement[], className: string): HTMLElement {
+  return scrollBox(
+    h(
+      'table',
+      { class: className },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          head.map((c) => h('th', { scope: 'col' }, c)),
+        ),
+      ),
+      h('tbody', {}, rows),
+    ),
+  );
+}
+
+function modelSections(model: ModelDetail): HTMLElement[] {
+  const shape = (s: ModelDetail['signature'][number]['shape']) =>
+    s === undefined ? '—' : `[${s.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
+  return [
+    section(
+      'Signature',
+      model.signature.length === 0
+        ? h('p', { class: 'muted' }, 'No signature recorded.')
+        : table(
+            ['', 'name', 'dtype', 'shape'],
+            model.signature.map((t) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, t.direction),
+                h('td', {}, t.name),
+                h('td', {}, t.dtype ?? '—'),
+                h('td', {}, shape(t.shape)),
+              ),
+            ),
+            'signature',
+          ),
+    ),
+    section(
+      'Versions',
+      table(
+        ['version', 'saved', 'digest', 'made by'],
+        model.versions.map((v, i) =>
+          h(
+            'tr',
+            { class: v.current ? 'current' : undefined, 'data-artifact-id': v.id },
+            h(
+              'td',
+              {},
+              v.current
+                ? h(
+                    'strong',
+                    {},
+                    v.version ? `v${v.version}` : `#${model.versions.length - i}`,
+                    ' (this one)',
+                  )
+                : h(
+                    'a',
+                    { href: `/artifacts/${v.id}` },
+                    v.version ? `v${v.version}` : `#${model.versions.length - i}`,
+                  ),
+            ),
+            h('td', { class: 'nowrap' }, formatCompactTime(v.createTime)),
+            h('td', {}, h('code', {}, v.digest ?? '—')),
+            h('td', {}, v.producer ? h('a', { href: `/runs/${v.producer.id}` }, v.producer.name) : '—'),
+          ),
+        ),
+        'versions',
+      ),
+    ),
+    section(
+      'Served',
+      model.served.length === 0
+        ? h('p', { class: 'muted' }, 'Not served (serving is recorded by @mlmeta/onnx).')
+        : table(
+            ['serving run', 'host', 'since', 'state'],
+            model.served.map((s) =>
+              h(
+                'tr',
+                { 'data-serve-id': s.id },
+                h('td', {}, h('a', { href: `/runs/${s.id}` }, s.name)),
+                h('td', {}, s.host ?? '—'),
+                h('td', { class: 'nowrap' }, formatCompactTime(s.since)),
+                h('td', {}, stateBadge(s.state)),
+              ),
+            ),
+            'served',
+          ),
+    ),
+  ];
+}
 
 export const artifactPage: Page = async (root, url, params, signal) => {
   const depth = Number(url.searchParams.get('depth') ?? 6);
@@ -37,10 +137,13 @@ export const artifactPage: Page = async (root, url, params, signal) => {
   depthSelect.addEventListener('change', change);
   directionSelect.addEventListener('change', change);
 
-  const { graph } = view;
-  const drawing = lineageSvg(graph, a.id);
-  const controls = panZoom(drawing, Number(drawing.dataset.width), Number(drawing.dataset.height));
-  const graphBox = h('div', { class: 'graph' }, drawing);
+  const graph = lineageView(view.graph, {
+    focus: [`a${a.id}`],
+    label: `lineage of ${a.name ?? a.uri ?? `artifact #${a.id}`}`,
+    controls: [depthSelect, directionSelect],
+  });
+  const hidden = (key: string) => key === 'tensors' || (view.model !== undefined && MODEL_SECTIONS.has(key));
+  const tensors = tensorsOf(a);
   root.append(
     h('h1', {}, a.name ?? a.uri ?? `artifact #${a.id}`),
     h('p', { class: 'muted' }, `${a.type} #${a.id}`, a.state ? ` · ${a.state}` : ''),
@@ -48,18 +151,11 @@ export const artifactPage: Page = async (root, url, params, signal) => {
       ['digest', a.externalId ?? null],
       ['uri', a.uri ?? null],
       ...Object.entries(a.properties ?? {}),
-      ...Object.entries(a.customProperties ?? {}).filter(([k]) => k !== 'tensors'),
+      ...Object.entries(a.customProperties ?? {}).filter(([k]) => !hidden(k)),
     ]),
-    section(
-      'Lineage',
-      h('div', { class: 'filters' }, depthSelect, directionSelect, controls),
-      h(
-        'p',
-        { class: 'muted graph-status' },
-        `${graph.artifacts.length} artifacts, ${graph.executions.length} executions`,
-        graph.truncated ? ' (cut short: too many nodes; lower the depth)' : '',
-      ),
-      graphBox,
-    ),
+    ...(tensors.length > 0 ? [section('Feature statistics', tensorStatistics(a, 4))] : []),
+    ...(view.model ? modelSections(view.model) : []),
+    section('Lineage', graph.element),
   );
+  graph.draw();
 };

@@ -4,7 +4,9 @@
  * chart per metric series, epoch and batch.
  */
 import { get } from '../api.js';
+import { tensorStatistics } from '../dataset-stats.js';
 import {
+  formatCompactTime,
   formatDuration,
   formatNumber,
   formatTime,
@@ -16,17 +18,10 @@ import {
 } from '../dom.js';
 import { metricsSection } from '../metrics-section.js';
 import type { Page } from '../nav.js';
-import type { LinkedArtifact, PropertyValue, RunDetail } from '../types.js';
+import type { Evaluation, LinkedArtifact, PropertyValue, RunDetail } from '../types.js';
 
 /** Custom properties that get their own section rather than the "other" table. */
 const SHOWN_ELSEWHERE = new Set(['environment', 'hardware', 'tfjs', 'modelSummary', 'finalMetrics']);
-
-interface TensorInfo {
-  name?: string;
-  shape?: number[];
-  dtype?: string;
-  stats?: { count?: number; min?: number; max?: number; mean?: number; std?: number; nanCount?: number }[];
-}
 
 function isRecord(value: unknown): value is Record<string, PropertyValue> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -34,9 +29,7 @@ function isRecord(value: unknown): value is Record<string, PropertyValue> {
 
 function datasetCard(linked: LinkedArtifact): HTMLElement {
   const a = linked.artifact;
-  const custom = a.customProperties ?? {};
-  const tensors = (Array.isArray(custom.tensors) ? custom.tensors : []) as unknown as TensorInfo[];
-  const rest = Object.entries(custom).filter(([k]) => k !== 'tensors');
+  const rest = Object.entries(a.customProperties ?? {}).filter(([k]) => k !== 'tensors');
   return h(
     'div',
     { class: 'dataset', 'data-artifact-id': a.id },
@@ -49,44 +42,7 @@ function datasetCard(linked: LinkedArtifact): HTMLElement {
     h('div', { class: 'digest' }, 'digest ', h('code', {}, a.externalId ?? '—')),
     a.uri ? h('div', { class: 'muted' }, a.uri) : null,
     rest.length > 0 ? keyValueTable(rest) : null,
-    tensors.map((t) =>
-      h(
-        'details',
-        { class: 'tensor', open: tensors.length <= 2 },
-        h('summary', {}, `${t.name ?? 'tensor'} ${JSON.stringify(t.shape ?? [])} ${t.dtype ?? ''}`),
-        t.stats && t.stats.length > 0
-          ? scrollBox(
-              h(
-                'table',
-                { class: 'stats' },
-                h(
-                  'thead',
-                  {},
-                  h(
-                    'tr',
-                    {},
-                    ['feature', 'count', 'min', 'max', 'mean', 'std', 'NaN'].map((c) => h('th', {}, c)),
-                  ),
-                ),
-                h(
-                  'tbody',
-                  {},
-                  t.stats.slice(0, 64).map((s, i) =>
-                    h(
-                      'tr',
-                      {},
-                      h('td', {}, i),
-                      [s.count, s.min, s.max, s.mean, s.std, s.nanCount].map((v) =>
-                        h('td', { class: 'num' }, v === undefined ? '—' : formatNumber(v)),
-                      ),
-                    ),
-                  ),
-                ),
-              ),
-            )
-          : null,
-      ),
-    ),
+    tensorStatistics(a, 2),
   );
 }
 
@@ -111,6 +67,54 @@ function versionOf(a: LinkedArtifact['artifact']): string | undefined {
 }
 
 const isModel = (l: LinkedArtifact) => /Model$/.test(l.artifact.type);
+
+/** The evaluations of the models this run made: one row each, one column per metric. */
+function evaluationsTable(evaluations: Evaluation[]): HTMLElement {
+  const keys = [...new Set(evaluations.flatMap((e) => Object.keys(e.metrics)))].sort();
+  return scrollBox(
+    h(
+      'table',
+      { class: 'evaluations' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['evaluation', 'state', 'model', 'data', 'when'].map((c) => h('th', { scope: 'col' }, c)),
+          keys.map((k) => h('th', { scope: 'col', class: 'num' }, k)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        evaluations.map((e) =>
+          h(
+            'tr',
+            { 'data-run-id': e.id },
+            h('td', {}, h('a', { href: `/runs/${e.id}` }, e.name)),
+            h('td', {}, stateBadge(e.state)),
+            h('td', {}, h('a', { href: `/artifacts/${e.model.id}` }, e.model.name ?? `#${e.model.id}`)),
+            h(
+              'td',
+              {},
+              e.datasets.length === 0
+                ? '—'
+                : e.datasets.flatMap((d, i) => [
+                    i > 0 ? ', ' : '',
+                    h('a', { href: `/artifacts/${d.id}` }, d.role || d.name || `#${d.id}`),
+                  ]),
+            ),
+            h('td', { class: 'nowrap' }, formatCompactTime(e.startTime)),
+            keys.map((k) =>
+              h('td', { class: 'num' }, e.metrics[k] === undefined ? '—' : formatNumber(e.metrics[k]!)),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
 
 /** The stack with the user's own frames in bold and library / Node internals dimmed. */
 function stackBlock(stack: string): HTMLElement {
@@ -146,6 +150,12 @@ export const runPage: Page = async (root, _url, params, signal) => {
       run.experiment ? ` · experiment ${run.experiment}` : '',
       run.host ? ` · host ${run.host}` : '',
       ` · started ${formatTime(run.startTime)} · ${formatDuration(run.durationMs)}`,
+      detail.pipelineRun
+        ? [
+            ' · step of pipeline run ',
+            h('a', { href: `/pipelines/${detail.pipelineRun.id}` }, detail.pipelineRun.name),
+          ]
+        : null,
     ),
   );
 
@@ -245,6 +255,9 @@ export const runPage: Page = async (root, _url, params, signal) => {
           ),
     ),
   );
+  if (detail.evaluations.length > 0) {
+    root.append(section('Evaluations', evaluationsTable(detail.evaluations)));
+  }
   for (const [title, key] of [
     ['Environment', 'environment'],
     ['Hardware', 'hardware'],
