@@ -32,8 +32,9 @@ function startOf(e: Execution): number {
 const PARAM_PROPERTIES: Record<string, string> = { learningRate: 'param.optimizer.learningRate' };
 
 /** The store order for a column, or undefined for the computed ones (state, duration). */
-function storeOrder(column: string): { orderBy: 'createTime' } | { orderByProperty: string } | undefined {
-  if (column === 'startTime') return { orderBy: 'createTime' };
+function storeOrder(column: string): { orderByProperty: string } | undefined {
+  // The start the table shows (a run recorded later, like a replayed spool, keeps its own).
+  if (column === 'startTime') return { orderByProperty: RUN_PROPERTIES.startTime };
   if (column === 'name') return { orderByProperty: RUN_PROPERTIES.runName };
   if (column.startsWith('param:')) {
     const key = column.slice(6);

@@ -147,9 +147,10 @@ function checkLimit(name: string, value: number, min: number, max: number): void
  */
 function propertyOrder(kind: NodeKind, name: string, descending: boolean, p: Params) {
   const table = NODE_TABLES[kind];
-  const joins =
-    ` LEFT JOIN ${table.propertyTable} tp ON tp.${table.owner} = n.id AND tp.name = ${p.add(name)} AND tp.is_custom_property = 0` +
-    ` LEFT JOIN ${table.propertyTable} cp ON cp.${table.owner} = n.id AND cp.name = ${p.add(name)} AND cp.is_custom_property = 1`;
+  // The flags are bound, not written: is_custom_property is BOOLEAN on PostgreSQL.
+  const join = (alias: string, custom: number) =>
+    ` LEFT JOIN ${table.propertyTable} ${alias} ON ${alias}.${table.owner} = n.id AND ${alias}.name = ${p.add(name)} AND ${alias}.is_custom_property = ${p.add(custom)}`;
+  const joins = join('tp', 0) + join('cp', 1);
   const num = 'COALESCE(tp.double_value, tp.int_value, cp.double_value, cp.int_value)';
   const str = 'COALESCE(tp.string_value, cp.string_value)';
   const columns =
