@@ -15,6 +15,9 @@ import { Params, type SqlExecutor } from '../sql/driver.js';
 import { filterSql } from '../sql/filter-sql.js';
 import type { Direction, LineageWalks, WalkStep, WalkSteps } from '../sql/lineage.js';
 
+/** The Event columns each step row carries besides its own (see EVENT_COLUMNS in lineage.ts). */
+const STEP_EVENT_COLUMNS = 'x.artifact_id, x.execution_id, x.type, x.ms';
+
 const INPUT_TYPES = INPUT_EVENT_TYPES.map((t) => EventType[t]).join(', ');
 const OUTPUT_TYPES = OUTPUT_EVENT_TYPES.map((t) => EventType[t]).join(', ');
 
@@ -38,10 +41,12 @@ function typesFrom(direction: Direction) {
 function stepsOut(alias: string, direction: Direction, stopA: string, stopE: string): string {
   const types = typesFrom(direction);
   return (
-    `SELECT 'e'::text AS kind, ev.id AS event, ev.execution_id AS target, ${stopE} AS stop FROM Event ev ` +
+    `SELECT 'e'::text AS kind, ev.id AS event, ev.execution_id AS target, ${stopE} AS stop, ` +
+    'ev.artifact_id, ev.execution_id, ev.type, ev.milliseconds_since_epoch AS ms FROM Event ev ' +
     `WHERE ${alias}.kind = 'a' AND ev.artifact_id = ${alias}.id AND ev.type IN (${types.artifact}) ` +
     'UNION ALL ' +
-    `SELECT 'a'::text, ev.id, ev.artifact_id, ${stopA} FROM Event ev ` +
+    `SELECT 'a'::text, ev.id, ev.artifact_id, ${stopA}, ev.artifact_id, ev.execution_id, ev.type, ` +
+    'ev.milliseconds_since_epoch FROM Event ev ' +
     `WHERE ${alias}.kind = 'e' AND ev.execution_id = ${alias}.id AND ev.type IN (${types.execution})`
   );
 }
@@ -82,8 +87,11 @@ function walkSql(walks: LineageWalks, p: Params): string {
     );
     outputs.push(
       `SELECT ${i} AS walk, 'rows' AS what, NULL::text AS kind, NULL::int AS source, ` +
-        `NULL::int AS event, sum(rows)::int AS target FROM node${i}`,
-      `SELECT ${i}, 'step', CASE n.kind WHEN 'a' THEN 'artifact' ELSE 'execution' END, n.id, x.event, x.target ` +
+        `NULL::int AS event, sum(rows)::int AS target, NULL::int AS artifact_id, ` +
+        'NULL::int AS execution_id, NULL::int AS type, NULL::bigint AS ms ' +
+        `FROM node${i}`,
+      `SELECT ${i}, 'step', CASE n.kind WHEN 'a' THEN 'artifact' ELSE 'execution' END, n.id, x.event, x.target, ` +
+        `${STEP_EVENT_COLUMNS} ` +
         `FROM node${i} n CROSS JOIN LATERAL (${stepsOut('n', direction, 'false', 'false')}) x ` +
         // A stop-filtered node gets no steps, so the replay cannot expand it; a start node is
         // expanded even when it matches a stop filter, as in the per-hop walk.
@@ -133,7 +141,17 @@ export async function prefetchPostgresWalks(
     }
     const out = perWalk[Number(row.walk)]![row.kind as 'artifact' | 'execution'];
     const source = Number(row.source);
-    const step = { event: Number(row.event), target: Number(row.target) };
+    const step = {
+      event: Number(row.event),
+      target: Number(row.target),
+      row: {
+        id: row.event,
+        artifact_id: row.artifact_id,
+        execution_id: row.execution_id,
+        type: row.type,
+        milliseconds_since_epoch: row.ms,
+      },
+    };
     const list = out.get(source);
     if (list) list.push(step);
     else out.set(source, [step]);

@@ -17,14 +17,15 @@ export async function getEvents(
   return withPaths(db, rows);
 }
 
-/** Events by id (for lineage answers). */
-export async function getEventsById(db: SqlExecutor, ids: readonly number[]): Promise<Event[]> {
-  if (ids.length === 0) return [];
-  const p = new Params(db.dialect);
-  return withPaths(db, await db.all(`SELECT * FROM Event WHERE id IN ${p.ids(ids)} ORDER BY id`, p.values));
+/**
+ * Events from Event rows already read (a lineage walk reads them as it goes), with their paths:
+ * one statement for the paths instead of reading the events again.
+ */
+export function eventsFromRows(db: SqlExecutor, rows: readonly Record<string, unknown>[]): Promise<Event[]> {
+  return withPaths(db, rows);
 }
 
-async function withPaths(db: SqlExecutor, rows: Record<string, unknown>[]): Promise<Event[]> {
+async function withPaths(db: SqlExecutor, rows: readonly Record<string, unknown>[]): Promise<Event[]> {
   const events = rows.map(
     (row): Event => ({
       id: Number(row.id),

@@ -17,7 +17,7 @@ import { EventType, INPUT_EVENT_TYPES, OUTPUT_EVENT_TYPES } from '../../model/en
 import { MlmetaError } from '../errors.js';
 import type { LineageGraph, LineageQuery, NodeKind, NodeSelector } from '../store.js';
 import { Params, type SqlExecutor } from './driver.js';
-import { getAssociations, getAttributions, getEventsById } from './edge-reader.js';
+import { eventsFromRows, getAssociations, getAttributions } from './edge-reader.js';
 import { filterSql } from './filter-sql.js';
 import { loadNodes, nodeConditions } from './node-reader.js';
 import { NODE_TABLES } from './nodes.js';
@@ -32,11 +32,18 @@ const OUTPUT_TYPES = OUTPUT_EVENT_TYPES.map((t) => EventType[t]).join(', ');
 
 export type Direction = 'upstream' | 'downstream';
 
-/** One event a walk follows out of a frontier node, to `target` (a node of the other kind). */
+/**
+ * One event a walk follows out of a frontier node, to `target` (a node of the other kind), with
+ * the event's row (Event's columns), so the answer's events need no second read.
+ */
 export interface WalkStep {
   event: number;
   target: number;
+  row: Record<string, unknown>;
 }
+
+/** The Event columns a walk step carries: what an answer's `Event` is made of. */
+export const EVENT_COLUMNS = 'id, artifact_id, execution_id, type, milliseconds_since_epoch';
 
 /** Where a walk learns its neighbours: per-hop queries, or a dialect's prefetched answer. */
 export interface WalkSteps {
@@ -97,10 +104,10 @@ function queriedSteps(db: SqlExecutor, direction: Direction, stopAt: LineageQuer
           : [direction === 'downstream' ? OUTPUT_TYPES : INPUT_TYPES, 'execution_id', 'artifact_id'];
       const p = new Params(db.dialect);
       const rows = await db.all(
-        `SELECT id, ${target} AS target FROM Event WHERE ${source} IN ${p.ids(frontier)} AND type IN (${types}) ORDER BY id`,
+        `SELECT ${EVENT_COLUMNS} FROM Event WHERE ${source} IN ${p.ids(frontier)} AND type IN (${types}) ORDER BY id`,
         p.values,
       );
-      return rows.map((row) => ({ event: Number(row.id), target: Number(row.target) }));
+      return rows.map((row) => ({ event: Number(row.id), target: Number(row[target]), row }));
     },
     stopped: (kind, ids) =>
       stopped(db, kind, ids, kind === 'artifact' ? stopAt?.artifacts : stopAt?.executions),
@@ -145,7 +152,8 @@ function validate(query: LineageQuery) {
 class Subgraph {
   readonly artifacts = new Set<number>();
   readonly executions = new Set<number>();
-  readonly events = new Set<number>();
+  /** Event rows by id, as the walk read them. */
+  readonly events = new Map<number, Record<string, unknown>>();
   truncated = false;
   constructor(readonly maxNodes: number) {}
 
@@ -182,7 +190,7 @@ async function walk(
     if (frontierA.length > 0) {
       for (const step of await steps.from('artifact', frontierA)) {
         if (!graph.add('execution', step.target)) continue;
-        graph.events.add(step.event);
+        graph.events.set(step.event, step.row);
         if (!seenE.has(step.target)) {
           seenE.add(step.target);
           nextE.push(step.target);
@@ -192,7 +200,7 @@ async function walk(
     if (frontierE.length > 0) {
       for (const step of await steps.from('execution', frontierE)) {
         if (!graph.add('artifact', step.target)) continue;
-        graph.events.add(step.event);
+        graph.events.set(step.event, step.row);
         if (!seenA.has(step.target)) {
           seenA.add(step.target);
           nextA.push(step.target);
@@ -232,9 +240,9 @@ export async function getLineage(db: SqlExecutor, query: LineageQuery): Promise<
   const executionIds = [...graph.executions].sort((a, b) => a - b);
   const artifacts = await loadNodes(db, 'artifact', artifactIds);
   const executions = await loadNodes(db, 'execution', executionIds);
-  const events = await getEventsById(
+  const events = await eventsFromRows(
     db,
-    [...graph.events].sort((a, b) => a - b),
+    [...graph.events].sort((a, b) => a[0] - b[0]).map(([, row]) => row),
   );
   const attributions = await getAttributions(db, { artifactIds });
   const associations = await getAssociations(db, { executionIds });
