@@ -30,6 +30,7 @@ import {
   protoColumn,
   sameColumns,
 } from './property-codec.js';
+import type { ResolvedType, TypeDraft } from './type-memo.js';
 import { putTypes } from './types.js';
 import { parseInput } from './validate.js';
 
@@ -37,26 +38,27 @@ type Batch = ReturnType<typeof LineageBatchSchema.parse>;
 type NodeInput = NonNullable<Batch['artifacts']>[number] &
   Partial<NonNullable<Batch['executions']>[number]> & { uri?: string; state?: string };
 
-interface ResolvedType {
-  id: number;
-  name: string;
-  properties: Map<string, PropertyTypeName>;
-}
-
-/** Per-batch memo of type lookups, so a batch of 1,000 nodes of one type reads the type once. */
+/**
+ * Type lookups for one batch: a batch of 1,000 nodes of one type reads the type once, and with
+ * a store's memo (type-memo.ts) a run's later batches do not read it at all.
+ */
 class TypeResolver {
   private readonly cache = new Map<string, ResolvedType>();
   private readonly doubles = new Map<string, boolean>();
-  constructor(private readonly db: SqlExecutor) {}
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly draft?: TypeDraft,
+  ) {}
 
   /**
    * Whether some node already holds custom property `name` as a DOUBLE. A whole number written
    * under such a name is stored as a DOUBLE too, so `acc` = 1 in one run and 0.97 in the next do
    * not flip between int_value and double_value (which MLMD filters and readers tell apart).
+   * Only a yes is remembered across batches: a no can turn into a yes by another writer.
    */
   async customIsDouble(table: NodeTable, name: string): Promise<boolean> {
     const key = `${table.propertyTable}\u0000${name}`;
-    const hit = this.doubles.get(key);
+    const hit = this.doubles.get(key) ?? (this.draft?.memo.doubles.has(key) || undefined);
     if (hit !== undefined) return hit;
     const p = new Params(this.db.dialect);
     const row = await this.db.get(
@@ -64,13 +66,35 @@ class TypeResolver {
       p.values,
     );
     this.doubles.set(key, row !== undefined);
+    if (row !== undefined) this.draft?.doubles.add(key);
     return row !== undefined;
   }
 
-  async resolve(table: NodeTable, name: string, version: string | undefined): Promise<ResolvedType> {
+  /**
+   * The type `name`, with at least the properties `needs` names when it declares them: a
+   * remembered type that lacks one is read again (another writer may have added it).
+   */
+  async resolve(
+    table: NodeTable,
+    name: string,
+    version: string | undefined,
+    needs: readonly string[] = [],
+  ): Promise<ResolvedType> {
     const key = `${table.typeKind}\u0000${name}\u0000${version ?? ''}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
+    const remembered = this.draft?.memo.resolved.get(key);
+    if (remembered && needs.every((prop) => remembered.properties.has(prop))) {
+      this.cache.set(key, remembered);
+      return remembered;
+    }
+    const resolved = await this.read(table, name, version);
+    this.cache.set(key, resolved);
+    this.draft?.resolved.set(key, resolved);
+    return resolved;
+  }
+
+  private async read(table: NodeTable, name: string, version: string | undefined): Promise<ResolvedType> {
     const p = new Params(this.db.dialect);
     let sql = `SELECT id FROM Type WHERE type_kind = ${p.add(table.typeKind)} AND name = ${p.add(name)}`;
     sql += version === undefined ? ' AND version IS NULL' : ` AND version = ${p.add(version)}`;
@@ -95,7 +119,6 @@ class TypeResolver {
         props.map((prop) => [String(prop.name), kinds[Number(prop.data_type) - 1] ?? 'STRING']),
       ),
     };
-    this.cache.set(key, resolved);
     return resolved;
   }
 }
@@ -294,7 +317,7 @@ async function upsertNode(
   now: number,
 ): Promise<number> {
   const table = NODE_TABLES[kind];
-  const type = await types.resolve(table, input.type, input.typeVersion);
+  const type = await types.resolve(table, input.type, input.typeVersion, Object.keys(input.properties ?? {}));
   const writes = propertyWrites(kind, type, input);
   const fields = nodeFields(kind, input);
   const existing = await findExisting(db, table, input, type.id);
@@ -403,28 +426,49 @@ async function resolveRef(
   return Number(row.id);
 }
 
+/** Rows per multi-row INSERT: well under SQLite's bound-parameter limit at 4 columns a row. */
+const EDGE_ROWS_PER_STATEMENT = 500;
+
+/** Insert edge rows that may already exist (a replayed batch), in multi-row statements. */
 async function insertIgnore(
   db: SqlExecutor,
   table: string,
-  columns: [string, string],
-  values: [number, number],
+  columns: readonly string[],
+  rows: readonly number[][],
 ) {
-  const p = new Params(db.dialect);
-  await db.run(
-    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${p.add(values[0])}, ${p.add(values[1])}) ON CONFLICT DO NOTHING`,
-    p.values,
-  );
+  for (let i = 0; i < rows.length; i += EDGE_ROWS_PER_STATEMENT) {
+    const p = new Params(db.dialect);
+    const tuples = rows
+      .slice(i, i + EDGE_ROWS_PER_STATEMENT)
+      .map((row) => `(${row.map((v) => p.add(v)).join(', ')})`);
+    await db.run(
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING`,
+      p.values,
+    );
+  }
 }
 
 async function putEvents(db: SqlExecutor, refs: BatchRefs, batch: Batch, now: number): Promise<void> {
-  for (const [i, event] of (batch.events ?? []).entries()) {
+  const rows: number[][] = [];
+  const events = batch.events ?? [];
+  for (const [i, event] of events.entries()) {
     const artifactId = await resolveRef(db, refs, 'artifact', event.artifact, `events[${i}].artifact`);
     const executionId = await resolveRef(db, refs, 'execution', event.execution, `events[${i}].execution`);
+    rows.push([
+      artifactId,
+      executionId,
+      EventType[event.type as EventTypeName],
+      event.millisecondsSinceEpoch ?? now,
+    ]);
+  }
+  const columns = ['artifact_id', 'execution_id', 'type', 'milliseconds_since_epoch'];
+  // Events without paths (nearly all) go in multi-row statements; one with a path needs its
+  // new id back for its steps.
+  if (events.every((event) => !event.path?.length)) return insertIgnore(db, 'Event', columns, rows);
+  for (const [i, event] of events.entries()) {
     const p = new Params(db.dialect);
     const row = await db.get(
-      `INSERT INTO Event (artifact_id, execution_id, type, milliseconds_since_epoch) VALUES (${p.add(artifactId)}, ${p.add(
-        executionId,
-      )}, ${p.add(EventType[event.type as EventTypeName])}, ${p.add(event.millisecondsSinceEpoch ?? now)}) ON CONFLICT DO NOTHING RETURNING id`,
+      `INSERT INTO Event (${columns.join(', ')}) VALUES (${rows[i]!.map((v) => p.add(v)).join(', ')}) ON CONFLICT DO NOTHING RETURNING id`,
       p.values,
     );
     // An existing event (the same batch again) keeps its original path.
@@ -462,19 +506,33 @@ async function putParentContexts(db: SqlExecutor, refs: BatchRefs, batch: Batch)
         `parentContexts[${i}] would make context ${child} its own ancestor (a cycle of parent contexts); remove that link`,
       );
     }
-    await insertIgnore(db, 'ParentContext', ['context_id', 'parent_context_id'], [child, parent]);
+    await insertIgnore(db, 'ParentContext', ['context_id', 'parent_context_id'], [[child, parent]]);
   }
 }
 
-/** Write a lineage batch. Call inside a transaction: any throw must roll the whole batch back. */
+/** The batch's type declarations, skipping those this store already applied and committed. */
+async function declareTypes(db: SqlExecutor, inputs: NonNullable<Batch['types']>, draft?: TypeDraft) {
+  const keys = inputs.map((input) => JSON.stringify(input));
+  const pending = inputs.filter((_, i) => !draft?.memo.declared.has(keys[i]!));
+  if (pending.length === 0) return;
+  await putTypes(db, pending);
+  for (const key of keys) draft?.declared.add(key);
+}
+
+/**
+ * Write a lineage batch. Call inside a transaction: any throw must roll the whole batch back.
+ * With a `draft` of the store's TypeMemo, type work committed by earlier batches is not redone;
+ * the store folds the draft into its memo once this transaction commits.
+ */
 export async function putLineage(
   db: SqlExecutor,
   raw: LineageBatch,
   now = Date.now(),
+  draft?: TypeDraft,
 ): Promise<LineageBatchResult> {
   const batch = parseInput(LineageBatchSchema, raw, 'lineage batch');
-  if (batch.types?.length) await putTypes(db, batch.types);
-  const types = new TypeResolver(db);
+  if (batch.types?.length) await declareTypes(db, batch.types, draft);
+  const types = new TypeResolver(db, draft);
   const refs = new BatchRefs();
   const upsert = async (kind: NodeKind, input: NodeInput) => {
     const id = await upsertNode(db, types, kind, input, now);
@@ -488,16 +546,20 @@ export async function putLineage(
   }
   for (const input of batch.contexts ?? []) result.contextIds.push(await upsert('context', input));
   await putEvents(db, refs, batch, now);
+  const attributions: number[][] = [];
   for (const [i, a] of (batch.attributions ?? []).entries()) {
     const artifactId = await resolveRef(db, refs, 'artifact', a.artifact, `attributions[${i}].artifact`);
     const contextId = await resolveRef(db, refs, 'context', a.context, `attributions[${i}].context`);
-    await insertIgnore(db, 'Attribution', ['context_id', 'artifact_id'], [contextId, artifactId]);
+    attributions.push([contextId, artifactId]);
   }
+  await insertIgnore(db, 'Attribution', ['context_id', 'artifact_id'], attributions);
+  const associations: number[][] = [];
   for (const [i, a] of (batch.associations ?? []).entries()) {
     const executionId = await resolveRef(db, refs, 'execution', a.execution, `associations[${i}].execution`);
     const contextId = await resolveRef(db, refs, 'context', a.context, `associations[${i}].context`);
-    await insertIgnore(db, 'Association', ['context_id', 'execution_id'], [contextId, executionId]);
+    associations.push([contextId, executionId]);
   }
+  await insertIgnore(db, 'Association', ['context_id', 'execution_id'], associations);
   await putParentContexts(db, refs, batch);
   await putModelVersions(
     db,

@@ -38,6 +38,7 @@ import { appendMetrics, executionId, getMetricKeys, getMetrics } from './metrics
 import type { MigrateResult } from './migrate.js';
 import { getNode, queryNodes } from './node-reader.js';
 import { putLineage } from './put-lineage.js';
+import { type TypeDraft, TypeMemo } from './type-memo.js';
 import { getType, getTypes, putTypes } from './types.js';
 import { parseInput } from './validate.js';
 
@@ -56,6 +57,9 @@ function translate(error: unknown): unknown {
 }
 
 export class SqlMetadataStore implements MetadataStore {
+  /** Type work of committed batches, so a run's next batch does not redo it (type-memo.ts). */
+  private readonly types = new TypeMemo();
+
   constructor(
     readonly uri: string,
     private readonly driver: SqlDriver,
@@ -78,8 +82,14 @@ export class SqlMetadataStore implements MetadataStore {
     }
   }
 
-  putTypes(types: TypeInput[], options?: PutTypesOptions): Promise<number[]> {
-    return this.write((db) => putTypes(db, types, options));
+  async putTypes(types: TypeInput[], options?: PutTypesOptions): Promise<number[]> {
+    // Options such as canDeleteFields change types in ways the memo does not follow.
+    this.types.forget();
+    try {
+      return await this.write((db) => putTypes(db, types, options));
+    } finally {
+      this.types.forget();
+    }
   }
   getTypes(kind?: TypeKindName): Promise<TypeDef[]> {
     return this.read((db) => getTypes(db, kind));
@@ -88,8 +98,15 @@ export class SqlMetadataStore implements MetadataStore {
     return this.read((db) => getType(db, kind, name, version));
   }
 
-  putLineage(batch: LineageBatch): Promise<LineageBatchResult> {
-    return this.write((db) => putLineage(db, batch));
+  async putLineage(batch: LineageBatch): Promise<LineageBatchResult> {
+    let draft: TypeDraft | undefined;
+    const result = await this.write((db) => {
+      // A fresh draft per attempt: a retried transaction must not inherit a rolled-back one.
+      draft = this.types.draft();
+      return putLineage(db, batch, Date.now(), draft);
+    });
+    this.types.commit(draft);
+    return result;
   }
 
   getArtifacts(query?: NodeQuery): Promise<Page<Artifact>> {
