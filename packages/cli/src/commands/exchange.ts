@@ -72,7 +72,7 @@ function format(text: string): 'json' {
   return 'json';
 }
 
-export function registerExchange(program: Command, action: Action): void {
+export function registerExport(program: Command, action: Action): void {
   program
     .command('export')
     .description(
@@ -83,6 +83,9 @@ export function registerExchange(program: Command, action: Action): void {
     .option('--depth <n>', 'hops around --from', positiveInt(100), 20)
     .option('-o, --output <file>', 'write to a file instead of stdout')
     .action(action((ctx, flags: ExportFlags) => exportCommand(ctx, flags)));
+}
+
+export function registerImport(program: Command, action: Action): void {
   program
     .command('import')
     .description('import an export file; idempotent: importing it twice changes nothing')

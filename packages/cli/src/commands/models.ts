@@ -150,6 +150,9 @@ export function registerModels(program: Command, action: Action): void {
       "\nModels saved under one name (the save path's name, file://./models/iris → iris, or a name given in options) are its versions.\nName one anywhere an artifact is taken (show, lineage, trace) as model:iris (the latest), model:iris@3 or model:iris@production.",
     )
     .action(action((ctx, name: string | undefined) => models(ctx, name)));
+}
+
+export function registerModel(program: Command, action: Action): void {
   program
     .command('model')
     .description('manage model names')

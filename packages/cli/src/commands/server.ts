@@ -3,8 +3,9 @@
 import { DEFAULT_STORE_URI } from '@mlmeta/core';
 import type { Command } from 'commander';
 import { CliError, type Io } from '../context.js';
+import type { Action } from './action.js';
 
-export function registerServer(program: Command, io: Io): void {
+export function registerServer(program: Command, _action: Action, io: Io): void {
   program
     .command('server')
     .description(
