@@ -199,7 +199,7 @@ describe('mlmeta show <artifact>', () => {
       current: true,
     });
     expect(mlmeta(['show', file]).out).toMatch(
-      /\nversions at .*versioned\.bin\n {2}#\d+ {2}sha256:\w{12} {2}.* {2}\(this one\)\n {2}#\d+/,
+      /\ncontents recorded at .*versioned\.bin\n {2}#\d+ {2}sha256:\w{12} {2}.* {2}\(this one\)\n {2}#\d+/,
     );
   });
 

@@ -178,4 +178,23 @@ describe.each(backends)('model versions on %s', (_label, makeStore, skip) => {
     expect(badVersion.code).toBe(1);
     expect(badVersion.err).toContain('model iris has no version 9; its versions are 1, 2, 3');
   });
+
+  it.skipIf(skip)("show artifact:N of a model version lists its name's versions and aliases", () => {
+    const [iris] = json('models', 'iris').models;
+    const second = iris.versions[1].artifact.id;
+    const { artifact } = json('show', `artifact:${second}`);
+    expect(artifact.model).toMatchObject({ name: 'iris', version: 2, aliases: ['production'] });
+    expect(
+      artifact.model.versions.map((v: { version: number; current: boolean }) => [v.version, v.current]),
+    ).toEqual([
+      [1, false],
+      [2, true],
+      [3, false],
+    ]);
+    expect(artifact.properties['model.name']).toBeUndefined();
+    const text = mlmeta('show', `artifact:${second}`);
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toMatch(/\nmodel iris, version 2 of 3\n {2}1 {2}#\d+/);
+    expect(text.out).toMatch(/\n {2}2 {2}#\d+ .* {2}production {2}\(this one\)\n/);
+  });
 });

@@ -7,7 +7,9 @@ import {
   type Artifact,
   type Execution,
   INPUT_EVENT_TYPES,
+  listModels,
   type MetadataStore,
+  MODEL_VERSION_PROPERTIES,
   OUTPUT_EVENT_TYPES,
   type PropertyValue,
   runStatus,
@@ -49,6 +51,17 @@ export interface ArtifactVersion {
   current: boolean;
 }
 
+/** One version of the model name the artifact was saved under (see `mlmeta models`). */
+export interface ModelVersionEntry {
+  version: number;
+  artifactId?: number;
+  digest?: string;
+  created?: number;
+  aliases: string[];
+  /** True for the artifact being shown. */
+  current: boolean;
+}
+
 export interface ArtifactDetails {
   id: number;
   type: string;
@@ -64,6 +77,8 @@ export interface ArtifactDetails {
     tensors: TensorStatistics[];
   };
   signature?: { inputs: TensorSignature[]; outputs: TensorSignature[] };
+  /** The model name it is a version of, with that name's versions, oldest first. */
+  model?: { name: string; version: number; aliases: string[]; versions: ModelVersionEntry[] };
   versions: ArtifactVersion[];
   producers: ArtifactRun[];
   consumers: ArtifactRun[];
@@ -76,6 +91,10 @@ const isRecord = (v: unknown): v is Record_ => typeof v === 'object' && v !== nu
 
 /** Keys that the sections above the properties already show. */
 const SHOWN = new Set(['rows', 'bytes', 'sampled', 'tensors', 'inputs', 'outputs']);
+const MODEL_KEYS = new Set<string>([
+  MODEL_VERSION_PROPERTIES.artifactName,
+  MODEL_VERSION_PROPERTIES.artifactVersion,
+]);
 
 function statisticsOf(p: Record_): ArtifactDetails['statistics'] {
   if (!Array.isArray(p.tensors)) return undefined;
@@ -168,6 +187,25 @@ async function versionsOf(store: MetadataStore, artifact: Artifact): Promise<Art
   );
 }
 
+/** The model name the artifact was saved under, and that name's versions. */
+async function modelOf(store: MetadataStore, artifact: Artifact): Promise<ArtifactDetails['model']> {
+  const name = artifact.customProperties[MODEL_VERSION_PROPERTIES.artifactName];
+  if (typeof name !== 'string') return undefined;
+  const [model] = await listModels(store, { name });
+  if (!model) return undefined;
+  const versions = model.versions.map((v) => ({
+    version: v.version,
+    ...(v.artifact ? { artifactId: v.artifact.id } : {}),
+    ...(v.artifact?.externalId ? { digest: v.artifact.externalId } : {}),
+    ...(v.createdAt !== undefined ? { created: v.createdAt } : {}),
+    aliases: v.aliases,
+    current: v.artifact?.id === artifact.id,
+  }));
+  const self = versions.find((v) => v.current);
+  if (!self) return undefined;
+  return { name, version: self.version, aliases: self.aliases, versions };
+}
+
 /**
  * The whole picture of one artifact.
  *
@@ -176,16 +214,17 @@ async function versionsOf(store: MetadataStore, artifact: Artifact): Promise<Art
  * console.log(details.producers.map((r) => r.name));
  */
 export async function artifactDetails(store: MetadataStore, artifact: Artifact): Promise<ArtifactDetails> {
-  const [{ producers, consumers }, versions] = await Promise.all([
+  const [{ producers, consumers }, versions, model] = await Promise.all([
     linkedRuns(store, artifact),
     versionsOf(store, artifact),
+    modelOf(store, artifact),
   ]);
   const recorded: Record_ = { ...artifact.properties, ...artifact.customProperties };
   const statistics = statisticsOf(recorded);
   const signature = signatureOf(recorded);
   const properties: Record_ = {};
   for (const [key, value] of Object.entries(recorded)) {
-    const shownAbove = SHOWN.has(key) && (statistics || signature);
+    const shownAbove = (SHOWN.has(key) && (statistics || signature)) || (MODEL_KEYS.has(key) && model);
     if (!shownAbove) properties[key] = value;
   }
   return {
@@ -198,6 +237,7 @@ export async function artifactDetails(store: MetadataStore, artifact: Artifact):
     ...(artifact.createTimeSinceEpoch ? { created: artifact.createTimeSinceEpoch } : {}),
     ...(statistics ? { statistics } : {}),
     ...(signature ? { signature } : {}),
+    ...(model ? { model } : {}),
     versions,
     producers,
     consumers,

@@ -56,7 +56,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'deployed',
     term: 'deployed [options]',
-    description: 'which model versions are served, where, since when, and which run produced them',
+    description:
+      'which version of which model is served where, since when (live, then ended), and which run produced it',
     load: async () => (await import('./deployed.js')).registerDeployed,
   },
   {

@@ -122,10 +122,21 @@ export async function showArtifact(ctx: CliContext, store: MetadataStore, artifa
   ctx.print(`  recorded: ${formatTime(details.created)}`);
   if (details.statistics) section(ctx, 'statistics', statisticsLines(ctx, details.statistics));
   if (details.signature) section(ctx, 'signature', signatureLines(details.signature));
+  if (details.model) {
+    const { name, version, versions } = details.model;
+    section(
+      ctx,
+      `model ${name}, version ${version} of ${versions.length}`,
+      versions.map(
+        (v) =>
+          `  ${v.version}  ${v.artifactId !== undefined ? `#${v.artifactId}` : 'deleted'}  ${shortDigest(v.digest)}  ${formatTime(v.created)}${v.aliases.length > 0 ? `  ${v.aliases.join(', ')}` : ''}${v.current ? '  (this one)' : ''}`,
+      ),
+    );
+  }
   if (details.versions.length > 1) {
     section(
       ctx,
-      `versions at ${details.uri}`,
+      `contents recorded at ${details.uri}`,
       details.versions.map(
         (v) =>
           `  #${v.id}  ${shortDigest(v.digest)}  ${formatTime(v.created)}${v.current ? '  (this one)' : ''}`,
