@@ -6,7 +6,9 @@
 import {
   LineageBatchSchema,
   MAX_ID,
+  MAX_NAME_LENGTH,
   MlmetaError,
+  type NodeRef,
   NodeRefSchema,
   TypeInputSchema,
   TypeKindSchema,
@@ -161,12 +163,21 @@ export const NodeQueryString = z
   .transform(defined)
   .pipe(NodeQuerySchema);
 
-/** `?id=12` or `?externalId=run-abc`: exactly one. */
+/**
+ * `?id=12` or `?externalId=run-abc`: exactly one. Not piped into NodeRefSchema: zod 4 lets an
+ * unknown key's issue through a pipe, and a union after it drops that issue (`?externalId=x&zz=1`
+ * was accepted), so the two forms are checked here, on one object.
+ */
 export const NodeRefQueryString = z
   .object({ id: qInt.optional(), externalId: qString.optional() })
   .strict()
+  .refine(
+    (q) => (q.id === undefined) !== (q.externalId === undefined),
+    'give exactly one of id and externalId',
+  )
   .transform(defined)
-  .pipe(NodeRefSchema);
+  .pipe(z.object({ id: Id.optional(), externalId: ExternalId.max(MAX_NAME_LENGTH).optional() }).strict())
+  .transform((q) => q as NodeRef);
 
 function edgeQueryString<
   A extends string,
