@@ -33,6 +33,11 @@ function table(head: string[], rows: HTMLElement[], className: string): HTMLElem
   );
 }
 
+function shortDigest(digest: string): string {
+  const [scheme, hex] = digest.includes(':') ? digest.split(':', 2) : ['', digest];
+  return hex && hex.length > 12 ? `${scheme ? `${scheme}:` : ''}${hex.slice(0, 12)}…` : digest;
+}
+
 function modelSections(model: ModelDetail): HTMLElement[] {
   const shape = (s: ModelDetail['signature'][number]['shape']) =>
     s === undefined ? '—' : `[${s.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
@@ -81,7 +86,8 @@ function modelSections(model: ModelDetail): HTMLElement[] {
                   ),
             ),
             h('td', { class: 'nowrap' }, formatCompactTime(v.createTime)),
-            h('td', {}, h('code', {}, v.digest ?? '—')),
+            // The digest's start tells versions apart; all of it is on hover and on its page.
+            h('td', {}, v.digest ? h('code', { title: v.digest }, shortDigest(v.digest)) : '—'),
             h('td', {}, v.producer ? h('a', { href: `/runs/${v.producer.id}` }, v.producer.name) : '—'),
           ),
         ),
