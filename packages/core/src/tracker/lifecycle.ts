@@ -12,7 +12,7 @@ import { logger } from '../log.js';
 import { flushServingRecords } from '../serving/serving-record.js';
 import { syncCommand } from '../writer/spool.js';
 import { replaySpoolInChild } from './exit-replay.js';
-import { RUN_PROPERTIES } from './run.js';
+import { describePendingErrors, RUN_PROPERTIES } from './run.js';
 import { existingTracker, type StoreWriter, type Tracker } from './tracker.js';
 
 const HOOKS_KEY = Symbol.for('mlmeta.processHooks');
@@ -92,6 +92,7 @@ function onExit(code: number): void {
       tracker.recordProcessEnd({ exitCode: code, signal: hooks.signal });
       hooks.processEndRecorded = true;
     }
+    describePendingErrors();
     for (const { writer, uri, spoolFile } of tracker.storeWriters()) {
       // A failing store was already reported by the writer, with the spool and the command.
       const reported = writer.stats().storeFailing;
@@ -119,6 +120,7 @@ function warnSpooled(tracker: Tracker, { uri, spoolFile }: Omit<StoreWriter, 'wr
 
 /** After the signal's flush wait ran out: spool what is still queued, synchronously, and say so. */
 function spoolAfterTimeout(tracker: Tracker, signal: NodeJS.Signals): void {
+  describePendingErrors();
   for (const entry of tracker.storeWriters()) {
     const reported = entry.writer.stats().storeFailing;
     if (!entry.writer.flushSync() || reported) continue;

@@ -70,6 +70,26 @@ function describeError(error: unknown): Record<string, PropertyValue> {
   return { message: capString(redactString(String(error))) };
 }
 
+/**
+ * Error descriptions not written yet. Reading `error.stack` makes V8 format it and forget where
+ * the error was thrown, and Node then points an uncaught error's code frame into its own
+ * internals instead of the user's line: a run that ends with an error its caller is about to
+ * rethrow describes it only after that error reached the user (the next turn of the loop),
+ * or at exit, whichever comes first.
+ */
+const pendingErrorDescriptions = new Set<() => void>();
+
+/**
+ * Writes every error description still waiting (the exit and signal paths call this before
+ * their last synchronous write).
+ *
+ * @example
+ * describePendingErrors(); // then writer.flushSync()
+ */
+export function describePendingErrors(): void {
+  for (const describe of [...pendingErrorDescriptions]) describe();
+}
+
 export interface RunSetup {
   writer: MetadataWriter;
   name: string;
@@ -226,7 +246,7 @@ export class TrackedRun implements Run {
     clearInterval(this.heartbeat);
     this.endedState = state;
     const custom: Record<string, PropertyValue> = { [RUN_PROPERTIES.endTime]: Date.now() };
-    if (ending.error !== undefined) custom[RUN_PROPERTIES.error] = describeError(ending.error);
+    if (ending.error !== undefined) this.describeErrorLater(ending.error);
     if (ending.exitCode !== undefined) custom[RUN_PROPERTIES.exitCode] = ending.exitCode;
     if (ending.signal !== undefined) custom[RUN_PROPERTIES.signal] = ending.signal;
     const dropped = this.writer.stats().dropped - this.droppedAtStart;
@@ -249,7 +269,33 @@ export class TrackedRun implements Run {
     this.ended = this.settle();
   }
 
+  /** See pendingErrorDescriptions. */
+  private describeErrorLater(error: unknown): void {
+    const describe = () => {
+      if (!pendingErrorDescriptions.delete(describe)) return;
+      this.writer.enqueueNode(
+        {
+          kind: 'execution',
+          node: {
+            type: this.setup.type,
+            externalId: this.id,
+            customProperties: { [RUN_PROPERTIES.error]: describeError(error) },
+          },
+        },
+        true,
+      );
+    };
+    pendingErrorDescriptions.add(describe);
+    this.describePending = describe;
+  }
+
+  private describePending: (() => void) | undefined;
+
   private async settle(): Promise<void> {
+    if (this.describePending) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.describePending();
+    }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, CAPTURE_WAIT_MS);
