@@ -3,7 +3,16 @@
  * runs (fixtures/seed.mjs uses startRun from the built @mlmeta/core).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -264,10 +273,21 @@ describe('bad input', () => {
     }
   });
 
-  it('a filter that does not parse exits 2 and says where', () => {
-    const { code, err } = mlmeta(['runs', '--filter', 'state = = 3']);
+  it('a filter that does not parse exits 2 and points at the position in the text the user typed', () => {
+    const { code, err } = mlmeta(['runs', '--experiment', 'iris', '--filter', 'state = = 3']);
     expect(code).toBe(2);
-    expect(err).toMatch(/position/);
+    expect(err).toContain(
+      "expected a value after '=' but found '=' (at position 8)\n  state = = 3\n          ^\n",
+    );
+    const unclosed = mlmeta(['runs', '--filter', "name = 'x"]);
+    expect(unclosed.err).toContain(
+      'the string that starts at position 7 but found end of filter (at position 9)',
+    );
+    const watch = mlmeta(['watch', '--filter', 'nmae = 1']);
+    expect(watch.code).toBe(2);
+    expect(watch.err).toMatch(
+      /^mlmeta: --filter: unknown field 'nmae'.*\(at position 0\)\n {2}nmae = 1\n {2}\^\n/,
+    );
   });
 
   it('a store that cannot be opened exits 1 with the reason', () => {
@@ -288,7 +308,11 @@ describe('mlmeta export / import', () => {
     const doc = JSON.parse(readFileSync(file, 'utf8'));
     expect(doc).toMatchObject({ format: 'mlmeta.export', version: 1 });
     const target = `sqlite:${join(dir, 'imported.db')}`;
-    expect(mlmeta(['--store', target, 'import', file]).code).toBe(0);
+    const first = mlmeta(['--store', target, 'import', file]);
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toMatch(
+      /^imported 2 new artifact\(s\), 1 new execution\(s\), \d+ new context\(s\) into sqlite:/,
+    );
 
     const lineageOf = (s: string) => {
       const g = json(['--store', s, 'lineage', join(work, 'model.onnx')]);
@@ -306,12 +330,21 @@ describe('mlmeta export / import', () => {
     expect(json(['--store', target, 'show', 'train-good']).run.metrics).toEqual({ loss: 1 / 3, acc: 0.9 });
 
     const snapshot = (s: string) => JSON.stringify(json(['--store', s, 'export']));
-    const first = JSON.parse(snapshot(target));
-    expect(mlmeta(['--store', target, 'import', file]).code).toBe(0);
-    const second = JSON.parse(snapshot(target));
-    delete first.exportedAt;
-    delete second.exportedAt;
-    expect(second).toEqual(first);
+    const before = JSON.parse(snapshot(target));
+    const again = mlmeta(['--store', target, 'import', file]);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(
+      /^nothing new: the 2 artifact\(s\), 1 execution\(s\), \d+ context\(s\) in .*export\.json were all in sqlite:.*imported\.db already\n$/,
+    );
+    expect(json(['--store', target, 'import', file]).new).toEqual({
+      artifacts: 0,
+      executions: 0,
+      contexts: 0,
+    });
+    const after = JSON.parse(snapshot(target));
+    delete before.exportedAt;
+    delete after.exportedAt;
+    expect(after).toEqual(before);
   });
 
   it('refuses a file that is not an export, with exit 2', () => {
@@ -390,10 +423,55 @@ describe('mlmeta gc / sync', () => {
     }
   });
 
-  it('sync replays an empty or missing spool quietly', () => {
-    const { code, out, err } = mlmeta(['sync', '--spool-dir', join(dir, 'no-spool')]);
-    expect(code).toBe(0);
-    expect(out).toMatch(/replayed 0 batch/);
-    expect(err).toBe('');
+  it('sync with nothing spooled says so, without a store; a --spool-dir that does not exist is a usage error', () => {
+    const empty = mlmeta(['sync'], { MLMETA_STORE: 'http://127.0.0.1:1' });
+    expect(empty).toEqual({
+      code: 0,
+      out: `nothing to replay: no spool files in ${join(dir, 'spool')}\n`,
+      err: '',
+    });
+    const typo = mlmeta(['sync', '--spool-dir', join(dir, 'spoool')]);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toContain(`--spool-dir ${join(dir, 'spoool')} is not a directory`);
+    expect(typo.out).toBe('');
+  });
+
+  it('sync to a server that does not answer fails at once, says why and keeps the spool', async () => {
+    const spool = join(dir, 'unsent');
+    // A store that cannot be opened at all: the runs go to the spool at once.
+    node('seed.mjs', [join(dir, 'unsent-work')], {
+      MLMETA_STORE: `sqlite:${join(dir, 'store.db', 'not-a-dir', 'x.db')}`,
+      MLMETA_SPOOL_DIR: spool,
+    });
+    const files = readdirSync(spool).filter((f) => f.endsWith('.jsonl'));
+    expect(files.length).toBeGreaterThan(0);
+    // A port nothing listens on: the connection is refused at once.
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const refused = mlmeta(['sync', '--spool-dir', spool], { MLMETA_STORE: `http://127.0.0.1:${closed}` });
+    expect(refused.code).toBe(1);
+    expect(refused.err).toBe(
+      `mlmeta: cannot reach the mlmeta server http://127.0.0.1:${closed}: connection refused (nothing listens there); start it (mlmeta server) or pass --store; nothing was replayed, the ${files.length} spool file(s) in ${spool} are kept\n`,
+    );
+    // A server that accepts the connection and never answers: given up after the probe's timeout.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const hung = mlmeta(['sync', '--spool-dir', spool], { MLMETA_STORE: `http://127.0.0.1:${port}` });
+      expect(hung.code).toBe(1);
+      expect(hung.err).toContain(
+        `cannot reach the mlmeta server http://127.0.0.1:${port}: no answer within 3 s`,
+      );
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+    expect(readdirSync(spool).filter((f) => f.endsWith('.jsonl'))).toEqual(files);
   });
 });

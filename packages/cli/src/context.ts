@@ -78,11 +78,19 @@ export class CliContext {
 
   /** The store named by --store or MLMETA_STORE, opened once; a failure is a CliError (exit 1). */
   store(options: { readOnly?: boolean } = {}): Promise<MetadataStore> {
-    this.opened ??= openStore(this.storeUri, { readOnly: options.readOnly }).catch((error: unknown) => {
+    this.opened ??= this.open(options);
+    return this.opened;
+  }
+
+  private async open(options: { readOnly?: boolean }): Promise<MetadataStore> {
+    if (/^https?:\/\//i.test(this.storeUri)) {
+      const { probeServer } = await import('./http-probe.js');
+      await probeServer(this.storeUri, redactUri(this.storeUri));
+    }
+    return openStore(this.storeUri, { readOnly: options.readOnly }).catch((error: unknown) => {
       const reason = isMlmetaError(error) || error instanceof Error ? error.message : String(error);
       throw new CliError(`cannot open store ${redactUri(this.storeUri)}: ${reason}`);
     });
-    return this.opened;
   }
 
   /** Writes one line (or block) to stdout. */

@@ -1,5 +1,11 @@
 /** Strict parsers for flag values: a bad value is a usage error (exit 2) that says what to write. */
-import { ExecutionState } from '@mlmeta/core';
+import {
+  compileFilter,
+  ExecutionState,
+  type FilterNodeKind,
+  FilterSyntaxError,
+  sqliteDialect,
+} from '@mlmeta/core';
 import { InvalidArgumentError } from 'commander';
 
 export function positiveInt(max: number) {
@@ -19,4 +25,29 @@ export function runState(text: string): string {
     throw new InvalidArgumentError(`write one of ${RUN_STATES.join(', ')}, not "${text}"`);
   }
   return state;
+}
+
+/**
+ * What is wrong with a `--filter` for `kind` nodes, checked on its own: the store sees it
+ * combined with the other flags' conditions, at positions the user never typed. The text is
+ * quoted with a caret under the position; undefined when it compiles.
+ */
+export function filterProblem(text: string, kind: FilterNodeKind): string | undefined {
+  try {
+    compileFilter(text, kind, sqliteDialect);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof FilterSyntaxError)) throw error;
+    const caret = `${' '.repeat(Math.min(error.position, text.length))}^`;
+    return `${error.message}\n  ${text}\n  ${caret}`;
+  }
+}
+
+/** `--filter` for `kind` nodes as a flag parser: a bad filter is a usage error when parsed. */
+export function filterFor(kind: FilterNodeKind) {
+  return (text: string): string => {
+    const problem = filterProblem(text, kind);
+    if (problem) throw new InvalidArgumentError(problem);
+    return text;
+  };
 }

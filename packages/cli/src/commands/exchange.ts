@@ -10,6 +10,7 @@ import {
   encodeWireJson,
   exportStore,
   importDocument,
+  type MetadataStore,
 } from '@mlmeta/core';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type CliContext, CliError } from '../context.js';
@@ -60,11 +61,52 @@ export async function importCommand(ctx: CliContext, file: string): Promise<void
     throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
   }
   const store = await ctx.store();
+  const present = await presentBefore(store, parsed);
   const result = await importDocument(store, parsed);
-  if (ctx.json) return ctx.printJson({ file, ...result });
+  const added = {
+    artifacts: result.artifacts - present.artifacts,
+    executions: result.executions - present.executions,
+    contexts: result.contexts - present.contexts,
+  };
+  if (ctx.json) return ctx.printJson({ file, ...result, new: added });
+  const nodes = `${result.artifacts} artifact(s), ${result.executions} execution(s), ${result.contexts} context(s)`;
+  if (added.artifacts + added.executions + added.contexts === 0) {
+    ctx.print(`nothing new: the ${nodes} in ${file} were all in ${store.uri} already`);
+    return;
+  }
   ctx.print(
-    `imported ${result.artifacts} artifact(s), ${result.executions} execution(s), ${result.contexts} context(s), ${result.events} event(s), ${result.metricPoints} metric point(s) into ${store.uri}`,
+    `imported ${added.artifacts} new artifact(s), ${added.executions} new execution(s), ${added.contexts} new context(s) into ${store.uri} (${file} holds ${nodes}, ${result.events} event(s), ${result.metricPoints} metric point(s))`,
   );
+}
+
+const ID_CHUNK = 500;
+
+/** How many of the document's nodes the store holds already, by external id. */
+async function presentBefore(
+  store: MetadataStore,
+  doc: unknown,
+): Promise<{ artifacts: number; executions: number; contexts: number }> {
+  const ids = (kind: string): string[] => {
+    const list = (doc as Record<string, unknown>)?.[kind];
+    if (!Array.isArray(list)) return [];
+    return list.flatMap((node) => (typeof node?.externalId === 'string' ? [node.externalId] : []));
+  };
+  const count = async (
+    externalIds: string[],
+    read: (query: { externalIds: string[]; limit: number }) => Promise<{ items: unknown[] }>,
+  ) => {
+    let found = 0;
+    for (let i = 0; i < externalIds.length; i += ID_CHUNK) {
+      const chunk = externalIds.slice(i, i + ID_CHUNK);
+      found += (await read({ externalIds: chunk, limit: chunk.length })).items.length;
+    }
+    return found;
+  };
+  return {
+    artifacts: await count(ids('artifacts'), (q) => store.getArtifacts(q)),
+    executions: await count(ids('executions'), (q) => store.getExecutions(q)),
+    contexts: await count(ids('contexts'), (q) => store.getContexts(q)),
+  };
 }
 
 function format(text: string): 'json' {

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { positiveInt, runState } from '../options.js';
+import { filterFor, positiveInt, runState } from '../options.js';
 import { formatDuration, formatTime, paintState } from '../output/format.js';
 import { renderTable } from '../output/table.js';
 import { literal } from '../resolve.js';
@@ -94,6 +94,7 @@ export function registerRuns(program: Command, action: Action): void {
     .option(
       '--filter <filter>',
       'filter expression, e.g. "custom_properties.`param.optimizer.learningRate` < 0.1" or "name = \'train-good\'"',
+      filterFor('execution'),
     )
     .option('--type <type>', 'only executions of this type, e.g. mlmeta.Train')
     .option('--limit <n>', 'at most this many runs', positiveInt(10_000), 20)

@@ -1,9 +1,9 @@
 /** `mlmeta sync`: replay the spool (batches a store could not take) into the store. */
-import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, replaySpool } from '@mlmeta/core';
 import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
+import { type CliContext, CliError } from '../context.js';
 import { progressBar } from '../output/progress.js';
 import type { Action } from './action.js';
 
@@ -17,8 +17,27 @@ async function countLines(file: string): Promise<number> {
 
 export async function sync(ctx: CliContext, flags: { spoolDir?: string }): Promise<void> {
   const dir = flags.spoolDir ?? loadConfig({}, ctx.io.env).spoolDir;
+  if (flags.spoolDir !== undefined && !statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    // A typo here used to report "replayed 0" while the real spool waited elsewhere.
+    throw new CliError(
+      `--spool-dir ${dir} is not a directory; the spool is where MLMETA_SPOOL_DIR points, else .mlmeta/spool (the path the warning that spooled printed)`,
+      2,
+    );
+  }
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')) : [];
-  const store = await ctx.store();
+  if (files.length === 0) {
+    if (ctx.json) {
+      const nothing = { files: 0, batches: 0, points: 0, skipped: 0, skippedLines: [], quarantined: 0 };
+      return ctx.printJson({ spoolDir: dir, ...nothing, quarantineFiles: [], active: [] });
+    }
+    return ctx.print(`nothing to replay: no spool files in ${dir}`);
+  }
+  const store = await ctx.store().catch((error: unknown) => {
+    if (!(error instanceof CliError)) throw error;
+    throw new CliError(
+      `${error.message}; nothing was replayed, the ${files.length} spool file(s) in ${dir} are kept`,
+    );
+  });
   let total = 0;
   if (ctx.progress) for (const f of files) total += await countLines(join(dir, f));
   const bar = progressBar(ctx, 'replaying spool', total);

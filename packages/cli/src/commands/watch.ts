@@ -2,9 +2,9 @@
 import { spawn } from 'node:child_process';
 import { type WatchedNode, type WatchKind, watch as watchStore } from '@mlmeta/core';
 import { type Command, InvalidArgumentError } from 'commander';
-import type { CliContext } from '../context.js';
+import { type CliContext, CliError } from '../context.js';
 import { fillWords, splitWords } from '../exec-template.js';
-import { positiveInt } from '../options.js';
+import { filterProblem, positiveInt } from '../options.js';
 import { paintState, shortDigest } from '../output/format.js';
 import { literal, runName } from '../resolve.js';
 import type { Action } from './action.js';
@@ -63,6 +63,10 @@ function runExec(ctx: CliContext, words: string[], item: WatchedNode): Promise<v
 
 export async function watch(ctx: CliContext, flags: WatchFlags): Promise<void> {
   const words = flags.exec ? splitWords(flags.exec) : undefined;
+  for (const kind of flags.kind ? [flags.kind] : (['artifact', 'execution'] as const)) {
+    const problem = flags.filter === undefined ? undefined : filterProblem(flags.filter, kind);
+    if (problem) throw new CliError(`--filter: ${problem}`, 2);
+  }
   const store = await ctx.store({ readOnly: true });
   const conditions = [
     flags.type ? `type = ${literal(flags.type)}` : '',
