@@ -244,10 +244,15 @@ export function registerUiApi(
     const deployed = await deployedModels(store);
     return {
       items: deployed.map((d) => ({
-        model: d.model,
-        ...(d.modelArtifact && versionProperty(d.modelArtifact) !== undefined
-          ? { version: versionProperty(d.modelArtifact) }
-          : {}),
+        // A named model as `iris` with its version number; else what the serving saw (uri, name).
+        model: d.version?.model ?? d.model,
+        ...(d.version
+          ? { version: String(d.version.version) }
+          : d.modelArtifact && versionProperty(d.modelArtifact) !== undefined
+            ? { version: versionProperty(d.modelArtifact) }
+            : {}),
+        live: d.live,
+        ...(d.endTime !== undefined ? { until: d.endTime } : {}),
         host: d.host,
         since: d.startTime,
         status: d.status,

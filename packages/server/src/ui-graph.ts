@@ -4,7 +4,13 @@
  * many neighbours each has in the whole store, so the UI can offer to expand the ones it does
  * not show yet. Used by the artifact page, the expand button and the pipeline page.
  */
-import { type LineageGraph, type LineageQuery, type MetadataStore, runStatus } from '@mlmeta/core';
+import {
+  type LineageGraph,
+  type LineageQuery,
+  type MetadataStore,
+  MODEL_VERSION_PROPERTIES,
+  runStatus,
+} from '@mlmeta/core';
 import { runDisplayName } from './ui-run-rows.js';
 
 /** A graph larger than this is cut (and marked truncated) rather than drawn unreadably. */
@@ -33,12 +39,18 @@ export function eventRole(path: readonly ({ key: string } | { index: number })[]
   return path?.map((step) => ('key' in step ? step.key : String(step.index))).join('.') ?? '';
 }
 
-/** A model's version in its named series: the `version` property, when the store recorded one. */
+/**
+ * A model's version in its named series: the number the store gave it (`model.version`), else a
+ * `version` property the writer set.
+ */
 export function versionProperty(node: {
   properties?: Record<string, unknown>;
   customProperties?: Record<string, unknown>;
 }): string | undefined {
-  const v = node.properties?.version ?? node.customProperties?.version;
+  const v =
+    node.customProperties?.[MODEL_VERSION_PROPERTIES.artifactVersion] ??
+    node.properties?.version ??
+    node.customProperties?.version;
   return typeof v === 'number' || typeof v === 'string' ? String(v) : undefined;
 }
 

@@ -8,8 +8,10 @@ import {
   type Artifact,
   type Execution,
   INPUT_EVENT_TYPES,
+  listModels,
   type MetadataStore,
   MLMETA_TYPES,
+  MODEL_VERSION_PROPERTIES,
   RUN_PROPERTIES,
   runStatus,
 } from '@mlmeta/core';
@@ -28,6 +30,8 @@ export interface TensorSpec {
 
 export interface ModelDetail {
   signature: TensorSpec[];
+  /** The registered model name (issue 14's versioned names), when the store numbered this one. */
+  name?: string;
   /** The model's series (same name), newest first; `current` marks this one. */
   versions: {
     id: number;
@@ -36,6 +40,7 @@ export interface ModelDetail {
     digest?: string;
     current: boolean;
     producer?: { id: number; name: string };
+    aliases?: string[];
   }[];
   served: { id: number; name: string; host?: string; since: number; state: string }[];
 }
@@ -118,7 +123,32 @@ function filterString(text: string): string {
   return `'${text.replace(/[\\']/g, (c) => `\\${c}`)}'`;
 }
 
+/** The versions the store numbered under the model's registered name, newest first. */
+async function registeredVersions(store: MetadataStore, name: string, model: Artifact) {
+  const [registered] = await listModels(store, { name });
+  if (!registered) return undefined;
+  return registered.versions
+    .filter((v) => v.artifact !== undefined)
+    .reverse()
+    .slice(0, MAX_VERSIONS)
+    .map((v) => ({
+      id: v.artifact!.id,
+      version: String(v.version),
+      createTime: v.createdAt ?? v.artifact!.createTimeSinceEpoch,
+      ...(v.artifact!.externalId !== undefined ? { digest: v.artifact!.externalId } : {}),
+      current: v.artifact!.id === model.id,
+      ...(v.producer ? { producer: { id: v.producer.id, name: runDisplayName(v.producer) } } : {}),
+      aliases: v.aliases,
+    }));
+}
+
 async function versionsOf(store: MetadataStore, model: Artifact): Promise<ModelDetail['versions']> {
+  const registered = model.customProperties[MODEL_VERSION_PROPERTIES.artifactName];
+  if (typeof registered === 'string') {
+    const versions = await registeredVersions(store, registered, model);
+    if (versions) return versions;
+  }
+  // Not numbered by the store: the models saved under the same name, by when they were recorded.
   const series = seriesName(model.name);
   let members: Artifact[] = [model];
   if (series) {
@@ -193,7 +223,8 @@ async function servedFrom(store: MetadataStore, model: Artifact): Promise<ModelD
  */
 export async function modelDetail(store: MetadataStore, model: Artifact): Promise<ModelDetail> {
   const [versions, served] = await Promise.all([versionsOf(store, model), servedFrom(store, model)]);
-  return { signature: signatureOf(model), versions, served };
+  const name = model.customProperties[MODEL_VERSION_PROPERTIES.artifactName];
+  return { signature: signatureOf(model), ...(typeof name === 'string' ? { name } : {}), versions, served };
 }
 
 /** A run's final metrics from its `metric.<key>` properties (best values left out). */

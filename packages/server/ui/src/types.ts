@@ -111,6 +111,8 @@ export interface TensorSpec {
 
 export interface ModelDetail {
   signature: TensorSpec[];
+  /** The registered model name, when the store numbered this version. */
+  name?: string;
   versions: {
     id: number;
     version?: string;
@@ -118,6 +120,7 @@ export interface ModelDetail {
     digest?: string;
     current: boolean;
     producer?: { id: number; name: string };
+    aliases?: string[];
   }[];
   served: { id: number; name: string; host?: string; since: number; state: string }[];
 }
@@ -159,6 +162,10 @@ export interface Deployment {
   version?: string;
   host: string;
   since: number;
+  /** Serving now (its process is alive); a LOST serve is not live. */
+  live: boolean;
+  /** When it stopped serving; absent while live. */
+  until?: number;
   status: string;
   serve: { id: number; name: string };
   modelArtifact: { id: number; name?: string; uri?: string } | null;

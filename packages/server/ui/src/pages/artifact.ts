@@ -62,9 +62,9 @@ function modelSections(model: ModelDetail): HTMLElement[] {
           ),
     ),
     section(
-      'Versions',
+      model.name ? `Versions of ${model.name}` : 'Versions',
       table(
-        ['version', 'saved', 'digest', 'made by'],
+        ['version', 'aliases', 'saved', 'digest', 'made by'],
         model.versions.map((v, i) =>
           h(
             'tr',
@@ -85,6 +85,7 @@ function modelSections(model: ModelDetail): HTMLElement[] {
                     v.version ? `v${v.version}` : `#${model.versions.length - i}`,
                   ),
             ),
+            h('td', {}, v.aliases && v.aliases.length > 0 ? v.aliases.join(', ') : '—'),
             h('td', { class: 'nowrap' }, formatCompactTime(v.createTime)),
             // The digest's start tells versions apart; all of it is on hover and on its page.
             h('td', {}, v.digest ? h('code', { title: v.digest }, shortDigest(v.digest)) : '—'),

@@ -9,10 +9,12 @@ import type { Page } from '../nav.js';
 import type { Deployment } from '../types.js';
 
 function deploymentTable(items: Deployment[], className: string): HTMLElement {
-  // By model, then version (its digest when no version is recorded), newest first inside.
+  // By model, then version (newest version first), newest serving first inside.
   const sorted = [...items].sort(
     (a, b) =>
-      a.model.localeCompare(b.model) || (a.version ?? '').localeCompare(b.version ?? '') || b.since - a.since,
+      a.model.localeCompare(b.model) ||
+      (b.version ?? '').localeCompare(a.version ?? '', 'en', { numeric: true }) ||
+      b.since - a.since,
   );
   return scrollBox(
     h(
@@ -24,9 +26,16 @@ function deploymentTable(items: Deployment[], className: string): HTMLElement {
         h(
           'tr',
           {},
-          ['model', 'version', 'host', 'since', 'state', 'serving run', 'produced by'].map((c) =>
-            h('th', {}, c),
-          ),
+          [
+            'model',
+            'version',
+            'host',
+            'since',
+            ...(className === 'ended' ? ['until'] : []),
+            'state',
+            'serving run',
+            'produced by',
+          ].map((c) => h('th', { scope: 'col' }, c)),
         ),
       ),
       h(
@@ -44,6 +53,7 @@ function deploymentTable(items: Deployment[], className: string): HTMLElement {
             h('td', {}, d.version ?? '—'),
             h('td', {}, d.host),
             h('td', { class: 'num' }, formatTime(d.since)),
+            className === 'ended' ? h('td', { class: 'num' }, formatTime(d.until)) : null,
             h('td', {}, stateBadge(d.status)),
             h('td', {}, h('a', { href: `/runs/${d.serve.id}` }, d.serve.name)),
             h('td', {}, d.producer ? h('a', { href: `/runs/${d.producer.id}` }, d.producer.name) : '—'),
@@ -64,8 +74,8 @@ export const deploymentsPage: Page = async (root, _url, _params, signal) => {
     );
     return;
   }
-  const live = items.filter((d) => d.status === 'RUNNING');
-  const ended = items.filter((d) => d.status !== 'RUNNING');
+  const live = items.filter((d) => d.live);
+  const ended = items.filter((d) => !d.live);
   root.append(
     section(
       `Live (${live.length})`,

@@ -62,7 +62,7 @@ function outputRow(linked: LinkedArtifact): HTMLElement {
 
 /** A model's version in its named series, when the store recorded one. */
 function versionOf(a: LinkedArtifact['artifact']): string | undefined {
-  const v = a.properties?.version ?? a.customProperties?.version ?? a.customProperties?.['mlmeta.version'];
+  const v = a.customProperties?.['model.version'] ?? a.properties?.version ?? a.customProperties?.version;
   return typeof v === 'number' || typeof v === 'string' ? String(v) : undefined;
 }
 
