@@ -3,7 +3,14 @@
  * needs. Reads come as GET with query strings (easy to link and cache) and as POST `/query`
  * with a JSON body (for long id lists and filters); both validate into the same shape.
  */
-import { API_PREFIX, type MetadataStore, type MetricPoint, metricPointsFromColumns } from '@mlmeta/core';
+import {
+  API_PREFIX,
+  type LineageBatch,
+  type MetadataStore,
+  type MetricPoint,
+  metricPointsFromColumns,
+  redactBatch,
+} from '@mlmeta/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import {
@@ -51,6 +58,15 @@ function parseBody<S extends z.ZodType>(
   return validate(schema, request.body === undefined ? {} : request.body, what);
 }
 
+/**
+ * What other clients write passes the writer's choke point too (mlmeta's own writer redacted it
+ * already; MLMD tools, scripts and curl did not), after validation and before the store.
+ */
+const redactedLineage = (lineage: LineageBatch): LineageBatch =>
+  redactBatch({ lineage, metrics: [] }).lineage;
+const redactedPoints = (metrics: MetricPoint[]): MetricPoint[] =>
+  redactBatch({ lineage: {}, metrics }).metrics;
+
 /** Registers every API route on `app` (already carrying auth, parsing and error handling). */
 export function registerApiRoutes(app: FastifyInstance, store: MetadataStore): void {
   const read = { config: { access: 'read' as const } };
@@ -68,12 +84,13 @@ export function registerApiRoutes(app: FastifyInstance, store: MetadataStore): v
   });
   app.post(`${p}/types`, write, async (request) => {
     const body = parseBody(PutTypesBodySchema, request);
-    return { typeIds: await store.putTypes(body.types, body.options) };
+    const types = redactedLineage({ types: body.types }).types ?? [];
+    return { typeIds: await store.putTypes(types, body.options) };
   });
 
   // ------------------------------------------------------------ lineage
   app.post(`${p}/lineage/batches`, write, async (request) => {
-    return store.putLineage(parseBody(LineageBatchSchema, request, 'lineage batch'));
+    return store.putLineage(redactedLineage(parseBody(LineageBatchSchema, request, 'lineage batch')));
   });
   app.post(`${p}/lineage/query`, read, async (request) => {
     return store.getLineage(parseBody(LineageQuerySchema, request));
@@ -133,7 +150,7 @@ export function registerApiRoutes(app: FastifyInstance, store: MetadataStore): v
     const points = columnar
       ? metricPointsFromColumns(body)
       : (parseBody(AppendMetricsBodySchema, request).points as MetricPoint[]);
-    await store.appendMetrics(points);
+    await store.appendMetrics(redactedPoints(points));
     return reply.code(204).send();
   });
   app.get(`${p}/metrics/keys`, read, async (request) => {

@@ -18,7 +18,6 @@ import type {
   TypeInput,
 } from '../model/schemas.js';
 import { encodeJson } from './json-codec.js';
-import { redactBatch } from './redact-batch.js';
 
 /** One unit of work for a store: a lineage subgraph, then the metric points that refer to it. */
 export interface WriteBatch {
@@ -131,7 +130,11 @@ export class PendingBatch {
     return bytes;
   }
 
-  /** The batch as a store writes it (and as the spool stores it): redacted, whatever queued it. */
+  /**
+   * The batch as queued, not yet redacted: the writer redacts it when it flushes (redactBatch),
+   * before it reaches the store, the spool or the quarantine, so the logging call that fills a
+   * batch does not pay for the walk.
+   */
   seal(): WriteBatch {
     const lineage: LineageBatch = {};
     if (this.types.size > 0) lineage.types = [...this.types.values()];
@@ -146,7 +149,7 @@ export class PendingBatch {
     for (const [name, map] of Object.entries(this.edges)) {
       if (map.size > 0) (lineage as Record<string, unknown[]>)[name] = [...map.values()];
     }
-    return redactBatch({ lineage, metrics: this.metrics });
+    return { lineage, metrics: this.metrics };
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The one choke point of redaction: every batch the writer seals passes through here before it
+ * The one choke point of redaction: every batch the writer flushes passes through here before it
  * goes to a store or to the spool, whichever call queued its records. The walk is generic: every
  * string in the batch is redacted, names, keys, URIs, external ids, event paths and metric keys
  * included, so a field added to the batch later cannot bypass it. Only node property maps get

@@ -11,6 +11,7 @@ import type { MetadataStore } from '../store/store.js';
 import { applyBatch, type RejectedRecord, yieldToLoop } from './apply-batch.js';
 import { type LineageEdges, type NodeUpsert, PendingBatch, type WriteBatch } from './batch.js';
 import { Quarantine, quarantineFileFor } from './quarantine.js';
+import { redactBatch } from './redact-batch.js';
 import { type Spool, syncCommand } from './spool.js';
 
 export interface WriterOptions {
@@ -39,6 +40,8 @@ export interface WriterOptions {
 
 interface SealedBatch {
   batch: WriteBatch;
+  /** Whether `batch` has passed redaction (done once, at its first write or spool). */
+  redacted: boolean;
   points: number;
   bytes: number;
 }
@@ -207,7 +210,12 @@ export class MetadataWriter {
     if (this.current.isEmpty) return;
     const pending = this.current;
     this.current = new PendingBatch();
-    this.sealed.push({ batch: pending.seal(), points: pending.metrics.length, bytes: pending.bytes });
+    this.sealed.push({
+      batch: pending.seal(),
+      redacted: false,
+      points: pending.metrics.length,
+      bytes: pending.bytes,
+    });
   }
 
   /** Start draining on the next turn of the loop, so the logging call that filled a batch returns first. */
@@ -243,13 +251,38 @@ export class MetadataWriter {
     }
   }
 
+  /**
+   * The choke point, run when a batch is flushed (off the logging call that filled it): the batch
+   * as it may leave the process, redacted. Nothing reaches the store, the spool or the quarantine
+   * (whose records come from it) without passing here. undefined when redaction itself failed:
+   * the batch is dropped and counted, never written as it was.
+   */
+  private outgoing(item: SealedBatch): WriteBatch | undefined {
+    if (item.redacted) return item.batch;
+    try {
+      item.batch = redactBatch(item.batch);
+      item.redacted = true;
+      return item.batch;
+    } catch (error) {
+      const records = recordCount(item);
+      this.dropped += records;
+      logger.warn(
+        `could not redact ${records} record(s); they were dropped rather than written unredacted:`,
+        error,
+      );
+      return undefined;
+    }
+  }
+
   private async write(item: SealedBatch): Promise<void> {
+    const batch = this.outgoing(item);
+    if (batch === undefined) return;
     if ((this.config.spool.hasPending || this.store === undefined) && !(await this.recover())) {
       this.spoolOrDrop(item);
       return;
     }
     try {
-      await applyBatch(this.store!, item.batch, (rejected) => this.setAside(rejected));
+      await applyBatch(this.store!, batch, (rejected) => this.setAside(rejected));
     } catch (error) {
       this.failed(error);
       this.spoolOrDrop(item);
@@ -331,8 +364,10 @@ export class MetadataWriter {
   }
 
   private spoolOrDrop(item: SealedBatch): void {
+    const batch = this.outgoing(item);
+    if (batch === undefined) return;
     try {
-      this.config.spool.append(item.batch);
+      this.config.spool.append(batch);
     } catch (error) {
       const records = recordCount(item);
       this.dropped += records;

@@ -1,8 +1,13 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REDACTED, RUN_PROPERTIES } from '../../src/index.js';
+import { MLMETA_TYPE_DECLARATIONS, openStore, REDACTED, RUN_PROPERTIES } from '../../src/index.js';
 import type { WriteBatch } from '../../src/writer/batch.js';
 import { PendingBatch } from '../../src/writer/batch.js';
 import { redactBatch } from '../../src/writer/redact-batch.js';
+import { Spool, spoolFileName } from '../../src/writer/spool.js';
+import { MetadataWriter } from '../../src/writer/writer.js';
 
 // Assembled at run time so that this file does not look like a leaked credential to scanners.
 const token = `ghp_${'Qw8Er5Ty2Ui9Op3As6Df1Gh4Jk7Lz0Xc5Vb8N'}`;
@@ -99,6 +104,74 @@ describe('redactBatch, the one choke point', () => {
       value: 1,
       wallTime: 1,
     });
-    expect(JSON.stringify(pending.seal())).not.toContain(token);
+    expect(JSON.stringify(redactBatch(pending.seal()))).not.toContain(token);
+  });
+});
+
+describe('the writer redacts at the flush', () => {
+  const token = 'ghp_0123456789abcdefghijABCDEFGHIJ456789';
+
+  it('not in the logging call: the queued batch still holds the token; store, spool and quarantine never see it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlmeta-redact-flush-'));
+    try {
+      const written: string[] = [];
+      let fail = true;
+      const real = await openStore(`sqlite:${join(dir, 'm.db')}`);
+      const store = new Proxy(real, {
+        get(target, name, receiver) {
+          const value = Reflect.get(target, name, receiver);
+          if (name !== 'putLineage' && name !== 'appendMetrics') return value;
+          return async (arg: unknown) => {
+            written.push(JSON.stringify(arg));
+            if (fail) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+            return value.call(target, arg);
+          };
+        },
+      });
+      const spool = new Spool(join(dir, 'spool'), spoolFileName(Date.now()));
+      const writer = new MetadataWriter({
+        openStore: async () => store,
+        ownsStore: false,
+        spool,
+        batchPoints: 10,
+      });
+      writer.enqueueEdges({ types: MLMETA_TYPE_DECLARATIONS });
+      writer.enqueueNode({
+        kind: 'execution',
+        node: { type: 'mlmeta.Run', externalId: 'r', name: `run ${token}`, lastKnownState: 'RUNNING' },
+      });
+      // A point under a key holding the token, and one the store rejects (no such run).
+      for (let step = 0; step < 10; step++) {
+        writer.enqueueMetric({
+          execution: { externalId: 'r' },
+          key: `loss/${token}`,
+          step,
+          value: 1,
+          wallTime: 1,
+        });
+      }
+      // Sealed by the tenth point, not yet flushed: the logging calls returned without redacting.
+      expect(JSON.stringify((writer as unknown as { sealed: { batch: unknown }[] }).sealed)).toContain(token);
+      await writer.flush();
+      expect(written.length).toBeGreaterThan(0);
+      fail = false;
+      writer.enqueueMetric({
+        execution: { externalId: `gone ${token}` },
+        key: 'k',
+        step: 0,
+        value: 1,
+        wallTime: 1,
+      });
+      await writer.flush({ probe: true });
+      await writer.close();
+      const files = [spool.file, writer.stats().quarantineFile].filter((f) => existsSync(f));
+      expect(files.length).toBeGreaterThan(0);
+      for (const text of [...written, ...files.map((f) => readFileSync(f, 'utf8'))])
+        expect(text).not.toContain(token);
+      expect(written.join('\n')).toContain(REDACTED);
+      await real.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
