@@ -26,6 +26,7 @@ import {
   workspace,
 } from '../node-hooks/helpers.js';
 
+const CLI_BIN = join(root, 'packages/cli/dist/bin.js');
 const program = (name: string) => join(root, 'test/realistic/programs', `${name}.mjs`);
 type Mode = 'plain' | 'hook' | 'inline';
 const MODES: Mode[] = ['plain', 'hook', 'inline'];
@@ -71,7 +72,7 @@ interface Case {
   name: string;
   /** Programs run in order in one workspace (a serving program after the one that saved). */
   steps: string[];
-  check(s: Store, mode: Exclude<Mode, 'plain'>): Promise<void>;
+  check(s: Store, mode: Exclude<Mode, 'plain'>, ws: Workspace): Promise<void>;
 }
 
 const CASES: Case[] = [
@@ -152,11 +153,22 @@ const CASES: Case[] = [
   {
     name: 'evaluate, save, then serve from another process',
     steps: ['evaluate-save', 'serve'],
-    async check(s) {
+    async check(s, _mode, ws) {
       const fit = await oneFit(s, 2, 1);
       const train = await s.of('mlmeta.Train');
       expect(train.outputs.get(fit.id)!.map((a) => a.type)).toEqual(['mlmeta.Model', 'mlmeta.Model']);
-      only(await s.of('mlmeta.Evaluate'));
+      const evaluation = only(await s.of('mlmeta.Evaluate'));
+      // `mlmeta show` lists the evaluations of the run's models, with their values.
+      const shown = await run(
+        [],
+        CLI_BIN,
+        ['show', `run:${fit.id}`, '--store', `sqlite:${ws.storeFile}`],
+        {},
+      );
+      expect(shown.code).toBe(0);
+      const section = shown.stdout.slice(shown.stdout.indexOf('evaluations'));
+      expect(section).toContain(`#${evaluation.id}`);
+      expect(section).toMatch(/loss=\d/);
       const serve = only(await s.of('mlmeta.Serve'));
       expect(serve.lastKnownState).toBe('COMPLETE');
       expect(serve.customProperties).toMatchObject({ 'serve.calls': 20, 'serve.errors': 0 });
@@ -184,7 +196,7 @@ describe.each(CASES)('$name', ({ steps, check }) => {
         else expect(result.stdout).toBe(plain[i]);
       }
       if (mode === 'plain') expect(existsSync(ws.storeFile)).toBe(false);
-      else await withStore(ws, (s) => check(s, mode));
+      else await withStore(ws, (s) => check(s, mode, ws));
     }
   });
 });

@@ -35,10 +35,22 @@ export interface LinkedArtifact {
   properties: Record<string, PropertyValue>;
 }
 
+/** An mlmeta.Evaluate run that read one of this run's models, with its final metric values. */
+export interface EvaluationOfRun {
+  id: number;
+  name: string;
+  state: string;
+  /** The model it evaluated: the id of one of this run's outputs. */
+  modelId: number;
+  metrics: Record<string, number>;
+}
+
 export interface RunDetails extends RunSummary {
   metricRanges: MetricRange[];
   inputs: LinkedArtifact[];
   outputs: LinkedArtifact[];
+  /** Evaluations of the models this run produced, oldest first. */
+  evaluations: EvaluationOfRun[];
   environment?: PropertyValue;
   hardware?: PropertyValue;
   failure?: {
@@ -103,6 +115,38 @@ function failureOf(custom: Record<string, PropertyValue>): RunDetails['failure']
   };
 }
 
+const EVALUATE = 'mlmeta.Evaluate';
+
+/** The Evaluate runs that read any of `models` (this run's outputs). */
+async function evaluationsOf(store: MetadataStore, models: LinkedArtifact[]): Promise<EvaluationOfRun[]> {
+  const modelIds = models.filter((m) => m.type === 'mlmeta.Model').map((m) => m.id);
+  if (modelIds.length === 0) return [];
+  const reads = (await store.getEvents({ artifactIds: modelIds })).filter((e) =>
+    isIn(INPUT_EVENT_TYPES, e.type),
+  );
+  const ids = [...new Set(reads.map((e) => e.executionId))];
+  if (ids.length === 0) return [];
+  const executions = (await store.getExecutions({ ids, limit: ids.length })).items.filter(
+    (e) => e.type === EVALUATE,
+  );
+  return executions
+    .sort((a, b) => a.id - b.id)
+    .map((e) => {
+      const metrics: Record<string, number> = {};
+      for (const [key, value] of Object.entries(e.customProperties)) {
+        if (key.startsWith('metric.') && !key.endsWith('.best') && typeof value === 'number')
+          metrics[key.slice('metric.'.length)] = value;
+      }
+      return {
+        id: e.id,
+        name: runName(e),
+        state: e.lastKnownState,
+        modelId: reads.find((r) => r.executionId === e.id)!.artifactId,
+        metrics,
+      };
+    });
+}
+
 const SHOWN_ELSEWHERE = /^(param\.|tag\.|mlmeta\.)|^(environment|hardware|finalMetrics)$/;
 
 /** The whole picture of one run. */
@@ -142,12 +186,14 @@ export async function runDetails(store: MetadataStore, execution: Execution): Pr
   const lossWentNonFinite =
     custom.nonFiniteLoss !== undefined || /\b(NaN|-?Infinity)\b/.test(failure?.message ?? '');
   const nonFinite = failure && lossWentNonFinite ? nonFiniteFeatures(inputs) : [];
+  const evaluations = await evaluationsOf(store, outputs);
   if (failure && nonFinite.length > 0) failure.nonFiniteInputs = nonFinite;
   return {
     ...summary!,
     metricRanges: ranges,
     inputs,
     outputs,
+    evaluations,
     ...(custom.environment !== undefined ? { environment: custom.environment } : {}),
     ...(custom.hardware !== undefined ? { hardware: custom.hardware } : {}),
     ...(failure ? { failure } : {}),

@@ -144,6 +144,25 @@ function printRun(ctx: CliContext, details: RunDetails): void {
     });
   if (details.inputs.length > 0) section(ctx, 'inputs', linkedTable(details.inputs));
   if (details.outputs.length > 0) section(ctx, 'outputs', linkedTable(details.outputs));
+  if (details.evaluations.length > 0) {
+    section(
+      ctx,
+      'evaluations',
+      renderTable(
+        ['run', 'id', 'state', 'model', 'metrics'],
+        details.evaluations.map((e) => [
+          e.name,
+          `#${e.id}`,
+          e.state,
+          `#${e.modelId}`,
+          Object.entries(e.metrics)
+            .map(([k, v]) => `${k}=${formatValue(v)}`)
+            .join(' ') || '-',
+        ]),
+        { width: ctx.width, flexible: [4, 0] },
+      ),
+    );
+  }
   section(ctx, 'environment', pairs(environmentFacts(details.environment)));
   section(ctx, 'hardware', pairs(hardwareFacts(details.hardware)));
   if (Object.keys(details.properties).length > 0) {
@@ -159,7 +178,7 @@ export function registerShow(program: Command, action: Action): void {
   program
     .command('show')
     .description(
-      'one run (params, metrics, datasets, outputs, environment, hardware, failure) or one artifact (digest, uri, statistics, signature, versions, producer, consumers)',
+      'one run (params, metrics, datasets, outputs, evaluations of its models, environment, hardware, failure) or one artifact (digest, uri, statistics, signature, versions, producer, consumers)',
     )
     .argument(
       '<run|artifact>',
