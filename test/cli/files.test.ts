@@ -80,7 +80,17 @@ describe('files by content', () => {
     expect(asJson.matchedBy).toBe('uri');
     expect(asJson.changed.recordedDigest).toBe(recorded);
     expect(asJson.changed.recordedBy.map((r: { name: string }) => r.name)).toContain('export-onnx');
+    // lineage of the changed file says so too, naming the run, and shows the older content's graph.
+    const tree = mlmeta('lineage', file, '--upstream');
+    expect(tree.code).toBe(0);
+    expect(tree.err).toMatch(
+      /model\.onnx changed since it was recorded: its bytes are sha256:\w+, but run export-onnx #\d+ recorded sha256:/,
+    );
+    const lineageJson = json('lineage', file, '--upstream');
+    expect(lineageJson.changed.recordedDigest).toBe(recorded);
+    expect(lineageJson.changed.recordedBy[0].name).toBe('export-onnx');
     writeFileSync(file, 'onnx bytes, version 1');
+    expect(mlmeta('lineage', file, '--upstream').err).not.toMatch(/changed since/);
   });
 });
 

@@ -14,6 +14,7 @@ import {
   type MetadataStore,
   openStore,
   sha256File,
+  waitForFileRecords,
 } from '@mlmeta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -71,6 +72,8 @@ beforeAll(async () => {
       !/[/\\](model|reports|\.mlmeta|node_modules)$|model\.onnx$|features\.json$|test\.json$/.test(src),
   });
   sh('sh', ['pipeline.sh']);
+  // serve.mjs's files are recorded by the detached child it started at exit.
+  expect(await waitForFileRecords(join(dir, '.mlmeta', 'spool'), 60_000)).toBe(0);
   store = await openStore(`sqlite:${join(dir, '.mlmeta', 'mlmeta.db')}`, { readOnly: true });
 }, 300_000);
 

@@ -3,10 +3,26 @@
  * NODE_OPTIONS set, link up through the files one writes and the next reads, by content.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Artifact, digestPath, type MetadataStore, openStore, sha256File } from '@mlmeta/core';
+import {
+  type Artifact,
+  digestPath,
+  fileRecordsDir,
+  type MetadataStore,
+  openStore,
+  sha256File,
+  waitForFileRecords,
+} from '@mlmeta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, root } from './helpers.js';
 
@@ -42,6 +58,12 @@ let n = 0;
 for (let i = 0; i < 100; i++) n += readFileSync('shards/' + i + '.txt').length;
 console.log(n);
 `,
+  // Ends with process.exit(): no beforeExit, no pending timers run.
+  'exits.mjs': `import { readFileSync, writeFileSync } from 'node:fs';
+const rows = readFileSync('data/raw.csv', 'utf8');
+writeFileSync('data/exited.txt', rows.toUpperCase());
+process.exit(0);
+`,
   'serve.mjs': `import { readFile } from 'node:fs/promises';
 const json = JSON.parse(await readFile('model/model.json', 'utf8'));
 await readFile('model/weights.bin');
@@ -52,7 +74,11 @@ console.log('served', Object.keys(json).length);
 let dir: string;
 let store: MetadataStore;
 
-function step(script: string, extra: Record<string, string> = {}) {
+/**
+ * Runs one script under the hook and waits until the detached child it starts at exit has
+ * recorded its files (the child's log, kept only when it wrote something, must not exist).
+ */
+async function step(script: string, extra: Record<string, string> = {}) {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(
       ([k]) => !k.startsWith('MLMETA_') && k !== 'NODE_OPTIONS' && !k.startsWith('VITEST'),
@@ -72,6 +98,11 @@ function step(script: string, extra: Record<string, string> = {}) {
   });
   expect(result.status, result.stderr).toBe(0);
   expect(result.stderr).not.toMatch(/\[mlmeta\] (warn|error)/);
+  const spool = join(dir, '.mlmeta', 'spool');
+  expect(await waitForFileRecords(spool, 60_000)).toBe(0);
+  const records = fileRecordsDir(spool);
+  const logs = existsSync(records) ? readdirSync(records).filter((name) => name.endsWith('.log')) : [];
+  for (const log of logs) expect(readFileSync(join(records, log), 'utf8'), log).toBe('');
   return result;
 }
 
@@ -107,9 +138,9 @@ beforeAll(async () => {
   for (const [name, text] of Object.entries(SCRIPTS)) writeFileSync(join(dir, name), text);
   mkdirSync(join(dir, 'shards'));
   for (let i = 0; i < 100; i++) writeFileSync(join(dir, 'shards', `${i}.txt`), `shard ${i}`);
-  step('prepare.mjs');
-  step('train.cjs');
-  step('serve.mjs');
+  await step('prepare.mjs');
+  await step('train.cjs');
+  await step('serve.mjs');
   store = await openStore(`sqlite:${join(dir, '.mlmeta', 'mlmeta.db')}`);
 });
 afterAll(async () => {
@@ -155,23 +186,32 @@ describe('file capture under the preload hook', () => {
 
   it('the same script with the same bytes links to the same nodes; MLMETA_CAPTURE_DISABLED=files records nothing', async () => {
     const before = (await store.getArtifacts({})).items.length;
-    step('prepare.mjs', { MLMETA_CAPTURE_DISABLED: 'git,hardware,packages,files' });
+    await step('prepare.mjs', { MLMETA_CAPTURE_DISABLED: 'git,hardware,packages,files' });
     const scripts = await store.getExecutions({ type: 'mlmeta.Script' });
     expect(scripts.items).toHaveLength(3);
-    step('prepare.mjs');
+    await step('prepare.mjs');
     expect((await store.getArtifacts({})).items.length).toBe(before);
     expect((await store.getExecutions({ type: 'mlmeta.Script' })).items).toHaveLength(4);
   });
 
+  it('records the files of a process that ends with process.exit()', async () => {
+    await step('exits.mjs');
+    const exits = await scriptRun('exits');
+    expect(exits.run.lastKnownState).toBe('COMPLETE');
+    expect(uris(exits.inputs)).toEqual(['data/raw.csv']);
+    expect(uris(exits.outputs)).toEqual(['data/exited.txt']);
+    expect(exits.outputs[0]!.externalId).toBe(await sha256File(join(dir, 'data', 'exited.txt')));
+  });
+
   it('records a folder read file by file (100 shards) as one artifact, by its manifest', async () => {
-    step('shards.mjs');
+    await step('shards.mjs');
     const shards = await scriptRun('shards');
     expect(uris(shards.inputs)).toEqual(['shards']);
     expect(shards.inputs[0]!.externalId).toBe((await digestPath(join(dir, 'shards'))).digest);
   });
 
   it('MLMETA_CAPTURE_FILES narrows what is recorded with include and !exclude globs', async () => {
-    step('prepare.mjs', { MLMETA_CAPTURE_FILES: 'data/**,!**/*.log', MLMETA_RUN_NAME: 'globbed' });
+    await step('prepare.mjs', { MLMETA_CAPTURE_FILES: 'data/**,!**/*.log', MLMETA_RUN_NAME: 'globbed' });
     const globbed = await scriptRun('globbed');
     expect(uris(globbed.inputs)).toEqual(['data/raw.csv']);
     expect(uris(globbed.outputs)).toEqual(['data/features.json']);

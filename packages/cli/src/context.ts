@@ -2,7 +2,17 @@
  * What every command gets: the resolved global flags, where to write, and the store (opened on
  * first use, closed once when the command ends).
  */
-import { DEFAULT_STORE_URI, isMlmetaError, type MetadataStore, openStore, redactUri } from '@mlmeta/core';
+import {
+  DEFAULT_STORE_URI,
+  isMlmetaError,
+  type MetadataStore,
+  openStore,
+  redactUri,
+  waitForFileRecords,
+} from '@mlmeta/core';
+
+/** How long a command waits for the files of processes that just exited to be recorded. */
+const FILE_RECORDS_WAIT_MS = 15_000;
 
 /** An error the user caused or can fix: printed as `mlmeta: <message>`, exits with `exitCode`. */
 export class CliError extends Error {
@@ -83,6 +93,7 @@ export class CliContext {
   }
 
   private async open(options: { readOnly?: boolean }): Promise<MetadataStore> {
+    await this.filesRecorded();
     if (/^https?:\/\//i.test(this.storeUri)) {
       const { probeServer } = await import('./http-probe.js');
       await probeServer(this.storeUri, redactUri(this.storeUri));
@@ -91,6 +102,19 @@ export class CliContext {
       const reason = isMlmetaError(error) || error instanceof Error ? error.message : String(error);
       throw new CliError(`cannot open store ${redactUri(this.storeUri)}: ${reason}`);
     });
+  }
+
+  /**
+   * Processes under the preload hook record their files from a detached child after they exit;
+   * a command run right after them (the next line of a pipeline script) waits for those records.
+   */
+  private async filesRecorded(): Promise<void> {
+    const spoolDir = this.io.env.MLMETA_SPOOL_DIR?.trim() || '.mlmeta/spool';
+    const pending = await waitForFileRecords(spoolDir, FILE_RECORDS_WAIT_MS);
+    if (pending > 0)
+      this.warn(
+        `the files of ${pending} process(es) that just exited are still being recorded; answers may miss them`,
+      );
   }
 
   /** Writes one line (or block) to stdout. */

@@ -32,6 +32,8 @@ export * from './caching/cache-key.js';
 export * from './files/digest.js';
 export { modelNameOf } from './files/model-name.js';
 export { FileDigester, fileDigester } from './files/digester.js';
+export { type FileRecordJob, fileRecordsDir, waitForFileRecords } from './files/file-record-job.js';
+export { flushDigestCache } from './files/digest-cache.js';
 export * from './caching/cached.js';
 export * from './queries/watch.js';
 export * from './queries/exchange.js';

@@ -1,5 +1,11 @@
 /** `mlmeta lineage <artifact | run | file>`: where it came from and what was made from it. */
-import { type Artifact, type Execution, runStatus } from '@mlmeta/core';
+import {
+  type Artifact,
+  type Execution,
+  type MetadataStore,
+  OUTPUT_EVENT_TYPES,
+  runStatus,
+} from '@mlmeta/core';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { type Labeler, lineageTree, renderTree, type TreeNode } from '../lineage-tree.js';
@@ -37,9 +43,40 @@ export function labeler(ctx: CliContext): Labeler {
   };
 }
 
+/**
+ * For a file whose bytes are not the recorded ones (resolveTarget fell back to the newest content
+ * recorded at its path): that content's digest and the runs that recorded it, the runs that
+ * wrote it first (as trace names them), newest first.
+ */
+async function changedFile(
+  store: MetadataStore,
+  target: Awaited<ReturnType<typeof resolveTarget>>,
+): Promise<
+  { recordedDigest?: string; recordedBy: Array<{ id: number; name: string; type: string }> } | undefined
+> {
+  if (target.kind !== 'artifact' || !target.file) return undefined;
+  if (target.file.digests.includes(target.node.externalId ?? '')) return undefined;
+  const wrote = (type: string) => (OUTPUT_EVENT_TYPES as readonly string[]).includes(type);
+  const events = (await store.getEvents({ artifactIds: [target.node.id] })).sort(
+    (a, b) =>
+      Number(wrote(b.type)) - Number(wrote(a.type)) || b.millisecondsSinceEpoch - a.millisecondsSinceEpoch,
+  );
+  const ids = [...new Set(events.map((e) => e.executionId))];
+  const runs = ids.length === 0 ? [] : (await store.getExecutions({ ids, limit: ids.length })).items;
+  const byId = new Map(runs.map((e) => [e.id, e]));
+  return {
+    ...(target.node.externalId ? { recordedDigest: target.node.externalId } : {}),
+    recordedBy: ids.flatMap((id) => {
+      const e = byId.get(id);
+      return e ? [{ id: e.id, name: runName(e), type: e.type }] : [];
+    }),
+  };
+}
+
 export async function lineage(ctx: CliContext, ref: string, flags: LineageFlags): Promise<void> {
   const store = await ctx.store({ readOnly: true });
   const target = await resolveTarget(store, ref);
+  const changed = await changedFile(store, target);
   const direction =
     flags.upstream && !flags.downstream
       ? 'upstream'
@@ -62,6 +99,7 @@ export async function lineage(ctx: CliContext, ref: string, flags: LineageFlags)
     return ctx.printJson({
       start,
       ...(target.kind === 'artifact' && target.file ? { file: target.file } : {}),
+      ...(changed ? { changed } : {}),
       direction,
       depth: flags.depth,
       tree: trees,
@@ -71,6 +109,14 @@ export async function lineage(ctx: CliContext, ref: string, flags: LineageFlags)
       events: graph.events,
       truncated: graph.truncated,
     });
+  }
+  if (changed && target.kind === 'artifact') {
+    const who = changed.recordedBy[0];
+    ctx.warn(
+      `${ref} changed since it was recorded: its bytes are ${shortDigest(target.file?.digest)}, but ${
+        who ? `run ${who.name} #${who.id}` : 'the store'
+      } recorded ${shortDigest(changed.recordedDigest)} at ${target.node.uri}; the lineage below is of that older content`,
+    );
   }
   const label = labeler(ctx);
   ctx.print(target.kind === 'artifact' ? label.artifact(target.node) : label.execution(target.node));

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import { rememberDigest, rememberedDigest } from './digest-cache.js';
 
 /** What a path's digest stands for. */
 export interface PathDigest {
@@ -47,9 +48,9 @@ export function sha256File(path: string): Promise<string> {
 }
 
 /**
- * The digest of a file, cached by path, size, mtime and inode: a file seen again unchanged is
- * not read again. A file that changed while it was read is not cached (its digest matches
- * neither version).
+ * The digest of a file, cached by path, size, mtime, ctime and inode, in this process and across
+ * processes (digest-cache.ts): a file seen again unchanged is not read again. A file that
+ * changed while it was read is not cached (its digest matches neither version).
  *
  * @example
  * const digest = await digestFile('model.onnx'); // 'sha256:…'
@@ -61,22 +62,32 @@ export async function digestFile(path: string): Promise<string> {
 async function digestFileWithSize(path: string): Promise<{ digest: string; size: number }> {
   const absolute = resolve(path);
   const before = await stat(absolute);
-  const key = `${absolute}\u0000${before.size}\u0000${before.mtimeMs}\u0000${before.ino}`;
+  const key = `${absolute}\u0000${before.size}\u0000${before.mtimeMs}\u0000${before.ctimeMs}\u0000${before.ino}`;
   const known = cache.get(key);
   if (known !== undefined) return { digest: await known, size: before.size };
   const small = before.size <= SMALL_FILE_BYTES;
-  const digest = small
-    ? readFile(absolute).then((bytes) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`)
-    : sha256File(absolute);
+  let computed = false;
+  const digest = rememberedDigest(key).then((remembered) => {
+    if (remembered !== undefined) return remembered;
+    computed = true;
+    return small
+      ? readFile(absolute).then((bytes) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`)
+      : sha256File(absolute);
+  });
   cache.set(key, digest);
   if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
   try {
     const value = await digest;
+    if (!computed) return { digest: value, size: before.size };
     // A large file streamed while it changed matches neither version: do not remember it.
     if (!small) {
       const after = await stat(absolute);
-      if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) cache.delete(key);
+      if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+        cache.delete(key);
+        return { digest: value, size: before.size };
+      }
     }
+    rememberDigest(key, value);
     return { digest: value, size: before.size };
   } catch (error) {
     cache.delete(key);

@@ -50,6 +50,8 @@ export interface StartRunOptions {
   params?: Record<string, unknown>;
   /** A store URI or an open store; default MLMETA_STORE, else the embedded SQLite file. */
   store?: string | MetadataStore;
+  /** When the run started (ms since epoch), for a run recorded after the fact; default now. */
+  startTime?: number;
 }
 
 /**

@@ -100,6 +100,8 @@ export interface RunSetup {
   /** The pipeline run context (MLMETA_PIPELINE), when this process is a pipeline step. */
   pipelineRunContextId?: string;
   heartbeatIntervalMs: number;
+  /** When the run started; default now. */
+  startTime?: number;
   /** Background captures (environment, hardware) that end() waits for, briefly. */
   captures: Promise<unknown>[];
   onEnd: (run: TrackedRun) => void;
@@ -110,6 +112,8 @@ export interface RunEnding {
   error?: unknown;
   exitCode?: number;
   signal?: string;
+  /** When it ended; default now. */
+  endTime?: number;
 }
 
 /** How long end() waits for background captures before flushing without them. */
@@ -139,6 +143,7 @@ export class TrackedRun implements Run {
     this.droppedAtStart = this.writer.stats().dropped;
     this.rejectedAtStart = this.writer.stats().rejected;
     const now = Date.now();
+    const started = setup.startTime ?? now;
     this.writer.enqueueEdges(
       { types: [...MLMETA_TYPE_DECLARATIONS, ...typeDeclaration('execution', setup.type)] },
       true,
@@ -155,7 +160,7 @@ export class TrackedRun implements Run {
           lastKnownState: 'RUNNING',
           customProperties: {
             [RUN_PROPERTIES.runName]: capString(redactString(setup.name)),
-            [RUN_PROPERTIES.startTime]: now,
+            [RUN_PROPERTIES.startTime]: started,
             [RUN_PROPERTIES.heartbeat]: now,
             [RUN_PROPERTIES.heartbeatInterval]: setup.heartbeatIntervalMs,
           },
@@ -245,7 +250,7 @@ export class TrackedRun implements Run {
     if (this.ended) return;
     clearInterval(this.heartbeat);
     this.endedState = state;
-    const custom: Record<string, PropertyValue> = { [RUN_PROPERTIES.endTime]: Date.now() };
+    const custom: Record<string, PropertyValue> = { [RUN_PROPERTIES.endTime]: ending.endTime ?? Date.now() };
     if (ending.error !== undefined) this.describeErrorLater(ending.error);
     if (ending.exitCode !== undefined) custom[RUN_PROPERTIES.exitCode] = ending.exitCode;
     if (ending.signal !== undefined) custom[RUN_PROPERTIES.signal] = ending.signal;

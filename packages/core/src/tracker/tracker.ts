@@ -44,9 +44,22 @@ function generatedRunName(): string {
   return `run-${iso.slice(0, 15)}`;
 }
 
+/**
+ * The process a tracker records for, when it is not its own: the file recorder's child
+ * (files/file-recorder-main.ts) records the runs of a process that has already exited.
+ */
+export interface RecordedProcess {
+  pid: number;
+  startTime: number;
+  /** How it ended; recorded on its context unless `endRecordedElsewhere`. */
+  ending?: { exitCode?: number; signal?: string };
+  /** The process had its own tracker, which records its end itself. */
+  endRecordedElsewhere?: boolean;
+}
+
 export class Tracker {
   readonly config: MlmetaConfig;
-  readonly startTime = Date.now();
+  readonly startTime: number;
   readonly processContextId: string;
   /** Context names are unique per type: host, pid and start time make this one unique. */
   readonly processName: string;
@@ -58,9 +71,13 @@ export class Tracker {
   /** The pipeline run this process is a step of (MLMETA_PIPELINE), if any. */
   readonly pipelineRun: { name: string; run: string; contextId: string } | undefined;
 
-  constructor(config: MlmetaConfig = loadConfig()) {
+  constructor(
+    config: MlmetaConfig = loadConfig(),
+    private readonly recorded?: RecordedProcess,
+  ) {
     this.config = config;
-    this.processName = `${hostname()}:${process.pid}:${this.startTime}`;
+    this.startTime = recorded?.startTime ?? Date.now();
+    this.processName = `${hostname()}:${recorded?.pid ?? process.pid}:${this.startTime}`;
     this.processContextId = `process:${this.processName}`;
     if (config.pipeline) {
       // Without MLMETA_PIPELINE_RUN, the steps one parent process starts (a shell script, a
@@ -112,6 +129,7 @@ export class Tracker {
       processContextId: this.processContextId,
       ...(this.pipelineRun ? { pipelineRunContextId: this.pipelineRun.contextId } : {}),
       heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+      ...(typeof options.startTime === 'number' ? { startTime: options.startTime } : {}),
       captures: this.captures.all,
       onEnd: (ended) => {
         detachSystemMetrics(ended);
@@ -148,7 +166,7 @@ export class Tracker {
           name: this.processName,
           customProperties: toProperties({
             host: hostname(),
-            pid: process.pid,
+            pid: this.recorded?.pid ?? process.pid,
             argv: redact(process.argv),
             start_time: this.startTime,
             node_version: process.version,
@@ -191,7 +209,9 @@ export class Tracker {
   }
 
   /** Record how the process ended on its context, in every store this process wrote to. */
-  recordProcessEnd(ending: { exitCode?: number; signal?: string }): void {
+  recordProcessEnd(own: { exitCode?: number; signal?: string }): void {
+    if (this.recorded?.endRecordedElsewhere) return;
+    const ending = this.recorded ? (this.recorded.ending ?? {}) : own;
     const customProperties = toProperties({
       end_time: Date.now(),
       exit_code: ending.exitCode,
@@ -238,6 +258,15 @@ export class Tracker {
     this.writers.set(store, entry);
     return entry;
   }
+}
+
+/**
+ * Makes `tracker` the process's tracker (before anything else created one): the file recorder's
+ * child records for the process that exited.
+ */
+export function installTracker(tracker: Tracker): Tracker {
+  (globalThis as Record<symbol, unknown>)[TRACKER_KEY] = tracker;
+  return tracker;
 }
 
 /** The process's tracker, created on first use. */

@@ -2,6 +2,7 @@
  * Zero-code file lineage: under the preload hook, the files a program reads and writes become
  * inputs and outputs of its `mlmeta.Script` execution (see filter.ts for which files).
  */
+import fs from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import type { LoadModule } from '../instrumentation.js';
 import { preloadState } from '../state.js';
@@ -16,14 +17,19 @@ import { FileRecorder } from './recorder.js';
  * @example
  * installFileCapture(createRequire(import.meta.url));
  */
-export function installFileCapture(load: LoadModule): boolean {
+export function installFileCapture(load: LoadModule & { resolve?: (id: string) => string }): boolean {
   const state = preloadState();
   if (state.fileCapture) return true;
   try {
     // Worker threads inherit the preload (mlmeta's own digest and store workers among them):
     // the files a program uses are its main thread's.
     if (!isMainThread || !fileCaptureEnabled(process.env)) return false;
-    const recorder = new FileRecorder(load);
+    const recorder = new FileRecorder(load, {
+      writeFileSync: fs.writeFileSync,
+      mkdirSync: fs.mkdirSync,
+      openSync: fs.openSync,
+      closeSync: fs.closeSync,
+    });
     patchFs((path, use) => recorder.use(path, use), fileFilter(process.cwd(), process.env, load));
     state.fileCapture = true;
     return true;

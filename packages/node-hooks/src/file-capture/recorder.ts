@@ -1,115 +1,137 @@
 /**
- * Turns the files a program used into lineage: the first one starts an `mlmeta.Script`
- * execution for the process (the entry script's name), and each file becomes an input (read)
- * or an output (written) of it, identified by content. Uses are coalesced per path for a short
- * while (a file appended to in a loop is digested once, when it has settled), the files of a
- * saved tfjs model folder (a directory holding model.json) become one folder artifact, and the
- * digests run on core's digest worker. At `beforeExit` (registered at preload, so before the
- * tracker ends its runs) everything still waiting is handed to the run, whose end waits for it.
+ * Collects the files a program used and, when it exits (naturally, by process.exit() or by an
+ * uncaught exception), hands them to a detached child (@mlmeta/core's file-recorder) that
+ * digests them and records the process's `mlmeta.Script` execution with each file as an input
+ * (read) or an output (written), identified by content. So the program itself never loads
+ * mlmeta's core, opens a store or hashes a byte for its files: its cost is the fs wrappers, a
+ * map of paths and one spawn at exit. Uses are coalesced per path, and the files of a saved
+ * tfjs model folder (a directory holding model.json), or of a folder read file by file, become
+ * one folder artifact.
  */
+import type { SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { hostname } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { LoadModule } from '../instrumentation.js';
 import type { FileUse } from './instrumentation.js';
 
-type Core = typeof import('@mlmeta/core');
-type Run = import('@mlmeta/core').Run;
-
-/** How long a path must stay quiet before it is handed over for digesting. */
-const SETTLE_MS = 100;
 /**
  * A directory from which a program reads (or writes) at least this many files is one artifact
  * (by its manifest), not thousands: a folder of images or shards is one dataset.
  */
 const FOLDER_FILES = 64;
 
-export class FileRecorder {
-  private run: Run | undefined;
-  private readonly waiting = new Map<string, { use: FileUse; timer: NodeJS.Timeout }>();
-  private readonly written = new Set<string>();
-  private readonly handed = new Set<string>();
-  private readonly perDirectory = new Map<string, number>();
-  private failed = false;
+type Require = LoadModule & { resolve?: (id: string) => string };
+type Fs = typeof import('node:fs');
+type ChildProcesses = typeof import('node:child_process');
 
-  constructor(private readonly load: LoadModule) {
-    process.on('beforeExit', () => this.handOverAll());
+export class FileRecorder {
+  /** Path → the strongest use seen (a file written and read back is the process's output). */
+  private readonly uses = new Map<string, FileUse>();
+  private readonly perDirectory = new Map<string, number>();
+  private firstUse: number | undefined;
+  private done = false;
+
+  /**
+   * @param originals fs functions from before the patches, so the hand-over is not recorded.
+   */
+  constructor(
+    private readonly load: Require,
+    private readonly originals: Pick<Fs, 'writeFileSync' | 'mkdirSync' | 'openSync' | 'closeSync'>,
+  ) {
+    process.on('exit', (code) => this.handOver(code));
   }
 
-  /** A file was read or written (and closed). Cheap: a map update and a timer. */
+  /** A file was read or written (and closed). Cheap: a map update. */
   use(path: string, use: FileUse): void {
-    if (this.failed) return;
-    if (use === 'written') this.written.add(path);
-    // A file this process wrote and reads back is its own output, not an input.
-    else if (this.written.has(path)) return;
-    if (!this.waiting.has(path)) {
+    if (this.done) return;
+    this.firstUse ??= Date.now();
+    const known = this.uses.get(path);
+    if (known === undefined) {
       const key = `${use}:${dirname(path)}`;
       this.perDirectory.set(key, (this.perDirectory.get(key) ?? 0) + 1);
     }
-    this.wait(path, use);
+    if (known !== 'written') this.uses.set(path, use);
   }
 
-  private wait(target: string, use: FileUse): void {
-    const known = this.waiting.get(target);
-    if (known) clearTimeout(known.timer);
-    const timer = setTimeout(() => this.handOver(target), SETTLE_MS);
-    timer.unref();
-    this.waiting.set(target, { use: known?.use === 'written' ? 'written' : use, timer });
-  }
-
-  private handOverAll(): void {
-    // Files first (they may move under their folder), then whatever waits after that.
-    for (let round = 0; round < 2; round++) {
-      for (const target of [...this.waiting.keys()]) this.handOver(target);
+  /** The files as recorded: each once, a model folder's (or a many-file folder's) files as the folder. */
+  private files(): Array<{ path: string; use: FileUse }> {
+    const out = new Map<string, FileUse>();
+    for (const [path, use] of this.uses) {
+      const many = (this.perDirectory.get(`${use}:${dirname(path)}`) ?? 0) >= FOLDER_FILES;
+      const target = many ? dirname(path) : (modelFolder(path) ?? path);
+      if (out.get(target) !== 'written') out.set(target, use);
     }
+    return [...out].map(([path, use]) => ({ path, use }));
   }
 
-  private handOver(target: string): void {
-    const entry = this.waiting.get(target);
-    if (!entry) return;
-    this.waiting.delete(target);
-    clearTimeout(entry.timer);
-    // The folder is decided once the writes have settled (model.json may come last), and its
-    // files wait together under the folder's name.
-    const many = (this.perDirectory.get(`${entry.use}:${dirname(target)}`) ?? 0) >= FOLDER_FILES;
-    const folder = many ? dirname(target) : modelFolder(target);
-    if (folder !== undefined && folder !== target) {
-      if (entry.use === 'written') this.written.add(folder);
-      else if (this.written.has(folder)) return;
-      this.wait(folder, entry.use);
-      return;
-    }
-    const recorded = target;
-    const key = `${entry.use}:${recorded}`;
-    if (entry.use === 'read' && this.handed.has(key)) return;
-    this.handed.add(key);
+  /** At exit: the job file, then the detached child. Synchronous, as `exit` requires. */
+  private handOver(exitCode: number): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.uses.size === 0) return;
     try {
-      const run = this.scriptRun();
-      if (!run) return;
-      const record = { uri: recorded, role: basename(recorded) };
-      if (entry.use === 'read') run.logInput(record);
-      else run.logOutput(record);
+      const script = this.recorderScript();
+      if (!script) return;
+      const spoolDir = resolve(process.env.MLMETA_SPOOL_DIR?.trim() || join('.mlmeta', 'spool'));
+      const dir = join(spoolDir, 'file-records');
+      const tracker = (globalThis as Record<symbol, unknown>)[Symbol.for('mlmeta.tracker')] as
+        | { startTime: number }
+        | undefined;
+      const processStart = tracker?.startTime ?? Math.round(performance.timeOrigin);
+      const job = {
+        v: 1,
+        argv: process.argv,
+        pid: process.pid,
+        processStart,
+        runStart: this.firstUse ?? processStart,
+        endTime: Date.now(),
+        exitCode,
+        endRecordedElsewhere: tracker !== undefined,
+        files: this.files(),
+      };
+      const file = join(dir, `${process.pid}-${processStart}.json`);
+      this.originals.mkdirSync(dir, { recursive: true });
+      this.originals.writeFileSync(file, JSON.stringify(job));
+      const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
+      // The pipeline run a step belongs to defaults to its parent process: this process's.
+      if (env.MLMETA_PIPELINE?.trim() && !env.MLMETA_PIPELINE_RUN?.trim())
+        env.MLMETA_PIPELINE_RUN = `${hostname()}:${process.ppid}`;
+      const { spawn } = this.load('node:child_process') as ChildProcesses;
+      // Its warnings go to a log next to the job (removed when empty): the terminal is this process's.
+      const log = file.replace(/\.json$/, '.log');
+      const logFd = this.originals.openSync(log, 'a');
+      const options: SpawnOptions = {
+        detached: true,
+        stdio: ['ignore', 'ignore', logFd],
+        env,
+        cwd: process.cwd(),
+      };
+      try {
+        spawn(process.execPath, [script, file, log], options).unref();
+      } finally {
+        this.originals.closeSync(logFd);
+      }
     } catch (error) {
-      this.failed = true;
-      reportOnce(this.load, error);
+      try {
+        process.stderr.write(
+          `[mlmeta] warn: the files this process used are not recorded: ${(error as Error)?.message ?? error}\n`,
+        );
+      } catch {
+        // stderr is gone.
+      }
     }
   }
 
-  /** The process's Script execution, started on first use (loading core only then). */
-  private scriptRun(): Run | undefined {
-    if (this.run) return this.run;
-    const core = this.load('@mlmeta/core') as Core;
-    const config = core.loadConfig();
-    if (config.disabled) {
-      this.failed = true;
-      return undefined;
+  /** core's built file-recorder script, next to the core entry this hook resolves. */
+  private recorderScript(): string | undefined {
+    const entry = this.load.resolve?.('@mlmeta/core');
+    if (!entry) return undefined;
+    for (const name of ['file-recorder.js', 'file-recorder.cjs']) {
+      const script = join(dirname(entry), name);
+      if (existsSync(script)) return script;
     }
-    const entry = process.argv[1];
-    this.run = core.startRun({
-      type: core.MLMETA_TYPES.script,
-      // MLMETA_RUN_NAME, else the entry script's name ('prepare' for prepare.mjs).
-      ...(config.runName ? {} : entry ? { name: basename(entry, extname(entry)) } : {}),
-    });
-    return this.run;
+    return undefined;
   }
 }
 
@@ -118,12 +140,4 @@ function modelFolder(path: string): string | undefined {
   if (basename(path) === 'model.json') return dirname(path);
   const dir = dirname(path);
   return existsSync(join(dir, 'model.json')) ? dir : undefined;
-}
-
-function reportOnce(load: LoadModule, error: unknown): void {
-  try {
-    (load('@mlmeta/core') as Core).logger.warn('file capture failed; files are no longer recorded:', error);
-  } catch {
-    // Core did not load: nothing to report through.
-  }
 }

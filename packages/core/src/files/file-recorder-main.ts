@@ -1,0 +1,68 @@
+/**
+ * The detached child that records, after a process under the preload hook exited, the files it
+ * read and wrote: an `mlmeta.Script` execution on that process's context (and pipeline run),
+ * each file an input or output identified by its digest. Nothing of this runs in the recorded
+ * process, which only wrote the job file and started this child (so file capture costs it a
+ * spawn, not a store, a tracker and the digests). Usage: node file-recorder.js <job.json> [<log>]
+ * (the log is its stderr, removed when nothing was written to it).
+ */
+import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { loadConfig } from '../config/config.js';
+import { logger } from '../log.js';
+import { MLMETA_TYPES } from '../model/base-types.js';
+import { installTracker, Tracker } from '../tracker/tracker.js';
+import { flushDigestCache } from './digest-cache.js';
+import type { FileRecordJob } from './file-record-job.js';
+
+async function record(jobFile: string): Promise<void> {
+  const job = JSON.parse(readFileSync(jobFile, 'utf8')) as FileRecordJob;
+  // The entry script names the run and its experiment, and is digested as its code.
+  process.argv = job.argv;
+  const config = loadConfig();
+  if (config.disabled) return;
+  const tracker = installTracker(
+    new Tracker(config, {
+      pid: job.pid,
+      startTime: job.processStart,
+      ending: { exitCode: job.exitCode },
+      endRecordedElsewhere: job.endRecordedElsewhere,
+    }),
+  );
+  const entry = job.argv[1];
+  const run = tracker.startRun({
+    type: MLMETA_TYPES.script,
+    startTime: job.runStart,
+    // MLMETA_RUN_NAME, else the entry script's name ('prepare' for prepare.mjs).
+    ...(config.runName ? {} : entry ? { name: basename(entry, extname(entry)) } : {}),
+  });
+  for (const file of job.files) {
+    const artifact = { uri: file.path, role: basename(file.path) };
+    if (file.use === 'read') run.logInput(artifact);
+    else run.logOutput(artifact);
+  }
+  run.finish(job.exitCode === 0 ? 'COMPLETE' : 'FAILED', { exitCode: job.exitCode, endTime: job.endTime });
+  await run.end();
+  tracker.recordProcessEnd({});
+  await Promise.all(tracker.storeWriters().map(({ writer }) => writer.flush()));
+  await flushDigestCache();
+}
+
+function removeIfEmpty(file: string | undefined, always = false): void {
+  if (!file) return;
+  try {
+    if (always || statSync(file).size === 0) unlinkSync(file);
+  } catch {
+    // Already gone.
+  }
+}
+
+const [jobFile, logFile] = process.argv.slice(2);
+if (jobFile) {
+  record(jobFile)
+    .catch((error) => logger.warn('recording the files of an exited process failed:', error))
+    .finally(() => {
+      removeIfEmpty(jobFile, true);
+      process.once('exit', () => removeIfEmpty(logFile));
+    });
+}
