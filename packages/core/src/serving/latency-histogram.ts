@@ -92,6 +92,7 @@ export class LatencyHistogram {
     return this.maxMs;
   }
 
+  /** Count, percentiles and the non-empty buckets of the latencies recorded so far. */
   summary(): LatencySummary {
     const buckets: Array<[number, number, number]> = [];
     for (let i = 0; i < BUCKETS; i++) {

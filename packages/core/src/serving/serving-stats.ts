@@ -101,10 +101,12 @@ export class ServingStats {
     else this.shapeChanged(index, dims);
   }
 
+  /** Count a call that answered, taking `ms` milliseconds. */
   recordSuccess(ms: number): void {
     this.latency.record(ms);
   }
 
+  /** Count a call that threw or rejected. */
   recordError(): void {
     this.errors++;
   }
