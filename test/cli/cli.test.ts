@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -15,7 +16,7 @@ import {
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
@@ -232,6 +233,39 @@ describe('mlmeta trace / lineage', () => {
     expect(out).toMatch(/code: git [0-9a-f]{12}/);
   });
 
+  it('calls untracked files alone clean, not uncommitted changes; a changed tracked file is dirty', () => {
+    const repo = join(dir, 'repo');
+    const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, encoding: 'utf8' });
+    mkdirSync(repo);
+    // The run's git state is its entry script's repository: the script lives in the new repo.
+    const core = pathToFileURL(join(FIXTURES, '../../../packages/core/dist/index.js')).href;
+    const script = (comment: string) =>
+      `// ${comment}\nimport { createHash } from 'node:crypto';\nimport { readFileSync, writeFileSync } from 'node:fs';\nimport { startRun } from '${core}';\nconst file = process.argv[2];\nwriteFileSync(file, file);\nconst run = startRun({ name: 'in-repo' });\nrun.logOutput({ type: 'mlmeta.Model', uri: file, digest: 'sha256:' + createHash('sha256').update(readFileSync(file)).digest('hex') });\nawait run.end();\n`;
+    writeFileSync(join(repo, 'train.mjs'), script('the code'));
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '-q', '-m', 'code');
+    const record = (file: string) => {
+      const result = spawnSync(process.execPath, [join(repo, 'train.mjs'), file], {
+        cwd: repo,
+        env: env({ MLMETA_CAPTURE_DISABLED: 'packages,hardware' }),
+        encoding: 'utf8',
+      });
+      expect(result.status, result.stderr).toBe(0);
+    };
+    record(join(repo, 'untracked-only.bin'));
+    const clean = mlmeta(['trace', join(repo, 'untracked-only.bin')]);
+    expect(clean.out).toMatch(
+      /code: git [0-9a-f]{12} \(main\), clean \(1 untracked file\(s\), not in the commit\)/,
+    );
+    expect(clean.out).not.toContain('uncommitted');
+    writeFileSync(join(repo, 'train.mjs'), script('the code, changed'));
+    record(join(repo, 'changed.bin'));
+    expect(mlmeta(['trace', join(repo, 'changed.bin')]).out).toContain(
+      '(main), dirty (uncommitted changes to tracked files)',
+    );
+  });
+
   it('says a file is unknown with exit 1', () => {
     const stranger = join(dir, 'stranger.bin');
     writeFileSync(stranger, 'never recorded');
@@ -402,6 +436,45 @@ describe('mlmeta watch', () => {
     expect(out).toMatch(/new mlmeta\.Model #\d+/);
     // Nodes that existed before the watch started are not reported.
     expect(out).not.toContain('model.onnx');
+  });
+
+  it('skips --exec with {uri} for a model that has no uri (in memory), and says so', async () => {
+    const log = join(dir, 'exec-log-memory.jsonl');
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'watch',
+        '--type',
+        'mlmeta.Model',
+        '--interval',
+        '200',
+        '--max',
+        '2',
+        '--exec',
+        `node ${join(FIXTURES, 'append-args.mjs')} ${log} {uri}`,
+      ],
+      { env: env(), cwd: dir },
+    );
+    watcher = child;
+    let err = '';
+    child.stderr!.on('data', (c) => {
+      err += c;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    while (!err.includes('watching')) await new Promise((r) => setTimeout(r, 50));
+    node('record-model.mjs', ['-']);
+    const saved = join(dir, 'saved model.bin');
+    node('record-model.mjs', [saved]);
+    expect(await exited).toBe(0);
+    expect(err).toMatch(
+      /--exec skipped for #\d+: it has no uri \(an in-memory model\?\), and the command uses \{uri\}/,
+    );
+    const calls = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(calls).toEqual([[saved]]);
   });
 });
 

@@ -11,14 +11,36 @@ import { type RunDetails, runDetails } from '../run-details.js';
 import { artifactsForFile, unknownFile } from '../target.js';
 import type { Action } from './action.js';
 
-function code(details: RunDetails): { commit?: string; dirty?: boolean; branch?: string; entry?: string } {
+interface CodeFacts {
+  commit?: string;
+  dirty?: boolean;
+  untracked?: string;
+  branch?: string;
+  entry?: string;
+}
+
+function code(details: RunDetails): CodeFacts {
   const facts = environmentFacts(details.environment);
   return {
     ...(facts['git.commit'] ? { commit: facts['git.commit'] } : {}),
     ...(facts['git.dirty'] ? { dirty: facts['git.dirty'] === 'true' } : {}),
+    ...(facts['git.untracked'] && facts['git.untracked'] !== '0'
+      ? { untracked: facts['git.untracked'] }
+      : {}),
     ...(facts['git.branch'] ? { branch: facts['git.branch'] } : {}),
     ...(facts.entry ? { entry: facts.entry } : {}),
   };
+}
+
+/** `git 1a2b3c4d5e6f (main), clean, 2 untracked files`: what the commit does not cover. */
+function codeLine(c: CodeFacts): string {
+  if (!c.commit) return 'no git commit recorded';
+  const state = c.dirty
+    ? ', dirty (uncommitted changes to tracked files)'
+    : c.dirty === false
+      ? `, clean${c.untracked ? ` (${c.untracked === 'some' ? 'some' : c.untracked} untracked file(s), not in the commit)` : ''}`
+      : '';
+  return `git ${c.commit.slice(0, 12)}${c.branch ? ` (${c.branch})` : ''}${state}`;
 }
 
 /** The runs that output any of `artifacts` (newest event first), else the runs that read them. */
@@ -111,9 +133,7 @@ export async function trace(ctx: CliContext, file: string): Promise<void> {
     if (run.experiment) ctx.print(`  experiment: ${run.experiment}`);
     ctx.print(`  params: ${formatPairs(run.params) || '-'}`);
     const c = code(run);
-    ctx.print(
-      `  code: ${c.commit ? `git ${c.commit.slice(0, 12)}${c.branch ? ` (${c.branch})` : ''}${c.dirty ? ', dirty (uncommitted changes)' : c.dirty === false ? ', clean' : ''}` : 'no git commit recorded'}${c.entry ? `, entry ${c.entry}` : ''}`,
-    );
+    ctx.print(`  code: ${codeLine(c)}${c.entry ? `, entry ${c.entry}` : ''}`);
     if (Object.keys(run.metrics).length > 0) ctx.print(`  final metrics: ${formatPairs(run.metrics)}`);
     if (run.inputs.length === 0) ctx.print('  datasets: none recorded');
     for (const input of run.inputs) {

@@ -88,7 +88,13 @@ export async function watch(ctx: CliContext, flags: WatchFlags): Promise<void> {
     })) {
       if (ctx.json) ctx.io.out.write(`${JSON.stringify(item)}\n`);
       else ctx.print(describe(ctx, item));
-      if (words) await runExec(ctx, words, item);
+      const uri = item.kind === 'artifact' ? item.node.uri : undefined;
+      if (words && !uri && words.some((word) => word.includes('{uri}'))) {
+        // An in-memory model (or an execution) has no uri: the command would get an empty argument.
+        ctx.warn(
+          `--exec skipped for #${item.node.id}: it has no uri (an in-memory model?), and the command uses {uri}`,
+        );
+      } else if (words) await runExec(ctx, words, item);
       if (flags.max !== undefined && ++seen >= flags.max) break;
     }
   } finally {

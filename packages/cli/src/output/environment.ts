@@ -6,7 +6,7 @@ const obj = (v: unknown): Json | undefined =>
   v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
 const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
 
-/** `node`, `platform`, `git.commit`, `git.dirty`, `packages.<name>`, `host`, ... */
+/** `node`, `platform`, `git.commit`, `git.dirty`, `git.untracked`, `packages.<name>`, `host`, ... */
 export function environmentFacts(environment: PropertyValue | undefined): Record<string, string> {
   const env = obj(environment);
   if (!env) return {};
@@ -22,7 +22,10 @@ export function environmentFacts(environment: PropertyValue | undefined): Record
     set('git.commit', git.commit);
     set('git.branch', git.branch);
     set('git.remote', git.remote);
-    set('git.dirty', git.dirty);
+    // Records made before `untracked` existed counted untracked files as dirty; their diff is empty.
+    const untrackedOnly = git.dirty === true && git.diffBytes === 0;
+    set('git.dirty', untrackedOnly ? false : git.dirty);
+    set('git.untracked', git.untracked ?? (untrackedOnly ? 'some' : undefined));
   }
   const entry = obj(env.entry);
   if (entry) {

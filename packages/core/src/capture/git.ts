@@ -1,6 +1,6 @@
 /**
  * Git state of the code a run executes: commit, branch, remote (without credentials), dirty
- * flag and a size-capped diff against HEAD. Every probe is an asynchronous `git` subprocess
+ * flag (tracked files changed), the number of untracked files, and a size-capped diff against HEAD. Every probe is an asynchronous `git` subprocess
  * with a timeout, run in parallel; a missing git or a directory outside a repository simply
  * gives no git information.
  */
@@ -13,7 +13,10 @@ export interface GitInfo {
   commit?: string;
   branch?: string;
   remote?: string;
+  /** Tracked files changed (staged or not) since HEAD. Untracked files alone do not count. */
   dirty?: boolean;
+  /** How many untracked files and folders `git status` lists (not ignored ones). */
+  untracked?: number;
   /** `git diff HEAD`, redacted, at most `DIFF_CAP_BYTES`. */
   diff?: string;
   diffTruncated?: boolean;
@@ -122,7 +125,13 @@ export async function captureGit(cwd: string): Promise<GitInfo> {
   // 'HEAD' is what --abbrev-ref prints for a detached head: no branch.
   if (branch && branch !== 'HEAD') info.branch = branch;
   if (remote) info.remote = redactString(stripUrlCredentials(remote));
-  if (status !== undefined) info.dirty = status.length > 0;
+  if (status !== undefined) {
+    // Porcelain lines are `XY path`; `??` marks an untracked path, which no diff against HEAD shows.
+    const lines = status.split('\n').filter((line) => line.length > 0);
+    const untracked = lines.filter((line) => line.startsWith('??')).length;
+    info.dirty = lines.length > untracked;
+    info.untracked = untracked;
+  }
   if (diff) {
     info.diff = redactString(diff.text);
     info.diffTruncated = diff.truncated;

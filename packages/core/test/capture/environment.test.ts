@@ -147,6 +147,28 @@ describe('captureEnvironment in a real git repository and workspace', () => {
 });
 
 describe('captureEnvironment elsewhere', () => {
+  it('untracked files alone leave the repository clean, and are counted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlmeta-untracked-'));
+    try {
+      writeFileSync(join(dir, 'a.txt'), 'a\n');
+      sh(dir, 'init', '-q', '-b', 'trunk');
+      sh(dir, 'add', '.');
+      sh(dir, '-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '-q', '-m', 'x');
+      writeFileSync(join(dir, 'notes.txt'), 'not in git\n');
+      mkdirSync(join(dir, 'out'));
+      writeFileSync(join(dir, 'out', 'model.bin'), 'bytes');
+      const capture = () =>
+        captureEnvironment({ git: true, packages: false, envAllowlist: [], cwd: dir, env: {} });
+      expect((await capture()).git).toMatchObject({ dirty: false, untracked: 2, diff: '', diffBytes: 0 });
+      writeFileSync(join(dir, 'a.txt'), 'changed\n');
+      const changed = (await capture()).git;
+      expect(changed).toMatchObject({ dirty: true, untracked: 2 });
+      expect(changed?.diff).toContain('+changed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports a clean repository as not dirty with an empty diff', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mlmeta-clean-'));
     try {

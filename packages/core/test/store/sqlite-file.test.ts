@@ -1,6 +1,7 @@
 /** SQLite-specific behaviour: the file layout, schema versions, read-only opening, many processes. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -212,6 +213,39 @@ describe('SQLite file', () => {
     await reader.close();
     await expectError(openStore(`sqlite:${join(dir, 'missing.db')}`, { readOnly: true }), 'NOT_FOUND');
     expect(existsSync(join(dir, 'missing.db'))).toBe(false);
+  });
+
+  it('a damaged file, found at open or in the middle of a read, is named in the error', async () => {
+    const garbage = freshPath();
+    writeFileSync(garbage, randomBytes(8192));
+    await expectError(
+      openStore(`sqlite:${garbage}`),
+      'FAILED_PRECONDITION',
+      new RegExp(`"${garbage}" is damaged`),
+    );
+
+    const path = freshPath();
+    const writer = await openStore(`sqlite:${path}`);
+    for (let i = 0; i < 20; i++) await writer.putLineage(trainBatch(`b${i}`));
+    await writer.close();
+    // Pages in the middle of the file overwritten: the header still says SQLite.
+    const bytes = readFileSync(path);
+    randomBytes(bytes.length / 2).copy(bytes, Math.floor(bytes.length / 4));
+    writeFileSync(path, bytes);
+    const read = async () => {
+      const store = await openStore(`sqlite:${path}`, { readOnly: true });
+      try {
+        await store.getArtifacts({ limit: 1000 });
+        await store.getExecutions({ limit: 1000 });
+      } finally {
+        await store.close();
+      }
+    };
+    await expectError(
+      read(),
+      'FAILED_PRECONDITION',
+      new RegExp(`"${path}" is damaged .*PRAGMA integrity_check`),
+    );
   });
 
   it('refuses calls after close with a clear error', async () => {

@@ -82,6 +82,21 @@ class SqliteConnection implements SqlExecutor {
   }
 }
 
+/** SQLite's codes for a file that is not, or no longer, a sound database. */
+function isDamaged(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+/** A damaged file found mid-query is named, so the user knows which file to restore. */
+export function damagedFileError(path: string, error: unknown): MlmetaError {
+  return new MlmetaError(
+    'FAILED_PRECONDITION',
+    `the SQLite file "${path}" is damaged (${(error as Error).message}); restore it from a backup, or see what is left with: sqlite3 "${path}" "PRAGMA integrity_check"`,
+    { cause: error },
+  );
+}
+
 class SqliteDriver implements SqlDriver {
   readonly dialect = sqliteDialect;
   private queue: Promise<unknown> = Promise.resolve();
@@ -91,13 +106,18 @@ class SqliteDriver implements SqlDriver {
     private readonly connection: SqliteConnection,
     readonly readOnly: boolean,
     private readonly release: () => void,
+    private readonly path: string,
   ) {}
 
   /** Serialize work on the one connection; a failed task does not poison the queue. */
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(() => {
+    const result = this.queue.then(async () => {
       if (this.closed) throw new MlmetaError('FAILED_PRECONDITION', 'the store is closed; open it again');
-      return task();
+      try {
+        return await task();
+      } catch (error) {
+        throw isDamaged(error) ? damagedFileError(this.path, error) : error;
+      }
     });
     this.queue = result.catch(() => undefined);
     return result;
@@ -197,21 +217,28 @@ export async function openSqliteDriver(path: string, options: SqliteDriverOption
       db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
     }
   } catch (error) {
+    if (isDamaged(error)) throw damagedFileError(path, error);
     throw new MlmetaError(
       readOnly && !existsSync(file) ? 'NOT_FOUND' : 'UNAVAILABLE',
       `cannot open SQLite database "${path}": ${(error as Error).message}`,
       { cause: error },
     );
   }
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-  if (!readOnly && !inMemory) setWal(db);
-  // NORMAL is durable in WAL mode except for the last transactions before a power loss.
-  db.pragma('synchronous = NORMAL');
-  if (!inMemory) {
-    db.pragma(`mmap_size = ${MMAP_BYTES}`);
-    db.pragma(`cache_size = -${CACHE_KIB}`);
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (!readOnly && !inMemory) setWal(db);
+    // NORMAL is durable in WAL mode except for the last transactions before a power loss.
+    db.pragma('synchronous = NORMAL');
+    if (!inMemory) {
+      db.pragma(`mmap_size = ${MMAP_BYTES}`);
+      db.pragma(`cache_size = -${CACHE_KIB}`);
+    }
+  } catch (error) {
+    db.close();
+    release();
+    throw isDamaged(error) ? damagedFileError(path, error) : error;
   }
-  return new SqliteDriver(new SqliteConnection(db), readOnly, release);
+  return new SqliteDriver(new SqliteConnection(db), readOnly, release, path);
 }
 
 /** Switching to WAL needs a moment alone with the file; other openers may hold it briefly. */
