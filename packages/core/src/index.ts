@@ -3,6 +3,17 @@ export * from './capture/fingerprint.js';
 export * from './capture/hardware.js';
 export * from './capture/redact.js';
 export { redactBatch } from './writer/redact-batch.js';
+export * from './openlineage/config.js';
+export * from './openlineage/event.js';
+export {
+  DIGEST_NAMESPACE,
+  openLineageDatasetName,
+  openLineageDatasetUri,
+  toOpenLineageDataset,
+  type RunArtifact,
+} from './openlineage/facets.js';
+export { OpenLineageTransport } from './openlineage/transport.js';
+export type { BatchTarget } from './writer/apply-batch.js';
 export * from './config/config.js';
 export * from './filter/index.js';
 export { isLogLevel, LOG_LEVELS, type LogLevel, logger } from './log.js';

@@ -1,7 +1,7 @@
 /** `mlmeta sync`: replay the spool (batches a store could not take) into the store. */
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, replaySpool } from '@mlmeta/core';
+import { loadConfig, loadOpenLineageConfig, OpenLineageTransport, replaySpool } from '@mlmeta/core';
 import type { Command } from 'commander';
 import { type CliContext, CliError } from '../context.js';
 import { progressBar } from '../output/progress.js';
@@ -50,7 +50,8 @@ export async function sync(ctx: CliContext, flags: { spoolDir?: string }): Promi
       bar.update(done);
     },
   }).finally(() => bar.stop());
-  if (ctx.json) return ctx.printJson({ spoolDir: dir, ...result });
+  const openLineage = await syncOpenLineage(ctx, join(dir, 'openlineage'));
+  if (ctx.json) return ctx.printJson({ spoolDir: dir, ...result, ...(openLineage ? { openLineage } : {}) });
   ctx.print(
     `replayed ${result.batches} batch(es), ${result.points} metric point(s) from ${result.files} file(s) in ${dir} into ${store.uri}`,
   );
@@ -63,6 +64,35 @@ export async function sync(ctx: CliContext, flags: { spoolDir?: string }): Promi
   if (result.active.length > 0) {
     ctx.warn(`${result.active.length} spool file(s) belong to running processes; they replay their own`);
   }
+  if (openLineage && 'target' in openLineage) {
+    ctx.print(
+      `replayed ${openLineage.batches} batch(es) of OpenLineage events from ${openLineage.files} file(s) to ${openLineage.target}`,
+    );
+  }
+}
+
+/**
+ * The OpenLineage events spooled beside the store's records, sent where OPENLINEAGE_* says;
+ * undefined when there are none.
+ */
+async function syncOpenLineage(ctx: CliContext, dir: string) {
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')) : [];
+  if (files.length === 0) return undefined;
+  const config = loadOpenLineageConfig(ctx.io.env);
+  if (config === undefined) {
+    ctx.warn(
+      `${files.length} spool file(s) of OpenLineage events wait in ${dir}; set OPENLINEAGE_URL (or OPENLINEAGE__TRANSPORT__TYPE=file and OPENLINEAGE__TRANSPORT__LOG_FILE_PATH) and run \`mlmeta sync\` again`,
+    );
+    return { spoolDir: dir, waiting: files.length };
+  }
+  const transport = new OpenLineageTransport(config.transport);
+  const result = await replaySpool(transport, dir);
+  if (result.quarantined > 0) {
+    ctx.warn(
+      `${result.quarantined} OpenLineage event(s) the endpoint refused are set aside, with the reasons, in ${result.quarantineFiles.join(', ')}`,
+    );
+  }
+  return { spoolDir: dir, target: transport.uri, ...result };
 }
 
 export function registerSync(program: Command, action: Action): void {

@@ -10,6 +10,8 @@ import { logger } from '../log.js';
 import { redactString, stripUrlCredentials } from './redact.js';
 
 export interface GitInfo {
+  /** The repository's top-level folder (where the entry script's path is relative to). */
+  root?: string;
   commit?: string;
   branch?: string;
   remote?: string;
@@ -120,7 +122,7 @@ export async function captureGit(cwd: string): Promise<GitInfo> {
     git(top, ['status', '--porcelain']),
     diffAgainstHead(top),
   ]);
-  const info: GitInfo = {};
+  const info: GitInfo = { root: top };
   if (commit) info.commit = commit;
   // 'HEAD' is what --abbrev-ref prints for a detached head: no branch.
   if (branch && branch !== 'HEAD') info.branch = branch;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { isLogLevel, type LogLevel } from '../log.js';
+import { loadOpenLineageConfig, type OpenLineageConfig } from '../openlineage/config.js';
 import { type Env, parseEnv, readEnv, splitList, warnBadValue } from './env.js';
 
 /**
@@ -71,6 +72,8 @@ export interface MlmetaConfig {
   pipeline?: string;
   /** MLMETA_PIPELINE_RUN: which run of the pipeline; default one per parent process (a shell script). */
   pipelineRun?: string;
+  /** OpenLineage output (OPENLINEAGE_URL, OPENLINEAGE__TRANSPORT__*, OPENLINEAGE_CONFIG); off when absent. */
+  openLineage?: OpenLineageConfig;
 }
 
 /**
@@ -263,6 +266,7 @@ function fromEnv(env: Env): MlmetaConfig {
       ) ?? DEFAULTS.datasetByteBudget,
     pipeline: readEnv(env, 'MLMETA_PIPELINE'),
     pipelineRun: readEnv(env, 'MLMETA_PIPELINE_RUN'),
+    openLineage: loadOpenLineageConfig(env),
   };
 }
 
@@ -286,6 +290,19 @@ const overrideSchema = {
   datasetByteBudget: z.number().int().positive(),
   pipeline: z.string().min(1),
   pipelineRun: z.string().min(1),
+  openLineage: z.object({
+    transport: z.union([
+      z.object({
+        type: z.literal('http'),
+        url: z.string().url(),
+        endpoint: z.string(),
+        apiKey: z.string().optional(),
+        timeoutMs: z.number().positive(),
+      }),
+      z.object({ type: z.literal('file'), path: z.string().min(1) }),
+    ]),
+    namespace: z.string().min(1).optional(),
+  }),
 } satisfies Record<keyof MlmetaConfig, z.ZodType>;
 
 /**

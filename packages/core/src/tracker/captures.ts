@@ -8,7 +8,6 @@ import { captureHardware } from '../capture/hardware.js';
 import type { MlmetaConfig } from '../config/config.js';
 import { logger } from '../log.js';
 import type { TrackedRun } from './run.js';
-import { toProperties } from './values.js';
 
 export interface BackgroundCaptures {
   /** Settles when every capture has finished (or failed). */
@@ -42,7 +41,7 @@ export function startCaptures(config: MlmetaConfig): BackgroundCaptures {
     record(run) {
       for (const [name, promise] of parts) {
         void promise.then((value) => {
-          if (value !== undefined) run.updateExecution(toProperties({ [name]: value }));
+          if (value !== undefined) run.recordCapture(name, value);
         });
       }
     },

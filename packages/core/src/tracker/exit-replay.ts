@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { OpenLineageTransportConfig } from '../openlineage/config.js';
 
 /** Longest the process's exit waits for the replay child. */
 export const EXIT_REPLAY_TIMEOUT_MS = 5000;
@@ -22,20 +23,24 @@ function ownModuleFile(): string | undefined {
 
 // Runs in the child: open the store, replay exactly this one file, close. No hooks, no tracking.
 const CHILD_SCRIPT = `
-const { MLMETA_REPLAY_MODULE: mod, MLMETA_REPLAY_STORE: uri, MLMETA_REPLAY_FILE: file } = process.env;
+const { MLMETA_REPLAY_MODULE: mod, MLMETA_REPLAY_STORE: uri, MLMETA_REPLAY_FILE: file, MLMETA_REPLAY_OPENLINEAGE: ol } = process.env;
 import(mod).then(async (ns) => {
   const core = typeof ns.replaySpoolFile === 'function' ? ns : ns.default;
-  const store = await core.openStore(uri);
+  const store = ol ? new core.OpenLineageTransport(JSON.parse(ol)) : await core.openStore(uri);
   try { await core.replaySpoolFile(store, file); } finally { await store.close(); }
 }).catch((error) => { process.stderr.write(String(error && error.message || error)); process.exitCode = 1; });
 `;
 
 /**
- * Replay `file` into the store at `uri` from a child process, synchronously. Returns undefined
- * when the child wrote everything (and removed the file), else why it did not: the caller owns
- * the one warning that tells the user where the records are.
+ * Replay `file` into the store at `uri` (or, for OpenLineage events, to `transport`) from a child
+ * process, synchronously. Returns undefined when the child wrote everything (and removed the
+ * file), else why it did not: the caller owns the one warning that tells the user where the
+ * records are.
  */
-export function replaySpoolInChild(uri: string, file: string): string | undefined {
+export function replaySpoolInChild(
+  target: { uri: string } | { transport: OpenLineageTransportConfig },
+  file: string,
+): string | undefined {
   const moduleFile = ownModuleFile();
   // Under a TypeScript test runner the module is .ts, which a plain child cannot load.
   if (!moduleFile || !/\.(c|m)?js$/.test(moduleFile) || !existsSync(moduleFile)) {
@@ -47,8 +52,10 @@ export function replaySpoolInChild(uri: string, file: string): string | undefine
       NODE_OPTIONS: '',
       MLMETA_DISABLED: 'true',
       MLMETA_REPLAY_MODULE: pathToFileURL(moduleFile).href,
-      MLMETA_REPLAY_STORE: uri,
       MLMETA_REPLAY_FILE: file,
+      ...('uri' in target
+        ? { MLMETA_REPLAY_STORE: target.uri }
+        : { MLMETA_REPLAY_OPENLINEAGE: JSON.stringify(target.transport) }),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: EXIT_REPLAY_TIMEOUT_MS,

@@ -39,14 +39,15 @@ function unhandledRejectionsMode(): string {
   return mode;
 }
 
-function endRuns(tracker: Tracker, exitCode: number | undefined, error?: unknown): void {
+/** `exiting`: the process goes now (exit, a fatal exception, a signal), so nothing may wait. */
+function endRuns(tracker: Tracker, exitCode: number | undefined, error?: unknown, exiting = true): void {
   const signal = state()?.signal;
   flushServingRecords();
   for (const run of tracker.liveRuns()) {
-    if (signal) run.finish('CANCELED', { signal, exitCode });
-    else if (error !== undefined) run.finish('FAILED', { error });
-    else if (exitCode !== undefined && exitCode !== 0) run.finish('FAILED', { exitCode });
-    else run.finish('COMPLETE', { exitCode });
+    if (signal) run.finish('CANCELED', { signal, exitCode, exiting });
+    else if (error !== undefined) run.finish('FAILED', { error, exiting });
+    else if (exitCode !== undefined && exitCode !== 0) run.finish('FAILED', { exitCode, exiting });
+    else run.finish('COMPLETE', { exitCode, exiting });
   }
 }
 
@@ -74,7 +75,7 @@ function onBeforeExit(): void {
   // beforeExit fires again after our flush empties the loop; only act when there is work.
   if (live.length === 0 && hooks.processEndRecorded) return;
   guard(() => {
-    endRuns(tracker, process.exitCode === undefined ? 0 : Number(process.exitCode));
+    endRuns(tracker, process.exitCode === undefined ? 0 : Number(process.exitCode), undefined, false);
     tracker.recordProcessEnd({ exitCode: Number(process.exitCode ?? 0), signal: hooks.signal });
     hooks.processEndRecorded = true;
   });
@@ -93,18 +94,19 @@ function onExit(code: number): void {
       hooks.processEndRecorded = true;
     }
     describePendingErrors();
-    for (const { writer, uri, spoolFile } of tracker.storeWriters()) {
+    for (const { writer, ...entry } of tracker.storeWriters()) {
       // A failing store was already reported by the writer, with the spool and the command.
       const reported = writer.stats().storeFailing;
       if (!writer.flushSync() || reported) continue;
       // The store worked until now: write the spooled tail through a short-lived child process
       // (synchronous from here), so the final state is in the store, not only in the spool.
-      const failure =
-        uri === undefined
+      const failure = entry.openLineage
+        ? replaySpoolInChild({ transport: entry.openLineage }, entry.spoolFile)
+        : entry.uri === undefined
           ? 'the store was passed in as an object, which another process cannot reopen'
-          : replaySpoolInChild(uri, spoolFile);
+          : replaySpoolInChild({ uri: entry.uri }, entry.spoolFile);
       if (failure === undefined) continue;
-      warnSpooled(tracker, { uri, spoolFile }, `could not write the final records at exit (${failure})`);
+      warnSpooled(tracker, entry, `could not write the final records at exit (${failure})`);
     }
   });
 }
@@ -113,8 +115,12 @@ function onExit(code: number): void {
  * The one warning for records that stay in the spool as the process ends: what went wrong,
  * where they are and the command that writes them.
  */
-function warnSpooled(tracker: Tracker, { uri, spoolFile }: Omit<StoreWriter, 'writer'>, what: string): void {
-  const command = syncCommand(spoolFile, uri === tracker.config.store ? undefined : uri);
+function warnSpooled(
+  tracker: Tracker,
+  { uri, spoolFile, openLineage }: Omit<StoreWriter, 'writer'>,
+  what: string,
+): void {
+  const command = syncCommand(spoolFile, uri === tracker.config.store || openLineage ? undefined : uri);
   logger.warn(`${what}; they are in the spool ${spoolFile}: run \`${command}\` to write them`);
 }
 

@@ -19,6 +19,7 @@ import {
   type PropertyValue,
   type TypeInput,
 } from '../model/schemas.js';
+import type { OpenLineageRun } from '../openlineage/run-events.js';
 import type { MetadataWriter } from '../writer/writer.js';
 import type { ArtifactRecord, Run, RunEndState } from './api.js';
 import { fitExternalId, fitName, fitProperties, metricStep, runLabel, warnOnce } from './edge.js';
@@ -102,6 +103,8 @@ export interface RunSetup {
   heartbeatIntervalMs: number;
   /** When the run started; default now. */
   startTime?: number;
+  /** Makes the run's OpenLineage events (given the run id), when OpenLineage output is configured. */
+  openLineage?: (runId: string) => OpenLineageRun;
   /** Background captures (environment, hardware) that end() waits for, briefly. */
   captures: Promise<unknown>[];
   onEnd: (run: TrackedRun) => void;
@@ -114,6 +117,8 @@ export interface RunEnding {
   signal?: string;
   /** When it ended; default now. */
   endTime?: number;
+  /** The process is going now: records are written synchronously, nothing waits for digests. */
+  exiting?: boolean;
 }
 
 /** How long end() waits for background captures before flushing without them. */
@@ -125,6 +130,7 @@ export class TrackedRun implements Run {
   readonly experiment: string;
   private readonly ref: { externalId: string };
   private readonly writer: MetadataWriter;
+  private readonly openLineage: OpenLineageRun | undefined;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly droppedAtStart: number;
   private readonly rejectedAtStart: number;
@@ -180,6 +186,8 @@ export class TrackedRun implements Run {
       },
       true,
     );
+    this.openLineage = setup.openLineage?.(this.id);
+    this.openLineage?.start();
     this.heartbeat = setInterval(() => this.beat(), setup.heartbeatIntervalMs);
     this.heartbeat.unref();
   }
@@ -217,7 +225,18 @@ export class TrackedRun implements Run {
   }
 
   setProperties(properties: Record<string, unknown>): void {
-    this.guard('setProperties', () => this.updateExecution(toProperties(properties, '', OWN_PROPERTY_NAMES)));
+    this.guard('setProperties', () => {
+      this.updateExecution(toProperties(properties, '', OWN_PROPERTY_NAMES));
+      this.openLineage?.properties(properties);
+    });
+  }
+
+  /** A background capture (environment, hardware) ready for this run. */
+  recordCapture(name: string, value: unknown): void {
+    this.guard('capture', () => {
+      this.updateExecution(toProperties({ [name]: value }));
+      this.openLineage?.capture(name, value);
+    });
   }
 
   setTags(tags: Record<string, string>): void {
@@ -239,7 +258,7 @@ export class TrackedRun implements Run {
 
   async flush(): Promise<void> {
     while (this.digesting.size > 0) await Promise.allSettled([...this.digesting]);
-    return this.writer.flush();
+    await Promise.all([this.writer.flush(), this.openLineage?.flush()]);
   }
 
   /**
@@ -270,6 +289,11 @@ export class TrackedRun implements Run {
       true,
     );
     if (this.setup.type === MLMETA_TYPES.evaluate && this.metrics.size > 0) this.writeMetricsArtifact();
+    this.guard('OpenLineage', () => {
+      this.openLineage?.end(state, ending);
+      // Outputs still being digested belong in the final event; at exit nothing waits for them.
+      if (this.digesting.size === 0 || ending.exiting) this.openLineage?.release();
+    });
     this.setup.onEnd(this);
     this.ended = this.settle();
   }
@@ -310,7 +334,8 @@ export class TrackedRun implements Run {
     clearTimeout(timer);
     // Files are part of the record, not background facts: wait for every digest.
     while (this.digesting.size > 0) await Promise.allSettled([...this.digesting]);
-    await this.writer.flush({ probe: true });
+    this.guard('OpenLineage', () => this.openLineage?.release());
+    await Promise.all([this.writer.flush({ probe: true }), this.openLineage?.flush()]);
     const { rejected, quarantineFile } = this.writer.stats();
     if (rejected > this.rejectedAtStart) {
       logger.warn(
@@ -321,6 +346,7 @@ export class TrackedRun implements Run {
 
   private beat(): void {
     this.updateExecution({ [RUN_PROPERTIES.heartbeat]: Date.now() });
+    this.guard('OpenLineage', () => this.openLineage?.heartbeat());
   }
 
   /** Merge custom properties into the execution (coalesced with other updates in the batch). */
@@ -404,6 +430,12 @@ export class TrackedRun implements Run {
       node.name = `${name}@${shortId(externalId)}`;
     }
     this.writer.enqueueNode({ kind: 'artifact', node });
+    this.openLineage?.dataset(event === 'INPUT' ? 'input' : 'output', {
+      externalId,
+      type,
+      ...(node.uri ? { uri: node.uri } : {}),
+      properties: artifact.properties,
+    });
     this.writer.enqueueEdges({
       types: typeDeclaration('artifact', type),
       events: [

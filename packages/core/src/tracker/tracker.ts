@@ -12,6 +12,9 @@ import { loadConfig, type MlmetaConfig } from '../config/config.js';
 import { logger } from '../log.js';
 import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
 import { MAX_NAME_LENGTH } from '../model/schemas.js';
+import type { OpenLineageConfig } from '../openlineage/config.js';
+import { OpenLineageRun } from '../openlineage/run-events.js';
+import { OpenLineageTransport } from '../openlineage/transport.js';
 import { openStore } from '../store/open.js';
 import type { MetadataStore } from '../store/store.js';
 import { storeWorkerScript } from '../store/worker/worker-script.js';
@@ -32,6 +35,8 @@ export interface StoreWriter {
   /** Absent for a store object passed in by the caller. */
   uri?: string;
   spoolFile: string;
+  /** Set for the writer of OpenLineage events: the transport another process can reopen. */
+  openLineage?: OpenLineageConfig['transport'];
 }
 
 function entryScriptName(): string | undefined {
@@ -64,6 +69,7 @@ export class Tracker {
   /** Context names are unique per type: host, pid and start time make this one unique. */
   readonly processName: string;
   private readonly writers = new Map<string | MetadataStore, StoreWriter>();
+  private openLineageWriter: StoreWriter | undefined;
   private readonly runs = new Set<TrackedRun>();
   private current: TrackedRun | undefined;
   private captures: ReturnType<typeof startCaptures> | undefined;
@@ -92,8 +98,9 @@ export class Tracker {
     return [...this.runs];
   }
 
+  /** Every writer: one per store, and the OpenLineage writer when events were queued. */
   storeWriters(): StoreWriter[] {
-    return [...this.writers.values()];
+    return [...this.writers.values(), ...(this.openLineageWriter ? [this.openLineageWriter] : [])];
   }
 
   activeRun(): TrackedRun | undefined {
@@ -130,6 +137,9 @@ export class Tracker {
       ...(this.pipelineRun ? { pipelineRunContextId: this.pipelineRun.contextId } : {}),
       heartbeatIntervalMs: this.config.heartbeatIntervalMs,
       ...(typeof options.startTime === 'number' ? { startTime: options.startTime } : {}),
+      ...(this.config.openLineage
+        ? { openLineage: this.openLineageRun(this.config.openLineage, options, experiment) }
+        : {}),
       captures: this.captures.all,
       onEnd: (ended) => {
         detachSystemMetrics(ended);
@@ -231,6 +241,44 @@ export class Tracker {
         true,
       );
     }
+  }
+
+  /** The OpenLineage events of a run: its job named by experiment and entry script, in the configured namespace. */
+  private openLineageRun(
+    config: OpenLineageConfig,
+    options: StartRunOptions,
+    experiment: string,
+  ): (runId: string) => OpenLineageRun {
+    if (!this.openLineageWriter) {
+      const spool = new Spool(join(this.config.spoolDir, 'openlineage'), spoolFileName(this.startTime));
+      const writer = new MetadataWriter({
+        openStore: async () => new OpenLineageTransport(config.transport),
+        spool,
+      });
+      this.openLineageWriter = { writer, spoolFile: spool.file, openLineage: config.transport };
+    }
+    const script = entryScriptName();
+    const namespace = config.namespace ?? experiment;
+    const pipeline = this.pipelineRun;
+    const writer = this.openLineageWriter.writer;
+    return (runId) =>
+      new OpenLineageRun({
+        writer,
+        // One id for the run everywhere: the OpenLineage run id is the execution's external id.
+        runId,
+        type: options.type ?? MLMETA_TYPES.run,
+        namespace,
+        jobName: script && script !== experiment ? `${experiment}.${script}` : experiment,
+        ...(pipeline
+          ? {
+              parent: {
+                namespace: config.namespace ?? pipeline.name,
+                name: pipeline.name,
+                runKey: pipeline.contextId,
+              },
+            }
+          : {}),
+      });
   }
 
   private writerFor(store: string | MetadataStore): StoreWriter {

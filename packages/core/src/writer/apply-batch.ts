@@ -1,4 +1,6 @@
 import type { LineageBatch, MetricPoint } from '../model/schemas.js';
+import type { OpenLineageRunEvent } from '../openlineage/event.js';
+import { MlmetaError } from '../store/errors.js';
 import type { MetadataStore } from '../store/store.js';
 import { isEmptyLineage, type WriteBatch } from './batch.js';
 import { classifyWriteError, errorReason } from './write-errors.js';
@@ -22,6 +24,14 @@ export interface RejectedRecord {
 }
 
 export type OnRejected = (rejected: RejectedRecord) => void;
+
+/**
+ * What the writer writes batches to: a metadata store, or an OpenLineage transport (which takes
+ * only the batch's OpenLineage events).
+ */
+export type BatchTarget = Pick<MetadataStore, 'uri' | 'putLineage' | 'appendMetrics' | 'close'> & {
+  emitOpenLineage?(events: OpenLineageRunEvent[]): Promise<void>;
+};
 
 const codeOf = (error: unknown) => {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -57,7 +67,7 @@ function singleRecords(lineage: LineageBatch): [kind: string, batch: LineageBatc
  * record so that only the rejected ones (and the records that depend on them, which the store
  * then rejects as referring to nothing) are handed to `onRejected`.
  */
-async function putLineageIsolating(store: MetadataStore, lineage: LineageBatch, onRejected: OnRejected) {
+async function putLineageIsolating(store: BatchTarget, lineage: LineageBatch, onRejected: OnRejected) {
   try {
     await store.putLineage(lineage);
     return;
@@ -79,7 +89,7 @@ const executionKey = (point: MetricPoint) => JSON.stringify(point.execution);
  * Append points; when the store rejects some, find them: points of an execution the store does
  * not have are set aside together (the run's start was rejected), others by halving.
  */
-async function appendIsolating(store: MetadataStore, points: MetricPoint[], onRejected: OnRejected) {
+async function appendIsolating(store: BatchTarget, points: MetricPoint[], onRejected: OnRejected) {
   try {
     await store.appendMetrics(points);
     return;
@@ -100,14 +110,28 @@ async function appendIsolating(store: MetadataStore, points: MetricPoint[], onRe
   }
 }
 
+/** Send events one by one, so that an event the endpoint refuses is set aside alone. */
+async function emitIsolating(target: BatchTarget, events: OpenLineageRunEvent[], onRejected: OnRejected) {
+  for (const event of events) {
+    try {
+      if (!target.emitOpenLineage) {
+        throw new MlmetaError('INVALID_ARGUMENT', `${target.uri} takes no OpenLineage events`);
+      }
+      await target.emitOpenLineage([event]);
+    } catch (error) {
+      onRejected(rejection(error, 'openlineage', event));
+    }
+  }
+}
+
 /**
  * Write one batch: the lineage subgraph first (metric points refer to its execution by external
- * id), then the points in chunks. Every part is idempotent, so a batch that failed half-way is
+ * id), then the points in chunks, then the OpenLineage events. Every part is idempotent, so a batch that failed half-way is
  * safe to write again in full. Records the store rejects for good go to `onRejected` and the rest
  * is written; any other failure (the store unreachable) rejects the promise.
  */
 export async function applyBatch(
-  store: MetadataStore,
+  store: BatchTarget,
   batch: WriteBatch,
   onRejected: OnRejected,
 ): Promise<void> {
@@ -116,4 +140,6 @@ export async function applyBatch(
     if (i > 0) await yieldToLoop();
     await appendIsolating(store, batch.metrics.slice(i, i + METRIC_CHUNK), onRejected);
   }
+  if (batch.openLineage && batch.openLineage.length > 0)
+    await emitIsolating(store, batch.openLineage, onRejected);
 }

@@ -17,12 +17,15 @@ import type {
   ParentContextInput,
   TypeInput,
 } from '../model/schemas.js';
+import type { OpenLineageRunEvent } from '../openlineage/event.js';
 import { encodeJson } from './json-codec.js';
 
 /** One unit of work for a store: a lineage subgraph, then the metric points that refer to it. */
 export interface WriteBatch {
   lineage: LineageBatch;
   metrics: MetricPoint[];
+  /** OpenLineage RunEvents, for a writer whose target is an OpenLineage transport. */
+  openLineage?: OpenLineageRunEvent[];
 }
 
 /** A node upsert the writer can coalesce: it must carry its external id. */
@@ -68,11 +71,18 @@ export class PendingBatch {
     modelVersions: new Map<string, ModelVersionInput>(),
   };
   metrics: MetricPoint[] = [];
+  openLineage: OpenLineageRunEvent[] = [];
   /** Estimated bytes held (JSON size of lineage records plus a fixed size per metric point). */
   bytes = 0;
 
   get isEmpty(): boolean {
-    return this.metrics.length === 0 && this.nodes.size === 0 && this.types.size === 0 && !this.hasEdges();
+    return (
+      this.metrics.length === 0 &&
+      this.openLineage.length === 0 &&
+      this.nodes.size === 0 &&
+      this.types.size === 0 &&
+      !this.hasEdges()
+    );
   }
 
   private hasEdges(): boolean {
@@ -125,6 +135,11 @@ export class PendingBatch {
     return this.account(METRIC_POINT_BYTES + point.key.length);
   }
 
+  addOpenLineage(event: OpenLineageRunEvent): number {
+    this.openLineage.push(event);
+    return this.account(encodeJson(event).length);
+  }
+
   private account(bytes: number): number {
     this.bytes += bytes;
     return bytes;
@@ -149,7 +164,9 @@ export class PendingBatch {
     for (const [name, map] of Object.entries(this.edges)) {
       if (map.size > 0) (lineage as Record<string, unknown[]>)[name] = [...map.values()];
     }
-    return { lineage, metrics: this.metrics };
+    const batch: WriteBatch = { lineage, metrics: this.metrics };
+    if (this.openLineage.length > 0) batch.openLineage = this.openLineage;
+    return batch;
   }
 }
 

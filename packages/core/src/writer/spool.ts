@@ -20,8 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { logger } from '../log.js';
-import type { MetadataStore } from '../store/store.js';
-import { applyBatch } from './apply-batch.js';
+import { applyBatch, type BatchTarget } from './apply-batch.js';
 import type { WriteBatch } from './batch.js';
 import { decodeJson, encodeJson } from './json-codec.js';
 import { Quarantine, quarantineFileFor } from './quarantine.js';
@@ -112,7 +111,7 @@ export class Spool {
   }
 
   /** Replay the file into `store` in order, then delete it. Rejects (file kept) if a write fails. */
-  async replay(store: MetadataStore): Promise<Omit<ReplayResult, 'files' | 'active'>> {
+  async replay(store: BatchTarget): Promise<Omit<ReplayResult, 'files' | 'active'>> {
     this.close();
     const result = await replaySpoolFile(store, this.file);
     this.appended = 0;
@@ -184,6 +183,7 @@ const SpoolLineSchema = z.object({
     })
     .strict(),
   metrics: z.array(z.record(z.string(), z.unknown())),
+  openLineage: recordList,
 });
 
 /** The batch in one spool line, or why the line cannot be one. */
@@ -213,7 +213,7 @@ function readLine(text: string): WriteBatch | string {
  * valid batch, so that it can be replayed again.
  */
 export async function replaySpoolFile(
-  store: MetadataStore,
+  store: BatchTarget,
   file: string,
   onProgress?: (progress: SpoolProgress) => void,
 ): Promise<FileResult> {
@@ -267,7 +267,7 @@ export async function replaySpoolFile(
  * const result = await replaySpool(store, '.mlmeta/spool', { onProgress: (p) => console.log(p.file, p.batches) });
  */
 export async function replaySpool(
-  store: MetadataStore,
+  store: BatchTarget,
   dir: string,
   options: { onProgress?: (progress: SpoolProgress) => void; includeActive?: boolean } = {},
 ): Promise<ReplayResult> {

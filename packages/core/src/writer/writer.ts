@@ -7,16 +7,16 @@
  */
 import { logger } from '../log.js';
 import type { MetricPoint } from '../model/schemas.js';
-import type { MetadataStore } from '../store/store.js';
-import { applyBatch, type RejectedRecord, yieldToLoop } from './apply-batch.js';
+import type { OpenLineageRunEvent } from '../openlineage/event.js';
+import { applyBatch, type BatchTarget, type RejectedRecord, yieldToLoop } from './apply-batch.js';
 import { type LineageEdges, type NodeUpsert, PendingBatch, type WriteBatch } from './batch.js';
 import { Quarantine, quarantineFileFor } from './quarantine.js';
 import { redactBatch } from './redact-batch.js';
 import { type Spool, syncCommand } from './spool.js';
 
 export interface WriterOptions {
-  /** Opens the store; called again (after a backoff) whenever a write failed. */
-  openStore: () => Promise<MetadataStore>;
+  /** Opens the store (or OpenLineage transport); called again (after a backoff) whenever a write failed. */
+  openStore: () => Promise<BatchTarget>;
   spool: Spool;
   /**
    * Whether the writer opened the store and may close it. An owned store is closed after a
@@ -72,8 +72,8 @@ export class MetadataWriter {
   private dropped = 0;
   private rejected = 0;
   private readonly quarantine: Quarantine;
-  private store: MetadataStore | undefined;
-  private storeOpening: Promise<MetadataStore> | undefined;
+  private store: BatchTarget | undefined;
+  private storeOpening: Promise<BatchTarget> | undefined;
   /** False while a retry timer is pending: batches go straight to the spool until it fires. */
   private probeDue = true;
   private retryDelay: number;
@@ -127,6 +127,16 @@ export class MetadataWriter {
       return;
     }
     this.queuedBytes += this.current.addEdges(edges);
+    this.afterAdd();
+  }
+
+  /** Queue one OpenLineage event (for a writer whose target is an OpenLineage transport). */
+  enqueueOpenLineage(event: OpenLineageRunEvent, essential = false): void {
+    if (!essential && this.queuedBytes >= this.options.maxQueueBytes) {
+      this.dropped++;
+      return;
+    }
+    this.queuedBytes += this.current.addOpenLineage(event);
     this.afterAdd();
   }
 
@@ -377,5 +387,9 @@ export class MetadataWriter {
 }
 
 function recordCount(item: SealedBatch): number {
-  return item.points + Object.values(item.batch.lineage).reduce((n, list) => n + (list?.length ?? 0), 0);
+  return (
+    item.points +
+    (item.batch.openLineage?.length ?? 0) +
+    Object.values(item.batch.lineage).reduce((n, list) => n + (list?.length ?? 0), 0)
+  );
 }
