@@ -5,6 +5,7 @@
  * namespace `s3://bucket`, name `key`), or by content digest in namespace `mlmeta` when only
  * the bytes are known (tensors passed to fit).
  */
+import { pathToFileURL } from 'node:url';
 import { stripUrlCredentials } from '../capture/redact.js';
 import { MLMETA_PRODUCER, type OpenLineageDataset, type OpenLineageFacet } from './event.js';
 
@@ -130,6 +131,12 @@ function schemaFields(tensors: unknown): Record<string, unknown>[] | undefined {
   });
 }
 
+/** The facet's uri must be a URI: a local path becomes a file: URL, a digest `mlmeta:<digest>`. */
+function sourceUri(artifact: RunArtifact, named: { namespace: string } | undefined): string {
+  if (!named || !artifact.uri) return `${DIGEST_NAMESPACE}:${artifact.externalId}`;
+  return artifact.uri.startsWith('/') ? pathToFileURL(artifact.uri).href : stripUrlCredentials(artifact.uri);
+}
+
 /**
  * A run's artifact as an OpenLineage dataset: named by its URI when it has one, else by its
  * digest; with a version (the digest), a data source, a dataset type and, for tensors, a schema.
@@ -143,10 +150,7 @@ export function toOpenLineageDataset(artifact: RunArtifact): OpenLineageDataset 
   const facets: Record<string, OpenLineageFacet> = {
     dataSource: facet('DatasourceDatasetFacet', {
       name: identity.namespace,
-      uri:
-        named && artifact.uri
-          ? stripUrlCredentials(artifact.uri)
-          : `${DIGEST_NAMESPACE}:${artifact.externalId}`,
+      uri: sourceUri(artifact, named),
     }),
     datasetType: facet('DatasetTypeDatasetFacet', {
       datasetType: /model/i.test(artifact.type) ? 'MODEL' : named ? 'FILE' : 'TENSORS',
