@@ -12,6 +12,7 @@ export {
   toOpenLineageDataset,
   type RunArtifact,
 } from './openlineage/facets.js';
+export * from './openlineage/ingest.js';
 export { OpenLineageTransport } from './openlineage/transport.js';
 export type { BatchTarget } from './writer/apply-batch.js';
 export * from './config/config.js';

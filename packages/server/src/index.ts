@@ -9,6 +9,7 @@ export {
 } from './auth.js';
 export { handleShutdownSignals, runServerCli, SERVER_USAGE } from './cli.js';
 export { isLoopbackHost } from './host.js';
+export { registerOpenLineageRoute } from './openlineage-route.js';
 export type { RouteAccess } from './routes.js';
 export {
   createServer,

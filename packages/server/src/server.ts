@@ -19,6 +19,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { loadTokensFile, type TokenEntry, TokenVerifier } from './auth.js';
 import { toErrorReply } from './errors.js';
 import { HostCheck, isLoopbackHost, isSameOrigin } from './host.js';
+import { registerOpenLineageRoute } from './openlineage-route.js';
 import { type RouteAccess, registerApiRoutes } from './routes.js';
 import { type ServerLogger, stdioServerLogger } from './server-logger.js';
 import { sessionToken } from './session-cookie.js';
@@ -304,6 +305,8 @@ export async function createServer(options: ServerOptions): Promise<MlmetaServer
     });
   });
   registerApiRoutes(app, store);
+  // A server on a loopback address shares its clients' files: it identifies them by content.
+  registerOpenLineageRoute(app, store, { digestLocalFiles: isLoopbackHost(host) });
   if (options.ui) registerUi(app, store, { verifier });
 
   let url: string | undefined;
