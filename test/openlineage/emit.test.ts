@@ -206,18 +206,12 @@ describe.skipIf(schemas.skip)('OpenLineage RunEvents from a tfjs fit', () => {
 
     const receiver = await startReceiver(port);
     try {
-      const synced = await run(
-        process.execPath,
-        [
-          BIN,
-          'sync',
-          '--spool-dir',
-          join(dir, 'spooled-spool'),
-          '--store',
-          `sqlite:${join(dir, 'spooled.db')}`,
-        ],
-        { env: { ...env({ OPENLINEAGE_URL: receiver.url }, 'spooled') } },
-      );
+      // Exactly the command the warning names.
+      const command = /`mlmeta (sync --spool-dir \S+)`/.exec(stderr)?.[1]?.split(' ');
+      expect(command).toEqual(['sync', '--spool-dir', spool]);
+      const synced = await run(process.execPath, [BIN, ...command!], {
+        env: { ...env({ OPENLINEAGE_URL: receiver.url }, 'spooled') },
+      });
       expect(synced.stdout).toMatch(/replayed \d+ batch\(es\) of OpenLineage events from 1 file\(s\)/);
       const events = receiver.events() as unknown as Event[];
       expectValidEvents(events);

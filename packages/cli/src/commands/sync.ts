@@ -1,11 +1,14 @@
 /** `mlmeta sync`: replay the spool (batches a store could not take) into the store. */
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { loadConfig, loadOpenLineageConfig, OpenLineageTransport, replaySpool } from '@mlmeta/core';
 import type { Command } from 'commander';
 import { type CliContext, CliError } from '../context.js';
 import { progressBar } from '../output/progress.js';
 import type { Action } from './action.js';
+
+/** The folder under the spool directory where the OpenLineage writer spools its events. */
+const OPENLINEAGE_SPOOL = 'openlineage';
 
 async function countLines(file: string): Promise<number> {
   let lines = 0;
@@ -24,12 +27,27 @@ export async function sync(ctx: CliContext, flags: { spoolDir?: string }): Promi
       2,
     );
   }
+  // The OpenLineage folder itself (a warning names it): its events go to OpenLineage, not the store.
+  if (basename(resolve(dir)) === OPENLINEAGE_SPOOL) {
+    const openLineage = await syncOpenLineage(ctx, dir);
+    if (ctx.json) return ctx.printJson({ openLineage: openLineage ?? { spoolDir: dir, files: 0 } });
+    printOpenLineage(ctx, openLineage);
+    return;
+  }
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')) : [];
   if (files.length === 0) {
+    const openLineage = await syncOpenLineage(ctx, join(dir, OPENLINEAGE_SPOOL));
     if (ctx.json) {
       const nothing = { files: 0, batches: 0, points: 0, skipped: 0, skippedLines: [], quarantined: 0 };
-      return ctx.printJson({ spoolDir: dir, ...nothing, quarantineFiles: [], active: [] });
+      return ctx.printJson({
+        spoolDir: dir,
+        ...nothing,
+        quarantineFiles: [],
+        active: [],
+        ...(openLineage ? { openLineage } : {}),
+      });
     }
+    if (openLineage) return printOpenLineage(ctx, openLineage);
     return ctx.print(`nothing to replay: no spool files in ${dir}`);
   }
   const store = await ctx.store().catch((error: unknown) => {
@@ -50,7 +68,7 @@ export async function sync(ctx: CliContext, flags: { spoolDir?: string }): Promi
       bar.update(done);
     },
   }).finally(() => bar.stop());
-  const openLineage = await syncOpenLineage(ctx, join(dir, 'openlineage'));
+  const openLineage = await syncOpenLineage(ctx, join(dir, OPENLINEAGE_SPOOL));
   if (ctx.json) return ctx.printJson({ spoolDir: dir, ...result, ...(openLineage ? { openLineage } : {}) });
   ctx.print(
     `replayed ${result.batches} batch(es), ${result.points} metric point(s) from ${result.files} file(s) in ${dir} into ${store.uri}`,
@@ -64,9 +82,13 @@ export async function sync(ctx: CliContext, flags: { spoolDir?: string }): Promi
   if (result.active.length > 0) {
     ctx.warn(`${result.active.length} spool file(s) belong to running processes; they replay their own`);
   }
-  if (openLineage && 'target' in openLineage) {
+  printOpenLineage(ctx, openLineage);
+}
+
+function printOpenLineage(ctx: CliContext, result: Awaited<ReturnType<typeof syncOpenLineage>>): void {
+  if (result && 'target' in result) {
     ctx.print(
-      `replayed ${openLineage.batches} batch(es) of OpenLineage events from ${openLineage.files} file(s) to ${openLineage.target}`,
+      `replayed ${result.batches} batch(es) of OpenLineage events from ${result.files} file(s) to ${result.target}`,
     );
   }
 }
