@@ -387,9 +387,6 @@ export class MetadataWriter {
 }
 
 function recordCount(item: SealedBatch): number {
-  return (
-    item.points +
-    (item.batch.openLineage?.length ?? 0) +
-    Object.values(item.batch.lineage).reduce((n, list) => n + (list?.length ?? 0), 0)
-  );
+  const lineage = Object.values(item.batch.lineage).reduce((n, list) => n + (list?.length ?? 0), 0);
+  return item.points + lineage + (item.batch.openLineage?.length ?? 0);
 }

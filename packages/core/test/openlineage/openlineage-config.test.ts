@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadOpenLineageConfig, openLineageEndpointUrl } from '../../src/openlineage/config.js';
 import { openLineageDatasetName, openLineageDatasetUri } from '../../src/openlineage/facets.js';
 import { PendingBatch } from '../../src/writer/batch.js';
+import { redactBatch } from '../../src/writer/redact-batch.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlmeta-ol-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -126,7 +127,7 @@ describe('OpenLineage events in a batch', () => {
         },
       ],
     });
-    const sealed = batch.seal();
+    const sealed = redactBatch(batch.seal());
     const text = JSON.stringify(sealed.openLineage);
     expect(sealed.openLineage).toHaveLength(1);
     expect(text).not.toContain(token);
