@@ -56,6 +56,21 @@ interface PendingCall {
 
 const OPEN_ID = 0;
 
+/**
+ * The node flags the worker inherits: the process's own, minus `--input-type`, which Node refuses
+ * in a worker that runs a file ("--input-type can only be used with string input"), so that a
+ * program started as `node --input-type=module -e …` does not send every write to the spool.
+ */
+function workerExecArgv(): string[] {
+  const flags: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--input-type') i++;
+    else if (!argv[i]!.startsWith('--input-type=')) flags.push(argv[i]!);
+  }
+  return flags;
+}
+
 export class WorkerStore implements MetadataStore {
   private uriValue: string;
   private readonly pending = new Map<number, PendingCall>();
@@ -102,7 +117,12 @@ export class WorkerStore implements MetadataStore {
       );
     }
     const workerData: WorkerStart = { uri, options: start };
-    const worker = new Worker(script, { workerData, stdout: false, stderr: false });
+    const worker = new Worker(script, {
+      workerData,
+      stdout: false,
+      stderr: false,
+      execArgv: workerExecArgv(),
+    });
     const store = new WorkerStore(worker, uri);
     const opened = store.expect(OPEN_ID);
     try {
