@@ -197,25 +197,6 @@ function runChild(format: 'esm' | 'cjs', body: string, env: Record<string, strin
   return JSON.parse(lines.at(-1)!) as Record<string, unknown>;
 }
 
-describe('a program run as node --input-type=module -e', () => {
-  it('writes through the worker (the worker does not inherit --input-type)', () => {
-    const path = freshPath();
-    const code = `import * as core from ${JSON.stringify(pathToFileURL(join(dist, 'index.js')).href)};
-const store = await core.openStore(${JSON.stringify(`sqlite:${path}`)}, { worker: true });
-await store.putLineage({ types: [{ kind: 'execution', name: 'eval.Train' }], executions: [{ type: 'eval.Train', externalId: 'eval-run' }] });
-const page = await store.getExecutions({ externalIds: ['eval-run'] });
-console.log(JSON.stringify({ found: page.items.length }));`;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    expect(child.status, child.stderr).toBe(0);
-    expect(JSON.parse(child.stdout.trim().split('\n').at(-1)!)).toEqual({ found: 1 });
-  });
-});
-
 describe.each(['esm', 'cjs'] as const)('the %s build in a child process', (format) => {
   it('finds its worker script, writes through it, and exits without close()', async () => {
     const path = freshPath();
