@@ -30,6 +30,7 @@ export type OnRejected = (rejected: RejectedRecord) => void;
  * only the batch's OpenLineage events).
  */
 export type BatchTarget = Pick<MetadataStore, 'uri' | 'putLineage' | 'appendMetrics' | 'close'> & {
+  /** Sends OpenLineage RunEvents; present only on an OpenLineage transport. */
   emitOpenLineage?(events: OpenLineageRunEvent[]): Promise<void>;
 };
 
