@@ -84,10 +84,16 @@ afterAll(async () => {
 
 describe('examples/pipeline', () => {
   it('links the served model to the raw CSV through every step, by content', async () => {
+    // serve.mjs serves model.onnx with onnxruntime and the tfjs model with predict; evaluate.mjs
+    // predicts with the tfjs model too. Each Serve's input is its model, by content.
     const serves = (await store.getExecutions({ type: 'mlmeta.Serve' })).items;
-    expect(serves).toHaveLength(1);
-    const [served] = await inputsOf(serves[0]!);
-    expect(served!.externalId).toBe(await sha256File(join(dir, 'model.onnx')));
+    const servedModels = await Promise.all(serves.map(async (s) => (await inputsOf(s))[0]!));
+    const onnxDigest = await sha256File(join(dir, 'model.onnx'));
+    const served = servedModels.find((m) => m.externalId === onnxDigest);
+    const tfjsServed = servedModels.filter((m) => m !== served);
+    expect(tfjsServed).toHaveLength(2);
+    expect(tfjsServed[1]!.id).toBe(tfjsServed[0]!.id);
+    expect((await producer(tfjsServed[0]!)).execution.type).toBe('mlmeta.Train');
 
     const convert = await producer(served!);
     expect(convert.execution.type).toBe('mlmeta.Convert');

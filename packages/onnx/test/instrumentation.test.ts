@@ -156,21 +156,25 @@ describe('instrument(ort)', () => {
     }
   });
 
-  it('uses the digest cache for repeated creates of an unchanged file', async () => {
+  it('identifies the served model by its bytes: the same file twice is one model, a rewrite in place another', async () => {
     const path = writeLinearModel(dir, 'cached.onnx', { scale: 1 });
     const mtime = new Date('2024-01-01T00:00:00Z');
     utimesSync(path, mtime, mtime);
     const first = await ort.InferenceSession.create(path);
+    const again = await ort.InferenceSession.create(path);
     await flushServing();
-    // Same size and mtime, other weights: a fresh hash would see new bytes, the cache does not.
+    // Same size and mtime, other weights: the digest cache must not hand back the old digest.
     writeFileSync(path, buildLinearModel({ scale: 2 }));
     utimesSync(path, mtime, mtime);
-    const second = await ort.InferenceSession.create(path);
-    await Promise.all([first.release(), second.release()]);
+    const rewritten = await ort.InferenceSession.create(path);
+    await Promise.all([first.release(), again.release(), rewritten.release()]);
     await flushServing();
-    const [a, b] = await Promise.all([first, second].map(async (s) => modelOf((await serveExecution(s)).id)));
+    const [a, b, c] = await Promise.all(
+      [first, again, rewritten].map(async (s) => modelOf((await serveExecution(s)).id)),
+    );
     expect(b.externalId).toBe(a.externalId);
-    expect(b.externalId).not.toBe(sha256(readFileSync(path)));
+    expect(c.externalId).toBe(sha256(readFileSync(path)));
+    expect(c.externalId).not.toBe(a.externalId);
   });
 
   it('passes onnxruntime’s own error through unchanged and records a FAILED Serve run', async () => {

@@ -31,7 +31,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'show',
     term: 'show <run|artifact>',
     description:
-      'one run (params, metrics, datasets, outputs, environment, hardware, failure) or one artifact (digest, uri, statistics, signature, versions, producer, consumers)',
+      'one run (params, metrics, datasets, outputs, evaluations of its models, environment, hardware, failure) or one artifact (digest, uri, statistics, signature, versions, producer, consumers)',
     load: async () => (await import('./show.js')).registerShow,
   },
   {
