@@ -16,6 +16,13 @@ function codeFrame(stderr: string): string[] {
   return lines.slice(at, at + 3);
 }
 
+/** The error's stack as printed: its message line and every `at` line. */
+function printedStack(stderr: string): string[] {
+  const lines = stderr.split('\n');
+  const at = lines.findIndex((l) => /Error: /.test(l));
+  return lines.slice(at).filter((l, i) => i === 0 || /^\s+at /.test(l));
+}
+
 beforeAll(assertBuilt);
 
 describe.each([
@@ -40,5 +47,24 @@ describe.each([
     } finally {
       await store.close();
     }
+  });
+});
+
+describe.each([
+  ['evaluate', ['--import', REGISTER], []],
+  ['predict', ['--import', REGISTER], []],
+  ['evaluate', ['--require', REGISTER], []],
+  ['fit', [], ['callback']],
+])('an uncaught error from %s (node %s, %s)', (method, nodeArgs, extra) => {
+  it('prints the stack it prints without mlmeta: no wrapper frames, none of the user frames lost', async () => {
+    const plain = await run([], THROWS, [method], {});
+    const ws = workspace();
+    const recordedRun = await run(nodeArgs, THROWS, [method, ...extra], ws.env);
+    expect(recordedRun.code).toBe(plain.code);
+    const stack = printedStack(plain.stderr);
+    expect(stack.length).toBeGreaterThan(3);
+    expect(printedStack(recordedRun.stderr)).toEqual(stack);
+    expect(codeFrame(recordedRun.stderr)).toEqual(codeFrame(plain.stderr));
+    expect(recordedRun.stderr).not.toMatch(/mlmeta[A-Z]\w+|applyOriginal/);
   });
 });

@@ -18,6 +18,7 @@ export type { BatchTarget } from './writer/apply-batch.js';
 export * from './config/config.js';
 export * from './filter/index.js';
 export { isLogLevel, LOG_LEVELS, type LogLevel, logger } from './log.js';
+export { hideOwnFrames, raiseStackLimit, restoreStackLimit } from './own-frames.js';
 export * from './model/base-types.js';
 export * from './model/enums.js';
 export * from './model/schemas.js';

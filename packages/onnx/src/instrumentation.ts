@@ -6,11 +6,14 @@
  * on globalThis, and nothing here throws: a failure to patch is a log line.
  */
 import { resolve } from 'node:path';
-import { loadConfig, logger } from '@mlmeta/core';
+import { hideOwnFrames, loadConfig, logger } from '@mlmeta/core';
 import type { ModelSource } from './model-description.js';
 import { attachServe, failServe, startServe } from './serve-session.js';
 import type { OnnxInstrumentationOptions } from './types.js';
 import { processWide } from './utils.js';
+
+// InferenceSession.create is wrapped; a failing create shows onnxruntime's stack.
+hideOwnFrames();
 
 type CreateFunction = (...args: unknown[]) => Promise<unknown>;
 

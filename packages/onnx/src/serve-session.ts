@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { basename } from 'node:path';
 import {
   DEFAULT_FLUSH_INTERVAL_MS,
+  hideOwnFrames,
   logger,
   MLMETA_TYPES,
   modelNameOf,
@@ -17,6 +18,9 @@ import {
 import { describeModel, type ModelSource, type SessionShape } from './model-description.js';
 import type { OnnxInstrumentationOptions } from './types.js';
 import { processWide } from './utils.js';
+
+// The session's run and release are replaced by wrappers; a failing call shows onnxruntime's stack.
+hideOwnFrames();
 
 export { DEFAULT_FLUSH_INTERVAL_MS };
 

@@ -7,6 +7,7 @@
  */
 import {
   fingerprintTensors,
+  hideOwnFrames,
   loadConfig,
   logger,
   MLMETA_TYPES,
@@ -14,6 +15,7 @@ import {
   startRun,
   type TensorLike,
 } from '@mlmeta/core';
+import { applyOriginal, type Method } from './apply-original.js';
 import { datasetArtifact, StreamingDatasetFingerprint } from './dataset-capture.js';
 import { modelDigest } from './model-digest.js';
 import { findOrigin, tfjsState, trackPending } from './state.js';
@@ -21,7 +23,7 @@ import { flattenTensors, readTensor } from './tensors.js';
 import type { DatasetTf, LayersModelTf, TensorLikeTf } from './tf-types.js';
 import type { CallbackOptions } from './types.js';
 
-type Method = (this: unknown, ...args: unknown[]) => unknown;
+hideOwnFrames();
 
 /**
  * Calls the original with `this`'s inner model (a Sequential hands evaluate to it, synchronously)
@@ -32,7 +34,7 @@ function callOriginal(original: Method, model: LayersModelTf, callArgs: unknown[
   const inner = model.model && model.model !== model ? model.model : null;
   state.delegatingTo = inner;
   try {
-    return original.apply(model, callArgs);
+    return applyOriginal(original, model, callArgs);
   } finally {
     state.delegatingTo = null;
   }
@@ -103,7 +105,7 @@ export function wrapEvaluate(original: Method): Method {
   return function mlmetaEvaluate(this: unknown, ...callArgs: unknown[]) {
     const model = this as LayersModelTf;
     const options = evaluationOptions(model);
-    if (!options || loadConfig().disabled) return original.apply(this, callArgs);
+    if (!options || loadConfig().disabled) return applyOriginal(original, this, callArgs);
     const [x, y, args] = callArgs;
     const named = [...flattenTensors(x, 'x'), ...flattenTensors(y, 'y')];
     // Started before evaluate runs: reads begin at once, before the caller can dispose the data.
@@ -147,7 +149,7 @@ export function wrapEvaluateDataset(original: Method): Method {
   return async function mlmetaEvaluateDataset(this: unknown, dataset: unknown, args: unknown) {
     const model = this as LayersModelTf;
     const options = evaluationOptions(model);
-    if (!options || loadConfig().disabled) return original.call(this, dataset, args);
+    if (!options || loadConfig().disabled) return applyOriginal(original, this, [dataset, args]);
     let run: Run | undefined;
     let stream: StreamingDatasetFingerprint | undefined;
     try {

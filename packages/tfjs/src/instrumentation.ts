@@ -6,7 +6,8 @@
  * every original. The wrappers do nothing beyond a lookup unless the call carries an
  * mlmeta callback or autolog is on.
  */
-import { logger } from '@mlmeta/core';
+import { hideOwnFrames, logger } from '@mlmeta/core';
+import { applyOriginal, type Method } from './apply-original.js';
 import { wrapEvaluate, wrapEvaluateDataset } from './evaluation.js';
 import { fullestFlavour, registerFlavour } from './flavour.js';
 import { recordSavedModel } from './lineage.js';
@@ -16,7 +17,7 @@ import { CALLBACK_OPTIONS, findOrigin, modelOrigin, tfjsState, trackPending } fr
 import type { CallbackTf, IOHandlerTf, LayersModelTf, TfModule } from './tf-types.js';
 import type { CallbackOptions } from './types.js';
 
-type Method = (this: unknown, ...args: unknown[]) => unknown;
+hideOwnFrames();
 
 /** tfjs accepts one callback, a list, or plain-object configs: always a list here. */
 function callbackList(callbacks: unknown): unknown[] {
@@ -101,7 +102,7 @@ async function recordedFit(
   let pending: unknown;
   state.delegatingTo = inner;
   try {
-    pending = original.apply(model, tfCallArgs);
+    pending = applyOriginal(original, model, tfCallArgs);
   } finally {
     state.delegatingTo = null;
   }
@@ -125,11 +126,11 @@ async function recordedFit(
 function wrapFit(tf: TfModule, kind: 'fit' | 'fitDataset', original: Method): Method {
   return function mlmetaFit(this: unknown, ...callArgs: unknown[]) {
     const state = tfjsState();
-    if (state.delegatingTo === this) return original.apply(this, callArgs);
+    if (state.delegatingTo === this) return applyOriginal(original, this, callArgs);
     const args = callArgs[kind === 'fit' ? 2 : 1] as { callbacks?: unknown } | undefined;
     const marker = callbackList(args?.callbacks).find(optionsOf) as object | undefined;
     const options = marker ? optionsOf(marker) : state.autolog;
-    if (!options) return original.apply(this, callArgs);
+    if (!options) return applyOriginal(original, this, callArgs);
     return recordedFit(fullestFlavour(tf), kind, this as LayersModelTf, original, callArgs, options, marker);
   };
 }
@@ -145,7 +146,7 @@ function wrapSave(tf: TfModule, original: Method): Method {
   return function mlmetaSave(this: unknown, handlerOrURL: unknown, config: unknown) {
     const model = this as LayersModelTf;
     const producedBy = findOrigin(model)?.producedBy;
-    if (!producedBy) return original.call(this, handlerOrURL, config);
+    if (!producedBy) return applyOriginal(original, this, [handlerOrURL, config]);
     let handler: IOHandlerTf | undefined;
     try {
       handler = saveHandler(fullestFlavour(tf), handlerOrURL);
@@ -153,7 +154,7 @@ function wrapSave(tf: TfModule, original: Method): Method {
       handler = undefined;
     }
     const save = handler?.save;
-    if (!handler || typeof save !== 'function') return original.call(this, handlerOrURL, config);
+    if (!handler || typeof save !== 'function') return applyOriginal(original, this, [handlerOrURL, config]);
     const target = handler;
     // A URL names the destination; tfjs's own handlers (file://, http) keep theirs in `path`.
     const handlerPath = (target as { path?: unknown }).path;
@@ -170,13 +171,13 @@ function wrapSave(tf: TfModule, original: Method): Method {
         return result;
       },
     };
-    return original.call(this, recording, config);
+    return applyOriginal(original, this, [recording, config]);
   };
 }
 
 function wrapLoadWeights(original: Method): Method {
   return function mlmetaLoadWeights(this: unknown, ...args: unknown[]) {
-    const result = original.apply(this, args);
+    const result = applyOriginal(original, this, args);
     // tf.loadLayersModel (any IOHandler) ends in loadWeights: the weights are now someone else's.
     const origin = modelOrigin(this as object);
     origin.loaded = true;

@@ -16,6 +16,7 @@
  */
 import { hostname } from 'node:os';
 import {
+  hideOwnFrames,
   loadConfig,
   logger,
   MLMETA_TYPES,
@@ -25,13 +26,14 @@ import {
   startRun,
   stripUrlCredentials,
 } from '@mlmeta/core';
+import { applyOriginal, type Method } from './apply-original.js';
 import { fullestFlavour } from './flavour.js';
 import { artifactsDigest, modelDigest } from './model-digest.js';
 import { tfjsRuntime } from './model-summary.js';
 import { findOrigin, tfjsState, trackPending } from './state.js';
 import type { LayersModelTf, ModelArtifactsTf, TfModule } from './tf-types.js';
 
-type Method = (this: unknown, ...args: unknown[]) => unknown;
+hideOwnFrames();
 
 /** A GraphModel, structurally: what serving reads from it. */
 interface GraphModelTf {
@@ -189,9 +191,10 @@ function isPromise(value: unknown): value is Promise<unknown> {
 export function wrapInference(tf: TfModule, kind: ModelKind, original: Method): Method {
   const state = servingState();
   return function mlmetaInference(this: unknown, ...args: unknown[]) {
-    if (state.depth > 0 || (this as { isTraining?: boolean }).isTraining) return original.apply(this, args);
+    if (state.depth > 0 || (this as { isTraining?: boolean }).isTraining)
+      return applyOriginal(original, this, args);
     const served = servedModel(tf, kind, this as object);
-    if (!served) return original.apply(this, args);
+    if (!served) return applyOriginal(original, this, args);
     const { stats } = served.record;
     try {
       observeInputs(served.record, args[0]);
@@ -202,7 +205,7 @@ export function wrapInference(tf: TfModule, kind: ModelKind, original: Method): 
     let result: unknown;
     state.depth++;
     try {
-      result = original.apply(this, args);
+      result = applyOriginal(original, this, args);
     } catch (error) {
       stats.recordError();
       throw error;
@@ -231,7 +234,7 @@ export function wrapDispose(original: Method): Method {
   return function mlmetaDispose(this: unknown, ...args: unknown[]) {
     const served = servingState().models.get(this as object);
     try {
-      return original.apply(this, args);
+      return applyOriginal(original, this, args);
     } finally {
       if (served) {
         servingState().models.delete(this as object);
