@@ -2,7 +2,7 @@
  * Zero-code file lineage: scripts with no mlmeta code, run as real subprocesses with only
  * NODE_OPTIONS set, link up through the files one writes and the next reads, by content.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -14,6 +14,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   type Artifact,
   digestPath,
@@ -64,6 +65,21 @@ const rows = readFileSync('data/raw.csv', 'utf8');
 writeFileSync('data/exited.txt', rows.toUpperCase());
 process.exit(0);
 `,
+  // Waits to be stopped; WAIT_CORE: with a tracker run of its own; WAIT_HANDLER: with its own SIGTERM handler.
+  'waits.mjs': `import { readFileSync, writeFileSync } from 'node:fs';
+writeFileSync('data/waited.txt', 'waited on ' + readFileSync('data/raw.csv', 'utf8'));
+if (process.env.WAIT_CORE) {
+  const { startRun } = await import(process.env.WAIT_CORE);
+  await startRun({ name: 'tracked-' + process.env.MLMETA_RUN_NAME }).flush();
+}
+if (process.env.WAIT_HANDLER)
+  process.on('SIGTERM', () => {
+    writeFileSync('data/handled.txt', 'stopped');
+    process.exit(0);
+  });
+console.log('ready');
+setInterval(() => {}, 1000);
+`,
   'serve.mjs': `import { readFile } from 'node:fs/promises';
 const json = JSON.parse(await readFile('model/model.json', 'utf8'));
 await readFile('model/weights.bin');
@@ -74,27 +90,31 @@ console.log('served', Object.keys(json).length);
 let dir: string;
 let store: MetadataStore;
 
+/** The test runner's environment without its NODE_OPTIONS and MLMETA_*, with the hook and this store. */
+function stepEnv(register: string): Record<string, string> {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !k.startsWith('MLMETA_') && k !== 'NODE_OPTIONS' && !k.startsWith('VITEST'),
+    ),
+  ) as Record<string, string>;
+  return {
+    ...base,
+    NODE_OPTIONS: register,
+    MLMETA_STORE: `sqlite:${join(dir, '.mlmeta', 'mlmeta.db')}`,
+    MLMETA_CAPTURE_DISABLED: 'git,hardware,packages',
+  };
+}
+
 /**
  * Runs one script under the hook and waits until the detached child it starts at exit has
  * recorded its files (the child's log, kept only when it wrote something, must not exist).
  */
 async function step(script: string, extra: Record<string, string> = {}) {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !k.startsWith('MLMETA_') && k !== 'NODE_OPTIONS' && !k.startsWith('VITEST'),
-    ),
-  );
   const register = script.endsWith('.cjs') ? `--require ${REGISTER_CJS}` : `--import ${REGISTER_ESM}`;
   const result = spawnSync(process.execPath, [script], {
     cwd: dir,
     encoding: 'utf8',
-    env: {
-      ...base,
-      NODE_OPTIONS: register,
-      MLMETA_STORE: `sqlite:${join(dir, '.mlmeta', 'mlmeta.db')}`,
-      MLMETA_CAPTURE_DISABLED: 'git,hardware,packages',
-      ...extra,
-    },
+    env: { ...stepEnv(register), ...extra },
   });
   expect(result.status, result.stderr).toBe(0);
   expect(result.stderr).not.toMatch(/\[mlmeta\] (warn|error)/);
@@ -104,6 +124,35 @@ async function step(script: string, extra: Record<string, string> = {}) {
   const logs = existsSync(records) ? readdirSync(records).filter((name) => name.endsWith('.log')) : [];
   for (const log of logs) expect(readFileSync(join(records, log), 'utf8'), log).toBe('');
   return result;
+}
+
+/** Starts waits.mjs under the hook, sends `signal` once it is ready, and returns how it ended. */
+async function stopped(signal: NodeJS.Signals, extra: Record<string, string>) {
+  const child = spawn(process.execPath, ['waits.mjs'], {
+    cwd: dir,
+    env: { ...stepEnv(`--import ${REGISTER_ESM}`), ...extra },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, by) => resolve({ code, signal: by })),
+  );
+  await new Promise<void>((ready) =>
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      if (chunk.includes('ready')) ready();
+    }),
+  );
+  child.kill(signal);
+  // A process that outlives the signal fails the test on its signal, instead of staying around.
+  const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const outcome = await ended;
+  clearTimeout(guard);
+  expect(stderr).not.toMatch(/\[mlmeta\] (warn|error)/);
+  expect(await waitForFileRecords(join(dir, '.mlmeta', 'spool'), 60_000)).toBe(0);
+  return outcome;
 }
 
 async function scriptRun(name: string) {
@@ -215,5 +264,53 @@ describe('file capture under the preload hook', () => {
     const globbed = await scriptRun('globbed');
     expect(uris(globbed.inputs)).toEqual(['data/raw.csv']);
     expect(uris(globbed.outputs)).toEqual(['data/features.json']);
+  });
+
+  it('records the files of a process stopped by SIGTERM (no handler of its own): CANCELED, and it still dies by the signal', async () => {
+    const outcome = await stopped('SIGTERM', { MLMETA_RUN_NAME: 'terminated' });
+    expect(outcome.signal).toBe('SIGTERM');
+    const terminated = await scriptRun('terminated');
+    expect(terminated.run.lastKnownState).toBe('CANCELED');
+    expect(terminated.run.customProperties['mlmeta.signal']).toBe('SIGTERM');
+    expect(uris(terminated.inputs)).toEqual(['data/raw.csv']);
+    expect(uris(terminated.outputs)).toEqual(['data/waited.txt']);
+  });
+
+  it('with a tracker of its own, SIGINT ends both its run and its Script run as CANCELED, and the process dies by SIGINT', async () => {
+    const core = pathToFileURL(join(root, 'packages/core/dist/index.js')).href;
+    const outcome = await stopped('SIGINT', { MLMETA_RUN_NAME: 'interrupted', WAIT_CORE: core });
+    expect(outcome.signal).toBe('SIGINT');
+    const interrupted = await scriptRun('interrupted');
+    expect(interrupted.run.lastKnownState).toBe('CANCELED');
+    expect(uris(interrupted.outputs)).toEqual(['data/waited.txt']);
+    const tracked = await store.getExecutions({
+      filter: `custom_properties.\`mlmeta.run_name\` = 'tracked-interrupted'`,
+    });
+    expect(tracked.items.map((run) => run.lastKnownState)).toEqual(['CANCELED']);
+  });
+
+  it("an app's own SIGTERM handler decides: its exit code stands, and what it wrote is recorded", async () => {
+    const outcome = await stopped('SIGTERM', { MLMETA_RUN_NAME: 'handled', WAIT_HANDLER: 'true' });
+    expect(outcome).toEqual({ code: 0, signal: null });
+    const handled = await scriptRun('handled');
+    expect(handled.run.lastKnownState).toBe('CANCELED');
+    expect(uris(handled.outputs)).toEqual(['data/handled.txt', 'data/waited.txt']);
+  });
+
+  it('SIGKILL records no files (nothing runs), and what was recorded before stays intact', async () => {
+    const before = (await store.getExecutions({ type: 'mlmeta.Script' })).items;
+    const core = pathToFileURL(join(root, 'packages/core/dist/index.js')).href;
+    const outcome = await stopped('SIGKILL', { MLMETA_RUN_NAME: 'killed', WAIT_CORE: core });
+    expect(outcome.signal).toBe('SIGKILL');
+    // No job was left behind for readers to wait on, and the Script runs recorded before are unchanged.
+    expect(
+      readdirSync(fileRecordsDir(join(dir, '.mlmeta', 'spool'))).filter((n) => n.endsWith('.json')),
+    ).toEqual([]);
+    expect((await store.getExecutions({ type: 'mlmeta.Script' })).items).toEqual(before);
+    // The tracker's records flushed before the kill are in the store; the run reads as RUNNING until its heartbeat goes stale (LOST).
+    const tracked = await store.getExecutions({
+      filter: `custom_properties.\`mlmeta.run_name\` = 'tracked-killed'`,
+    });
+    expect(tracked.items.map((run) => run.lastKnownState)).toEqual(['RUNNING']);
   });
 });

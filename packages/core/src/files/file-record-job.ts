@@ -18,7 +18,10 @@ export interface FileRecordJob {
   /** When it used its first file. */
   runStart: number;
   endTime: number;
+  /** 128 + the signal's number when a signal stopped it. */
   exitCode: number;
+  /** The SIGINT/SIGTERM it received, if any: its run is CANCELED. */
+  signal?: string;
   /** It had its own tracker, which records the process's end. */
   endRecordedElsewhere: boolean;
   files: Array<{ path: string; use: 'read' | 'written' }>;

@@ -25,7 +25,7 @@ async function record(jobFile: string): Promise<void> {
     new Tracker(config, {
       pid: job.pid,
       startTime: job.processStart,
-      ending: { exitCode: job.exitCode },
+      ending: job.signal ? { signal: job.signal } : { exitCode: job.exitCode },
       endRecordedElsewhere: job.endRecordedElsewhere,
     }),
   );
@@ -41,7 +41,9 @@ async function record(jobFile: string): Promise<void> {
     if (file.use === 'read') run.logInput(artifact);
     else run.logOutput(artifact);
   }
-  run.finish(job.exitCode === 0 ? 'COMPLETE' : 'FAILED', { exitCode: job.exitCode, endTime: job.endTime });
+  if (job.signal) run.finish('CANCELED', { signal: job.signal, endTime: job.endTime });
+  else
+    run.finish(job.exitCode === 0 ? 'COMPLETE' : 'FAILED', { exitCode: job.exitCode, endTime: job.endTime });
   await run.end();
   tracker.recordProcessEnd({});
   await Promise.all(tracker.storeWriters().map(({ writer }) => writer.flush()));

@@ -19,6 +19,17 @@ const HOOKS_KEY = Symbol.for('mlmeta.processHooks');
 /** Longest wait for a flush after SIGINT/SIGTERM before the signal is raised again. */
 export const SIGNAL_FLUSH_MS = 2000;
 
+/**
+ * Marks mlmeta's own signal listeners: this hook's and the preload hook's file capture's (which
+ * hands its files over on the signal and leaves raising it again to this hook). Only the app's
+ * listeners decide whether a signal ends the process.
+ */
+const OWN_LISTENER = Symbol.for('mlmeta.signalListener');
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+const appListeners = (signal: NodeJS.Signals) =>
+  process.listeners(signal).filter((listener) => !(OWN_LISTENER in listener)).length;
+
 interface HookState {
   signal?: NodeJS.Signals;
   processEndRecorded: boolean;
@@ -141,7 +152,7 @@ function spoolAfterTimeout(tracker: Tracker, signal: NodeJS.Signals): void {
 function onSignal(signal: NodeJS.Signals): void {
   const hooks = state();
   const tracker = existingTracker();
-  const alone = process.listenerCount(signal) === 1;
+  const alone = appListeners(signal) === 0;
   if (hooks?.signal) {
     // A second signal while flushing: stop waiting.
     if (alone) reraise(signal);
@@ -175,8 +186,9 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 function reraise(signal: NodeJS.Signals): void {
-  process.removeListener('SIGINT', onSignal);
-  process.removeListener('SIGTERM', onSignal);
+  for (const name of STOP_SIGNALS)
+    for (const listener of process.listeners(name))
+      if (OWN_LISTENER in listener) process.removeListener(name, listener);
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
 
@@ -198,6 +210,6 @@ export function installProcessHooks(): void {
   if (mode === 'warn' || mode === 'none') process.on('unhandledRejection', onUnhandledRejectionWarned);
   process.on('beforeExit', onBeforeExit);
   process.on('exit', onExit);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  (onSignal as unknown as Record<symbol, boolean>)[OWN_LISTENER] = true;
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
 }

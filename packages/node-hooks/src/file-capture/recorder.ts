@@ -1,7 +1,7 @@
 /**
- * Collects the files a program used and, when it exits (naturally, by process.exit() or by an
- * uncaught exception), hands them to a detached child (@mlmeta/core's file-recorder) that
- * digests them and records the process's `mlmeta.Script` execution with each file as an input
+ * Collects the files a program used and, when it exits (naturally, by process.exit(), by an
+ * uncaught exception, or by a SIGINT/SIGTERM it does not handle itself), hands them to a
+ * detached child (@mlmeta/core's file-recorder) that digests them and records the process's `mlmeta.Script` execution with each file as an input
  * (read) or an output (written), identified by content. So the program itself never loads
  * mlmeta's core, opens a store or hashes a byte for its files: its cost is the fs wrappers, a
  * map of paths and one spawn at exit. Uses are coalesced per path, and the files of a saved
@@ -10,7 +10,7 @@
  */
 import type { SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { constants, hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LoadModule } from '../instrumentation.js';
 import type { FileUse } from './instrumentation.js';
@@ -25,11 +25,24 @@ type Require = LoadModule & { resolve?: (id: string) => string };
 type Fs = typeof import('node:fs');
 type ChildProcesses = typeof import('node:child_process');
 
+/**
+ * Marks mlmeta's own signal listeners (this one and @mlmeta/core's lifecycle hook, which cannot
+ * share code with this preload-time module), so that each counts only the app's listeners when
+ * it decides whether the signal ends the process.
+ */
+const OWN_LISTENER = Symbol.for('mlmeta.signalListener');
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+const appListeners = (signal: NodeJS.Signals) =>
+  process.listeners(signal).filter((listener) => !(OWN_LISTENER in listener)).length;
+
 export class FileRecorder {
   /** Path → the strongest use seen (a file written and read back is the process's output). */
   private readonly uses = new Map<string, FileUse>();
   private readonly perDirectory = new Map<string, number>();
   private firstUse: number | undefined;
+  /** The SIGINT/SIGTERM received, if any: the run is CANCELED however the process then ends. */
+  private signal: NodeJS.Signals | undefined;
   private done = false;
 
   /**
@@ -40,6 +53,27 @@ export class FileRecorder {
     private readonly originals: Pick<Fs, 'writeFileSync' | 'mkdirSync' | 'openSync' | 'closeSync'>,
   ) {
     process.on('exit', (code) => this.handOver(code));
+    const onSignal = Object.assign((signal: NodeJS.Signals) => this.stopped(signal), {
+      [OWN_LISTENER]: true,
+    });
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  }
+
+  /**
+   * SIGINT/SIGTERM. An app with a handler of its own decides what the signal means (and its
+   * exit hands over). Otherwise the process would die without an `exit` event: hand over now,
+   * then die by the signal as it would have, unless core's lifecycle hook is listening too (a
+   * tracker's runs are flushing), in which case that hook raises the signal again when done.
+   */
+  private stopped(signal: NodeJS.Signals): void {
+    this.signal ??= signal;
+    if (appListeners(signal) > 0) return;
+    this.handOver(128 + (constants.signals[signal] ?? 0));
+    if (process.listenerCount(signal) > 1) return;
+    for (const name of STOP_SIGNALS)
+      for (const listener of process.listeners(name))
+        if (OWN_LISTENER in listener) process.removeListener(name, listener);
+    process.kill(process.pid, signal);
   }
 
   /** A file was read or written (and closed). Cheap: a map update. */
@@ -87,6 +121,7 @@ export class FileRecorder {
         runStart: this.firstUse ?? processStart,
         endTime: Date.now(),
         exitCode,
+        ...(this.signal ? { signal: this.signal } : {}),
         endRecordedElsewhere: tracker !== undefined,
         files: this.files(),
       };
