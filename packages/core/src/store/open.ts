@@ -21,6 +21,12 @@ export interface OpenStoreOptions {
    * `storeWorkerScript`). Default false.
    */
   worker?: boolean;
+  /**
+   * SQLite's page cache for this connection, in KiB. Default 32 MiB, which lineage walks use to
+   * keep the index pages they revisit; a connection that mostly appends (the tracker's writer)
+   * needs a few MiB, and every MiB here is resident memory of the training process.
+   */
+  pageCacheKiB?: number;
 }
 
 /**
@@ -37,7 +43,11 @@ export async function openStore(
 ): Promise<MetadataStore> {
   if (options.worker) {
     const { openWorkerStore } = await import('./worker/worker-store.js');
-    return openWorkerStore(uri, { readOnly: options.readOnly, token: options.token });
+    return openWorkerStore(uri, {
+      readOnly: options.readOnly,
+      token: options.token,
+      pageCacheKiB: options.pageCacheKiB,
+    });
   }
   const scheme = uri.slice(0, Math.max(0, uri.indexOf(':'))).toLowerCase();
   switch (scheme) {
@@ -50,7 +60,7 @@ export async function openStore(
         );
       }
       const { openSqliteStore } = await import('./sqlite/sqlite-store.js');
-      return openSqliteStore(path, { readOnly: options.readOnly });
+      return openSqliteStore(path, { readOnly: options.readOnly, pageCacheKiB: options.pageCacheKiB });
     }
     case 'postgres':
     case 'postgresql': {

@@ -15,6 +15,7 @@ interface Summary {
   step: number;
   final: number;
   best: number | undefined;
+  lowerIsBetter: boolean;
 }
 
 export class MetricSummaries {
@@ -26,22 +27,24 @@ export class MetricSummaries {
    */
   add(key: string, step: number, value: number): void {
     if (key.startsWith(SYSTEM_METRIC_PREFIX)) return;
+    // Called for every point logged: nothing allocated past a key's first point.
     const summary = this.byKey.get(key);
-    const better = (best: number | undefined) =>
-      Number.isNaN(value)
-        ? best
-        : best === undefined || (LOWER_IS_BETTER.test(key) ? value < best : value > best)
-          ? value
-          : best;
     if (!summary) {
-      this.byKey.set(key, { step, final: value, best: better(undefined) });
+      this.byKey.set(key, {
+        step,
+        final: value,
+        best: Number.isNaN(value) ? undefined : value,
+        lowerIsBetter: LOWER_IS_BETTER.test(key),
+      });
       return;
     }
     if (step >= summary.step) {
       summary.step = step;
       summary.final = value;
     }
-    summary.best = better(summary.best);
+    const best = summary.best;
+    if (!Number.isNaN(value) && (best === undefined || (summary.lowerIsBetter ? value < best : value > best)))
+      summary.best = value;
   }
 
   get size(): number {

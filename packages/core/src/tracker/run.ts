@@ -216,7 +216,7 @@ export class TrackedRun implements Run {
           );
           continue;
         }
-        this.writer.enqueueMetric({ execution: this.ref, key, step: at, value, wallTime });
+        this.writer.enqueueMetric(this.ref, key, at, value, wallTime);
         this.metrics.add(key, at, value);
       }
     } catch (error) {

@@ -29,6 +29,13 @@ import { toProperties } from './values.js';
 
 const TRACKER_KEY = Symbol.for('mlmeta.tracker');
 
+/**
+ * The page cache of the SQLite connection the writer opens: appends touch the right edge of a
+ * few indexes, so 4 MiB keeps their pages; the default 32 MiB (for lineage walks) was 28 MiB of
+ * resident memory in every training process (docs/BENCHMARKS.md, "Writer memory").
+ */
+const WRITER_PAGE_CACHE_KIB = 4 * 1024;
+
 /** One store's writer, and the URI a separate process can reopen it with (for the `exit` path). */
 export interface StoreWriter {
   writer: MetadataWriter;
@@ -297,7 +304,12 @@ export class Tracker {
       // exists), so its writes never block training; a caller's store object is used as it is.
       openStore:
         typeof store === 'string'
-          ? () => openStore(store, { token: this.config.token, worker: storeWorkerScript() !== undefined })
+          ? () =>
+              openStore(store, {
+                token: this.config.token,
+                worker: storeWorkerScript() !== undefined,
+                pageCacheKiB: WRITER_PAGE_CACHE_KIB,
+              })
           : async () => store,
       ownsStore: typeof store === 'string',
       spool,

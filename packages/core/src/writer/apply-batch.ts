@@ -2,7 +2,9 @@ import type { LineageBatch, MetricPoint } from '../model/schemas.js';
 import type { OpenLineageRunEvent } from '../openlineage/event.js';
 import { MlmetaError } from '../store/errors.js';
 import type { MetadataStore } from '../store/store.js';
+import type { MetricColumns } from '../store/worker/metric-columns.js';
 import { isEmptyLineage, type WriteBatch } from './batch.js';
+import { MetricBlock } from './metric-block.js';
 import { classifyWriteError, errorReason } from './write-errors.js';
 
 /**
@@ -32,6 +34,8 @@ export type OnRejected = (rejected: RejectedRecord) => void;
 export type BatchTarget = Pick<MetadataStore, 'uri' | 'putLineage' | 'appendMetrics' | 'close'> & {
   /** Sends OpenLineage RunEvents; present only on an OpenLineage transport. */
   emitOpenLineage?(events: OpenLineageRunEvent[]): Promise<void>;
+  /** Appends points already in columns (a store in a worker thread: they cross as one buffer). */
+  appendMetricColumns?(columns: MetricColumns): Promise<void>;
 };
 
 const codeOf = (error: unknown) => {
@@ -111,6 +115,24 @@ async function appendIsolating(store: BatchTarget, points: MetricPoint[], onReje
   }
 }
 
+/**
+ * Queued points to a store that takes columns, with no point object made on this thread; false
+ * when they must go as objects (no such store, a series of another shape, or a rejection, which
+ * appendIsolating then narrows down).
+ */
+async function appendColumns(store: BatchTarget, metrics: WriteBatch['metrics'], start: number, end: number) {
+  if (store.appendMetricColumns === undefined || !(metrics instanceof MetricBlock)) return false;
+  const columns = metrics.packed(start, end);
+  if (columns === undefined) return false;
+  try {
+    await store.appendMetricColumns(columns);
+    return true;
+  } catch (error) {
+    if (classifyWriteError(error) !== 'record') throw error;
+    return false;
+  }
+}
+
 /** Send events one by one, so that an event the endpoint refuses is set aside alone. */
 async function emitIsolating(target: BatchTarget, events: OpenLineageRunEvent[], onRejected: OnRejected) {
   for (const event of events) {
@@ -137,9 +159,11 @@ export async function applyBatch(
   onRejected: OnRejected,
 ): Promise<void> {
   if (!isEmptyLineage(batch.lineage)) await putLineageIsolating(store, batch.lineage, onRejected);
-  for (let i = 0; i < batch.metrics.length; i += METRIC_CHUNK) {
+  const { metrics } = batch;
+  for (let i = 0; i < metrics.length; i += METRIC_CHUNK) {
     if (i > 0) await yieldToLoop();
-    await appendIsolating(store, batch.metrics.slice(i, i + METRIC_CHUNK), onRejected);
+    if (await appendColumns(store, metrics, i, i + METRIC_CHUNK)) continue;
+    await appendIsolating(store, metrics.slice(i, i + METRIC_CHUNK), onRejected);
   }
   if (batch.openLineage && batch.openLineage.length > 0)
     await emitIsolating(store, batch.openLineage, onRejected);

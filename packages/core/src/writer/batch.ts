@@ -19,11 +19,28 @@ import type {
 } from '../model/schemas.js';
 import type { OpenLineageRunEvent } from '../openlineage/event.js';
 import { encodeJson } from './json-codec.js';
+import { MetricBlock } from './metric-block.js';
+
+/**
+ * The metric points of a batch: objects (a spool line read back, a caller's batch) or, in the
+ * writer's queue, a block of columns (see metric-block.ts). Both have `length` and `slice`.
+ */
+export type BatchMetrics = MetricPoint[] | MetricBlock;
+
+/**
+ * The points as objects, the shape the spool and the store take.
+ *
+ * @example
+ * spoolLine.metrics = metricPoints(batch.metrics);
+ */
+export function metricPoints(metrics: BatchMetrics): MetricPoint[] {
+  return Array.isArray(metrics) ? metrics : metrics.slice();
+}
 
 /** One unit of work for a store: a lineage subgraph, then the metric points that refer to it. */
 export interface WriteBatch {
   lineage: LineageBatch;
-  metrics: MetricPoint[];
+  metrics: BatchMetrics;
   /** OpenLineage RunEvents, for a writer whose target is an OpenLineage transport. */
   openLineage?: OpenLineageRunEvent[];
 }
@@ -70,10 +87,15 @@ export class PendingBatch {
     parentContexts: new Map<string, ParentContextInput>(),
     modelVersions: new Map<string, ModelVersionInput>(),
   };
-  metrics: MetricPoint[] = [];
+  readonly metrics: MetricBlock;
   openLineage: OpenLineageRunEvent[] = [];
   /** Estimated bytes held (JSON size of lineage records plus a fixed size per metric point). */
   bytes = 0;
+
+  /** @param metricCapacity metric points to make room for up front (the block grows past it). */
+  constructor(metricCapacity?: number) {
+    this.metrics = new MetricBlock(metricCapacity);
+  }
 
   get isEmpty(): boolean {
     return (
@@ -130,9 +152,10 @@ export class PendingBatch {
     return this.account(added);
   }
 
-  addMetric(point: MetricPoint): number {
-    this.metrics.push(point);
-    return this.account(METRIC_POINT_BYTES + point.key.length);
+  /** Queues one point (see MetricBlock.push); returns the estimated bytes added. */
+  addMetric(execution: NodeRef, key: string, step: number, value: number, wallTime: number): number {
+    this.metrics.push(execution, key, step, value, wallTime);
+    return this.account(METRIC_POINT_BYTES + key.length);
   }
 
   addOpenLineage(event: OpenLineageRunEvent): number {

@@ -8,6 +8,7 @@
 import { isSecretKey, redact, redactSecretValue, redactString } from '../capture/redact.js';
 import { OWN_PROPERTY_NAMES } from '../model/run-properties.js';
 import type { WriteBatch } from './batch.js';
+import { MetricBlock, type MetricSeries } from './metric-block.js';
 
 /** Node fields holding property maps (name → value). Type declarations' maps hold kinds, not values. */
 const PROPERTY_MAPS = new Set(['properties', 'customProperties']);
@@ -67,11 +68,18 @@ function walk(value: unknown, nodeLevel: boolean): unknown {
 
 /**
  * `batch` with no string carrying a secret (parts that needed no change are shared, not copied).
+ * Queued metric points (a MetricBlock) hold their strings in the block's series table, one entry
+ * per execution and key: that table is walked as the points would be, and the numbers, which
+ * redaction never changes, are shared.
  *
  * @example
  * redactBatch({ lineage: { executions: [{ type: 't', name: 'run ghp_…' }] }, metrics: [] });
  * // → executions[0].name === 'run [REDACTED]'
  */
-export function redactBatch(batch: WriteBatch): WriteBatch {
-  return walk(batch, true) as WriteBatch;
+export function redactBatch<B extends WriteBatch>(batch: B): B {
+  const { metrics } = batch;
+  if (!(metrics instanceof MetricBlock)) return walk(batch, true) as B;
+  const series = walk(metrics.series, true) as readonly MetricSeries[];
+  const rest = walk({ ...batch, metrics: [] }, true) as B;
+  return { ...rest, metrics: series === metrics.series ? metrics : metrics.withSeries(series) };
 }

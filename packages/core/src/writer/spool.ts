@@ -20,14 +20,16 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { logger } from '../log.js';
+import type { MetricPoint } from '../model/schemas.js';
 import { applyBatch, type BatchTarget } from './apply-batch.js';
-import type { WriteBatch } from './batch.js';
+import { metricPoints, type WriteBatch } from './batch.js';
 import { decodeJson, encodeJson } from './json-codec.js';
 import { Quarantine, quarantineFileFor } from './quarantine.js';
 
 const SPOOL_FORMAT = 1;
 
 interface SpoolLine extends WriteBatch {
+  metrics: MetricPoint[];
   v: number;
   /** When the batch was spooled (epoch ms). */
   t: number;
@@ -93,7 +95,13 @@ export class Spool {
       mkdirSync(this.dir, { recursive: true });
       this.fd = openSync(this.file, 'a', 0o600);
     }
-    const line: SpoolLine = { v: SPOOL_FORMAT, t: Date.now(), ...batch };
+    // Queued points are columns in memory; on disk they stay one object per point (format 1).
+    const line: SpoolLine = {
+      v: SPOOL_FORMAT,
+      t: Date.now(),
+      ...batch,
+      metrics: metricPoints(batch.metrics),
+    };
     writeSync(this.fd, `${encodeJson(line)}\n`);
     this.appended++;
   }

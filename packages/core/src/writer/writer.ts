@@ -6,7 +6,7 @@
  * the spool in order once the store answers again. Nothing here throws into a caller.
  */
 import { logger } from '../log.js';
-import type { MetricPoint } from '../model/schemas.js';
+import type { NodeRef } from '../model/schemas.js';
 import type { OpenLineageRunEvent } from '../openlineage/event.js';
 import { applyBatch, type BatchTarget, type RejectedRecord, yieldToLoop } from './apply-batch.js';
 import { type LineageEdges, type NodeUpsert, PendingBatch, type WriteBatch } from './batch.js';
@@ -64,7 +64,7 @@ const MiB = 1024 * 1024;
 
 export class MetadataWriter {
   private readonly options: Required<Omit<WriterOptions, 'openStore' | 'spool' | 'ownsStore'>>;
-  private current = new PendingBatch();
+  private current: PendingBatch;
   /** Sealed batches in write order; the head stays here while it is being written. */
   private readonly sealed: SealedBatch[] = [];
   private queuedPoints = 0;
@@ -93,18 +93,22 @@ export class MetadataWriter {
       retryMinMs: config.retryMinMs ?? 500,
       retryMaxMs: config.retryMaxMs ?? 30_000,
     };
+    this.current = this.newBatch();
     this.retryDelay = this.options.retryMinMs;
     this.quarantine = new Quarantine(quarantineFileFor(config.spool.file));
   }
 
-  /** Queue one metric point. The hot path: no I/O, no allocation beyond the point itself. */
-  enqueueMetric(point: MetricPoint): void {
+  /**
+   * Queue one metric point. The hot path: no I/O and no allocation; the numbers are copied into
+   * the batch's typed arrays (see MetricBlock).
+   */
+  enqueueMetric(execution: NodeRef, key: string, step: number, value: number, wallTime: number): void {
     if (this.queuedPoints >= this.options.maxQueuePoints || this.queuedBytes >= this.options.maxQueueBytes) {
       this.dropped++;
       return;
     }
     this.queuedPoints++;
-    this.queuedBytes += this.current.addMetric(point);
+    this.queuedBytes += this.current.addMetric(execution, key, step, value, wallTime);
     this.afterAdd();
   }
 
@@ -219,13 +223,18 @@ export class MetadataWriter {
   private seal(): void {
     if (this.current.isEmpty) return;
     const pending = this.current;
-    this.current = new PendingBatch();
+    this.current = this.newBatch();
     this.sealed.push({
       batch: pending.seal(),
       redacted: false,
       points: pending.metrics.length,
       bytes: pending.bytes,
     });
+  }
+
+  /** Room for a full batch of points up front, so that filling one does not regrow its columns. */
+  private newBatch(): PendingBatch {
+    return new PendingBatch(Math.min(this.options.batchPoints, 1 << 16));
   }
 
   /** Start draining on the next turn of the loop, so the logging call that filled a batch returns first. */

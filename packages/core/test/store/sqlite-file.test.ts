@@ -100,6 +100,20 @@ describe('SQLite file', () => {
     db.close();
   });
 
+  it('keeps a 32 MiB page cache for lineage reads, a smaller one when asked (the tracker writer)', async () => {
+    const path = freshPath();
+    const cacheKiB = async (pageCacheKiB?: number) => {
+      const driver = await openSqliteDriver(path, { pageCacheKiB });
+      try {
+        return -Number((await driver.get('PRAGMA cache_size'))!.cache_size);
+      } finally {
+        await driver.close();
+      }
+    };
+    expect(await cacheKiB()).toBe(32 * 1024);
+    expect(await cacheKiB(4096)).toBe(4096);
+  });
+
   it('refuses a file written by a newer mlmeta, naming the version needed', async () => {
     const path = freshPath();
     await (await openStore(`sqlite:${path}`)).close();

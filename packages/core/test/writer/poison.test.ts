@@ -7,7 +7,13 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type MetadataStore, MLMETA_TYPE_DECLARATIONS, openStore, startRun } from '@mlmeta/core';
+import {
+  type MetadataStore,
+  type MetricPoint,
+  MLMETA_TYPE_DECLARATIONS,
+  openStore,
+  startRun,
+} from '@mlmeta/core';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeJson } from '../../src/writer/json-codec.js';
 import { quarantineFileFor } from '../../src/writer/quarantine.js';
@@ -43,6 +49,9 @@ const points = (externalId: string, n: number, step = (i: number) => i) =>
     value: 1 / (i + 1),
     wallTime: i,
   }));
+
+const enqueue = (writer: MetadataWriter, p: MetricPoint) =>
+  writer.enqueueMetric(p.execution, p.key, p.step, p.value, p.wallTime);
 
 function writerFor(spoolDir = join(dir, 'spool')): MetadataWriter {
   return new MetadataWriter({
@@ -83,10 +92,10 @@ describe('a record the store rejects', () => {
     writer.enqueueNode(execution('good'), true);
     // A start the store rejects (a name longer than stores hold), sharing the batch.
     writer.enqueueNode(execution('bad', 'n'.repeat(2000)), true);
-    for (const p of points('good', 500)) writer.enqueueMetric(p);
-    for (const p of points('bad', 300)) writer.enqueueMetric(p);
+    for (const p of points('good', 500)) enqueue(writer, p);
+    for (const p of points('bad', 300)) enqueue(writer, p);
     // A poison point of the good run: a NaN step (past the tracker's edge check).
-    writer.enqueueMetric({ ...points('good', 1)[0]!, step: Number.NaN });
+    enqueue(writer, { ...points('good', 1)[0]!, step: Number.NaN });
     await writer.flush();
 
     expect((await store.getMetricKeys({ externalId: 'good' }))[0]?.count).toBe(500);
@@ -99,8 +108,8 @@ describe('a record the store rejects', () => {
     expect(writer.stats()).toMatchObject({ rejected: 302, dropped: 0, spooling: false, storeFailing: false });
 
     // The writer goes on: later batches, of that run too, are handled the same way, not retried.
-    for (const p of points('good', 100, (i) => 500 + i)) writer.enqueueMetric(p);
-    for (const p of points('bad', 10, (i) => 300 + i)) writer.enqueueMetric(p);
+    for (const p of points('good', 100, (i) => 500 + i)) enqueue(writer, p);
+    for (const p of points('bad', 10, (i) => 300 + i)) enqueue(writer, p);
     await writer.flush();
     expect((await store.getMetricKeys({ externalId: 'good' }))[0]?.count).toBe(600);
     expect(writer.stats()).toMatchObject({ rejected: 312, spooling: false });

@@ -63,7 +63,7 @@ describe('redactBatch, the one choke point', () => {
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('plain-looking-value');
     expect(text).not.toContain('sig=abc');
-    expect(out.metrics[0]).toEqual({
+    expect(out.metrics.slice(0, 1)[0]).toEqual({
       execution: { externalId: `run ${REDACTED}` },
       key: `loss/${REDACTED}`,
       step: 1,
@@ -97,13 +97,7 @@ describe('redactBatch, the one choke point', () => {
       kind: 'context',
       node: { type: 'mlmeta.Experiment', externalId: 'e', name: `exp ${token}` },
     });
-    pending.addMetric({
-      execution: { externalId: 'e' },
-      key: `acc/${token}`,
-      step: 0,
-      value: 1,
-      wallTime: 1,
-    });
+    pending.addMetric({ externalId: 'e' }, `acc/${token}`, 0, 1, 1);
     expect(JSON.stringify(redactBatch(pending.seal()))).not.toContain(token);
   });
 });
@@ -142,26 +136,14 @@ describe('the writer redacts at the flush', () => {
       });
       // A point under a key holding the token, and one the store rejects (no such run).
       for (let step = 0; step < 10; step++) {
-        writer.enqueueMetric({
-          execution: { externalId: 'r' },
-          key: `loss/${token}`,
-          step,
-          value: 1,
-          wallTime: 1,
-        });
+        writer.enqueueMetric({ externalId: 'r' }, `loss/${token}`, step, 1, 1);
       }
       // Sealed by the tenth point, not yet flushed: the logging calls returned without redacting.
       expect(JSON.stringify((writer as unknown as { sealed: { batch: unknown }[] }).sealed)).toContain(token);
       await writer.flush();
       expect(written.length).toBeGreaterThan(0);
       fail = false;
-      writer.enqueueMetric({
-        execution: { externalId: `gone ${token}` },
-        key: 'k',
-        step: 0,
-        value: 1,
-        wallTime: 1,
-      });
+      writer.enqueueMetric({ externalId: `gone ${token}` }, 'k', 0, 1, 1);
       await writer.flush({ probe: true });
       await writer.close();
       const files = [spool.file, writer.stats().quarantineFile].filter((f) => existsSync(f));

@@ -38,13 +38,7 @@ function declareRun(writer: MetadataWriter): void {
 
 function logPoints(writer: MetadataWriter, from: number, to: number): void {
   for (let step = from; step < to; step++) {
-    writer.enqueueMetric({
-      execution: run,
-      key: 'loss',
-      step,
-      value: step === 3 ? Number.NaN : 1 / (step + 1),
-      wallTime: step,
-    });
+    writer.enqueueMetric(run, 'loss', step, step === 3 ? Number.NaN : 1 / (step + 1), step);
   }
 }
 
@@ -174,8 +168,7 @@ describe('replaySpool', () => {
       kind: 'execution',
       node: { type: 'mlmeta.Run', externalId: RUN, lastKnownState: 'RUNNING' },
     });
-    for (let step = 0; step < 50; step++)
-      batch.addMetric({ execution: run, key: 'acc', step, value: step, wallTime: step });
+    for (let step = 0; step < 50; step++) batch.addMetric(run, 'acc', step, step, step);
     spool.append(batch.seal());
     spool.append(batch.seal());
     spool.close();

@@ -28,6 +28,8 @@ const CACHE_KIB = 32 * 1024;
 
 export interface SqliteDriverOptions {
   readOnly?: boolean;
+  /** Page cache size in KiB; default 32 MiB (CACHE_KIB). */
+  pageCacheKiB?: number;
 }
 
 type Bindable = number | bigint | string | Buffer | null;
@@ -231,7 +233,7 @@ export async function openSqliteDriver(path: string, options: SqliteDriverOption
     db.pragma('synchronous = NORMAL');
     if (!inMemory) {
       db.pragma(`mmap_size = ${MMAP_BYTES}`);
-      db.pragma(`cache_size = -${CACHE_KIB}`);
+      db.pragma(`cache_size = -${Math.max(1, Math.floor(options.pageCacheKiB ?? CACHE_KIB))}`);
     }
   } catch (error) {
     db.close();

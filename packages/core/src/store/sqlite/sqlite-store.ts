@@ -8,6 +8,8 @@ import { openSqliteDriver } from './sqlite-driver.js';
 export interface SqliteStoreOptions {
   /** Open the file for reading only; it must exist and be migrated. */
   readOnly?: boolean;
+  /** SQLite's page cache, in KiB (see `OpenStoreOptions.pageCacheKiB`). */
+  pageCacheKiB?: number;
 }
 
 /**

@@ -21,7 +21,7 @@ export interface MetricColumns {
 }
 
 /** The map key of a reference of exactly `{ id }` or `{ externalId }`; undefined for any other shape. */
-function refKey(ref: unknown): number | string | undefined {
+export function refKey(ref: unknown): number | string | undefined {
   if (typeof ref !== 'object' || ref === null) return undefined;
   const fields = Object.keys(ref);
   if (fields.length !== 1) return undefined;

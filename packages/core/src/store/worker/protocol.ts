@@ -36,7 +36,7 @@ export type StoreMethod = (typeof STORE_METHODS)[number] | 'close';
 /** What the worker is started with (`workerData`). */
 export interface WorkerStart {
   uri: string;
-  options: { readOnly?: boolean; token?: string };
+  options: { readOnly?: boolean; token?: string; pageCacheKiB?: number };
 }
 
 /** Main → worker. */

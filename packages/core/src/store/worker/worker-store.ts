@@ -185,7 +185,14 @@ export class WorkerStore implements MetadataStore {
   }
   appendMetrics(points: MetricPoint[]): Promise<void> {
     const columns = packMetricPoints(points);
-    return columns ? this.call('appendMetrics', [], columns) : this.call('appendMetrics', [points]);
+    return columns ? this.appendMetricColumns(columns) : this.call('appendMetrics', [points]);
+  }
+  /**
+   * Points already packed (the writer's queue packs them without making point objects); the
+   * buffer is handed to the worker and is detached here afterwards.
+   */
+  appendMetricColumns(columns: MetricColumns): Promise<void> {
+    return this.call('appendMetrics', [], columns);
   }
   getMetricKeys(execution: NodeRef): Promise<MetricKeySummary[]> {
     return this.call('getMetricKeys', [execution]);
