@@ -129,6 +129,27 @@ describe('the app is unaffected', () => {
     expect(loaded.filter((id) => !id.includes('in-the-middle'))).toEqual([]);
   });
 
+  it('loads core and the tfjs integration, not zod, when tfjs loads and trains (start-up cost)', async () => {
+    // zod (95 files) was half of the hook's start-up with tfjs; validation is for the edges.
+    for (const flag of ['--import', '--require']) {
+      const ws = workspace();
+      const probe = await run([flag, REGISTER], fixture('tfjs-loaded-modules.cjs'), [], ws.env);
+      const loaded: string[] = JSON.parse(probe.stdout);
+      expect(loaded.some((id) => /[/\\]packages[/\\]core[/\\]/.test(id))).toBe(true);
+      expect(loaded.some((id) => /[/\\]packages[/\\]tfjs[/\\]/.test(id))).toBe(true);
+      expect(loaded.filter((id) => /[/\\]zod[/\\]/.test(id))).toEqual([]);
+      const store = await openStore(`sqlite:${ws.storeFile}`);
+      try {
+        const { executions } = await recorded(store, 'mlmeta.Train');
+        expect(executions.map((e) => [e.lastKnownState, e.customProperties['param.epochs']])).toEqual([
+          ['COMPLETE', 1],
+        ]);
+      } finally {
+        await store.close();
+      }
+    }
+  });
+
   it('invalid environment values: one warning each, defaults, still recorded', async () => {
     const ws = workspace();
     const result = await run(['--import', REGISTER], ESM, [ws.modelDir, ws.onnxPath], {

@@ -59,3 +59,4 @@ export {
   splitMetricColumns,
   toMetricColumns,
 } from './store/http/metric-columns.js';
+export { lazySchema, zod } from './zod.js';

@@ -3,9 +3,10 @@
  * Parsing is lenient (see env.ts): a bad variable warns once and falls back to its default,
  * so that a typo in a CI job never stops a training run.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { isLogLevel, type LogLevel } from '../log.js';
 import { loadOpenLineageConfig, type OpenLineageConfig } from '../openlineage/config.js';
+import { lazySchema, zod } from '../zod.js';
 import { type Env, parseEnv, readEnv, splitList, warnBadValue } from './env.js';
 
 /**
@@ -123,19 +124,20 @@ const DEFAULTS = {
   logBatches: 'epoch' as LogBatches,
 };
 
-const booleanText = z
-  .string()
-  .transform((s) => s.toLowerCase())
-  .pipe(z.enum(['true', 'false']))
-  .transform((s) => s === 'true');
+// The environment is read at every process start under the preload hook: these parsers are plain
+// functions (undefined = invalid), so that reading it never loads zod.
+const booleanText = (text: string): boolean | undefined => {
+  const lower = text.toLowerCase();
+  return lower === 'true' ? true : lower === 'false' ? false : undefined;
+};
 
-const storeUri = z.string().regex(/^(?:sqlite:.+|postgres(?:ql)?:\/\/.+|https?:\/\/.+)$/i);
+const STORE_URI = /^(?:sqlite:.+|postgres(?:ql)?:\/\/.+|https?:\/\/.+)$/i;
+const storeUri = (text: string): string | undefined => (STORE_URI.test(text) ? text : undefined);
 
-const positiveSeconds = z
-  .string()
-  .transform(Number)
-  .pipe(z.number().finite().positive())
-  .transform((s) => Math.round(s * 1000));
+const positiveSeconds = (text: string): number | undefined => {
+  const seconds = Number(text);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.round(seconds * 1000) : undefined;
+};
 
 const UNITS: Record<string, number> = {
   '': 1,
@@ -147,29 +149,24 @@ const UNITS: Record<string, number> = {
   mb: 1e6,
   gb: 1e9,
 };
-const byteSize = z
-  .string()
-  .regex(/^\d+(?:\.\d+)?\s*(?:b|kib|mib|gib|kb|mb|gb)?$/i)
-  .transform((s) => {
-    const [, num, unit] = /^([\d.]+)\s*([a-z]*)$/i.exec(s)!;
-    return Math.floor(Number(num) * UNITS[unit!.toLowerCase()]!);
-  })
-  .pipe(z.number().int().positive());
+const byteSize = (text: string): number | undefined => {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kib|mib|gib|kb|mb|gb)?$/i.exec(text);
+  if (!match) return undefined;
+  const bytes = Math.floor(Number(match[1]) * UNITS[(match[2] ?? '').toLowerCase()]!);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
+};
 
-const logBatchesText = z.string().transform((s, ctx): LogBatches => {
-  const lower = s.toLowerCase();
+const logBatchesText = (text: string): LogBatches | undefined => {
+  const lower = text.toLowerCase();
   if (lower === 'epoch' || lower === 'batch') return lower;
   const every = /^(?:every[\s:=]*)?(\d+)$/.exec(lower);
-  if (every && Number(every[1]) >= 1) return { every: Number(every[1]) };
-  ctx.addIssue({ code: 'custom', message: 'not epoch, batch or N' });
-  return z.NEVER;
-});
+  return every && Number(every[1]) >= 1 ? { every: Number(every[1]) } : undefined;
+};
 
-const logLevelText = z
-  .string()
-  .transform((s) => s.toLowerCase())
-  .refine(isLogLevel)
-  .transform((s) => s as LogLevel);
+const logLevelText = (text: string): LogLevel | undefined => {
+  const lower = text.toLowerCase();
+  return isLogLevel(lower) ? lower : undefined;
+};
 
 function parseTags(env: Env): Record<string, string> {
   const value = readEnv(env, 'MLMETA_TAGS');
@@ -272,38 +269,59 @@ function fromEnv(env: Env): MlmetaConfig {
 
 // Options passed in code are typed, but plain-JS callers can still pass anything: each field
 // is checked, and a bad one warns once and keeps the environment's value.
-const overrideSchema = {
-  store: storeUri,
-  disabled: z.boolean(),
-  experiment: z.string(),
-  runName: z.string(),
-  tags: z.record(z.string(), z.string()),
-  token: z.string(),
-  capture: z.object(Object.fromEntries(CAPTURE_PARTS.map((p) => [p, z.boolean()]))).partial(),
-  logBatches: z.union([z.enum(['epoch', 'batch']), z.object({ every: z.number().int().positive() })]),
-  spoolDir: z.string().min(1),
-  logLevel: z.string().refine(isLogLevel),
-  heartbeatIntervalMs: z.number().finite().positive(),
-  systemIntervalMs: z.number().finite().positive(),
-  serveFlushIntervalMs: z.number().finite().positive(),
-  envAllowlist: z.array(z.string()),
-  datasetByteBudget: z.number().int().positive(),
-  pipeline: z.string().min(1),
-  pipelineRun: z.string().min(1),
-  openLineage: z.object({
-    transport: z.union([
-      z.object({
-        type: z.literal('http'),
-        url: z.string().url(),
-        endpoint: z.string(),
-        apiKey: z.string().optional(),
-        timeoutMs: z.number().positive(),
+const overrideSchema = lazySchema(() => ({
+  store: zod.string().regex(STORE_URI),
+  disabled: zod.boolean(),
+  experiment: zod.string(),
+  runName: zod.string(),
+  tags: zod.record(zod.string(), zod.string()),
+  token: zod.string(),
+  capture: zod.object(Object.fromEntries(CAPTURE_PARTS.map((p) => [p, zod.boolean()]))).partial(),
+  logBatches: zod.union([zod.enum(['epoch', 'batch']), zod.object({ every: zod.number().int().positive() })]),
+  spoolDir: zod.string().min(1),
+  logLevel: zod.string().refine(isLogLevel),
+  heartbeatIntervalMs: zod.number().finite().positive(),
+  systemIntervalMs: zod.number().finite().positive(),
+  serveFlushIntervalMs: zod.number().finite().positive(),
+  envAllowlist: zod.array(zod.string()),
+  datasetByteBudget: zod.number().int().positive(),
+  pipeline: zod.string().min(1),
+  pipelineRun: zod.string().min(1),
+  openLineage: zod.object({
+    transport: zod.union([
+      zod.object({
+        type: zod.literal('http'),
+        url: zod.string().url(),
+        endpoint: zod.string(),
+        apiKey: zod.string().optional(),
+        timeoutMs: zod.number().positive(),
       }),
-      z.object({ type: z.literal('file'), path: z.string().min(1) }),
+      zod.object({ type: zod.literal('file'), path: zod.string().min(1) }),
     ]),
-    namespace: z.string().min(1).optional(),
+    namespace: zod.string().min(1).optional(),
   }),
-} satisfies Record<keyof MlmetaConfig, z.ZodType>;
+})) satisfies Record<keyof MlmetaConfig, z.ZodType>;
+
+const OVERRIDABLE = new Set<string>([
+  'store',
+  'disabled',
+  'experiment',
+  'runName',
+  'tags',
+  'token',
+  'capture',
+  'logBatches',
+  'spoolDir',
+  'logLevel',
+  'heartbeatIntervalMs',
+  'systemIntervalMs',
+  'serveFlushIntervalMs',
+  'envAllowlist',
+  'datasetByteBudget',
+  'pipeline',
+  'pipelineRun',
+  'openLineage',
+] satisfies (keyof MlmetaConfig)[]);
 
 /**
  * Reads the configuration from `env` (default process.env) and applies `overrides`. Never
@@ -319,7 +337,7 @@ export function loadConfig(
   const config = fromEnv(env);
   const target = config as unknown as Record<string, unknown>;
   for (const [key, value] of Object.entries(overrides)) {
-    if (value === undefined || !Object.hasOwn(overrideSchema, key)) continue;
+    if (value === undefined || !OVERRIDABLE.has(key)) continue;
     const schema = overrideSchema[key as keyof MlmetaConfig];
     if (!schema.safeParse(value).success) {
       warnBadValue(`option ${key}`, 'a value of the documented type', 'the environment or default value');

@@ -4,7 +4,6 @@
  * variable and what to write, then the default. A preload hook reads these, so nothing here
  * may throw.
  */
-import type { z } from 'zod';
 import { logger } from '../log.js';
 
 export type Env = Record<string, string | undefined>;
@@ -26,8 +25,9 @@ export function warnBadValue(name: string, expected: string, fallback: string): 
 }
 
 /**
- * Parses `name` with `schema` (which receives the trimmed string); undefined when unset or
- * invalid (after one warning).
+ * Parses `name` with `parse` (which receives the trimmed string and returns undefined for a bad
+ * value); undefined when unset or invalid (after one warning). Parsers are plain functions, not
+ * zod schemas: the environment is read at every start under the preload hook.
  *
  * @example
  * parseEnv(process.env, 'MLMETA_HEARTBEAT_INTERVAL', seconds, 'a number of seconds > 0', 'the default 15');
@@ -35,14 +35,14 @@ export function warnBadValue(name: string, expected: string, fallback: string): 
 export function parseEnv<T>(
   env: Env,
   name: string,
-  schema: z.ZodType<T, string>,
+  parse: (text: string) => T | undefined,
   expected: string,
   fallback: string,
 ): T | undefined {
   const value = readEnv(env, name);
   if (value === undefined) return undefined;
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
+  const parsed = parse(value);
+  if (parsed !== undefined) return parsed;
   warnBadValue(name, expected, fallback);
   return undefined;
 }

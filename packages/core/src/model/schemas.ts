@@ -2,7 +2,8 @@
  * The data model as zod schemas: the single source of the TypeScript types, and the validator
  * for everything that crosses a boundary (HTTP bodies, imported files, rows coming back).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema, zod } from '../zod.js';
 import { ArtifactState, EventType, ExecutionState, PropertyType, TypeKind } from './enums.js';
 
 const enumKeys = <E extends Record<string, number>>(e: E) =>
@@ -14,35 +15,39 @@ const enumKeys = <E extends Record<string, number>>(e: E) =>
  * @example
  * const value = PropertyTypeNameSchema.parse(input);
  */
-export const PropertyTypeNameSchema = z.enum(enumKeys(PropertyType));
+export const PropertyTypeNameSchema = lazySchema(() => zod.enum(enumKeys(PropertyType)));
 /**
  * Validates an artifact state name (PENDING, LIVE, ...) at an edge (HTTP body, import file).
  *
  * @example
  * const value = ArtifactStateNameSchema.parse(input);
  */
-export const ArtifactStateNameSchema = z.enum(Object.keys(ArtifactState) as [keyof typeof ArtifactState]);
+export const ArtifactStateNameSchema = lazySchema(() =>
+  zod.enum(Object.keys(ArtifactState) as [keyof typeof ArtifactState]),
+);
 /**
  * Validates an execution state name (NEW, RUNNING, COMPLETE, ...) at an edge (HTTP body, import file).
  *
  * @example
  * const value = ExecutionStateNameSchema.parse(input);
  */
-export const ExecutionStateNameSchema = z.enum(Object.keys(ExecutionState) as [keyof typeof ExecutionState]);
+export const ExecutionStateNameSchema = lazySchema(() =>
+  zod.enum(Object.keys(ExecutionState) as [keyof typeof ExecutionState]),
+);
 /**
  * Validates an event type name (INPUT, OUTPUT, ...) at an edge (HTTP body, import file).
  *
  * @example
  * const value = EventTypeNameSchema.parse(input);
  */
-export const EventTypeNameSchema = z.enum(enumKeys(EventType));
+export const EventTypeNameSchema = lazySchema(() => zod.enum(enumKeys(EventType)));
 /**
  * Validates a type kind (artifact, execution, context) at an edge (HTTP body, import file).
  *
  * @example
  * const value = TypeKindSchema.parse(input);
  */
-export const TypeKindSchema = z.enum(Object.keys(TypeKind) as [keyof typeof TypeKind]);
+export const TypeKindSchema = lazySchema(() => zod.enum(Object.keys(TypeKind) as [keyof typeof TypeKind]));
 
 /** JSON-like values; STRUCT properties hold these. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -52,32 +57,38 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
  * @example
  * const value = JsonValueSchema.parse(input);
  */
-export const JsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([
-    z.null(),
-    z.boolean(),
-    z.number(),
-    z.string(),
-    z.array(JsonValueSchema),
-    z.record(z.string(), JsonValueSchema),
-  ]),
+export const JsonValueSchema: z.ZodType<JsonValue> = lazySchema(() =>
+  zod.lazy(() =>
+    zod.union([
+      zod.null(),
+      zod.boolean(),
+      zod.number(),
+      zod.string(),
+      zod.array(JsonValueSchema),
+      zod.record(zod.string(), JsonValueSchema),
+    ]),
+  ),
 );
 
 /** Any JS number, NaN and ±Infinity included (zod 4's z.number() rejects non-finite values). */
-const AnyNumberSchema = z.custom<number>((v) => typeof v === 'number', { message: 'Expected a number' });
+const AnyNumberSchema = lazySchema(() =>
+  zod.custom<number>((v) => typeof v === 'number', { message: 'Expected a number' }),
+);
 
 /**
  * A property value. Numbers may be non-finite (NaN, ±Infinity) in the JS API; transports that
  * cannot carry them (JSON) encode them. `null` in a write removes the property.
  */
-export const PropertyValueSchema = z.union([
-  AnyNumberSchema,
-  z.string(),
-  z.boolean(),
-  z.array(JsonValueSchema),
-  z.record(z.string(), JsonValueSchema),
-  z.null(),
-]);
+export const PropertyValueSchema = lazySchema(() =>
+  zod.union([
+    AnyNumberSchema,
+    zod.string(),
+    zod.boolean(),
+    zod.array(JsonValueSchema),
+    zod.record(zod.string(), JsonValueSchema),
+    zod.null(),
+  ]),
+);
 /**
  * A property value: number (NaN and ±Infinity kept), string, boolean or JSON.
  *
@@ -141,7 +152,9 @@ export function propertiesProblem(properties: unknown): string | undefined {
   return undefined;
 }
 
-const PropertyMapSchema = z.record(z.string().min(1).max(MAX_NAME_LENGTH), PropertyValueSchema);
+const PropertyMapSchema = lazySchema(() =>
+  zod.record(zod.string().min(1).max(MAX_NAME_LENGTH), PropertyValueSchema),
+);
 
 /**
  * Validates a properties map (name → value) at an edge (HTTP body, import file). The shape is
@@ -151,13 +164,15 @@ const PropertyMapSchema = z.record(z.string().min(1).max(MAX_NAME_LENGTH), Prope
  * @example
  * const value = PropertiesSchema.parse(input);
  */
-export const PropertiesSchema = z
-  .custom<z.input<typeof PropertyMapSchema>>()
-  .superRefine((value, ctx) => {
-    const problem = propertiesProblem(value);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
-  })
-  .pipe(PropertyMapSchema);
+export const PropertiesSchema = lazySchema(() =>
+  zod
+    .custom<z.input<typeof PropertyMapSchema>>()
+    .superRefine((value, ctx) => {
+      const problem = propertiesProblem(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .pipe(PropertyMapSchema),
+);
 /**
  * A node's properties or custom properties: name → value.
  *
@@ -166,14 +181,13 @@ export const PropertiesSchema = z
  */
 export type Properties = z.infer<typeof PropertiesSchema>;
 
-const IdSchema = z.number().int().positive().max(MAX_ID);
-const ExternalIdSchema = z.string().min(1).max(MAX_NAME_LENGTH);
+const IdSchema = lazySchema(() => zod.number().int().positive().max(MAX_ID));
+const ExternalIdSchema = lazySchema(() => zod.string().min(1).max(MAX_NAME_LENGTH));
 
 /** A reference to a node: its store id, or its client-side external id. */
-export const NodeRefSchema = z.union([
-  z.object({ id: IdSchema }).strict(),
-  z.object({ externalId: ExternalIdSchema }).strict(),
-]);
+export const NodeRefSchema = lazySchema(() =>
+  zod.union([zod.object({ id: IdSchema }).strict(), zod.object({ externalId: ExternalIdSchema }).strict()]),
+);
 /**
  * A node by store id or by external id.
  *
@@ -190,18 +204,20 @@ export type NodeRef = z.infer<typeof NodeRefSchema>;
  * @example
  * const value = TypeInputSchema.parse(input);
  */
-export const TypeInputSchema = z
-  .object({
-    kind: TypeKindSchema,
-    name: z.string().min(1).max(255),
-    version: z.string().min(1).max(255).optional(),
-    description: z.string().optional(),
-    externalId: ExternalIdSchema.optional(),
-    /** One of MLMD's system types (mlmd.Dataset, mlmd.Train, ...). */
-    baseType: z.string().startsWith('mlmd.').optional(),
-    properties: z.record(z.string().min(1), PropertyTypeNameSchema).default({}),
-  })
-  .strict();
+export const TypeInputSchema = lazySchema(() =>
+  zod
+    .object({
+      kind: TypeKindSchema,
+      name: zod.string().min(1).max(255),
+      version: zod.string().min(1).max(255).optional(),
+      description: zod.string().optional(),
+      externalId: ExternalIdSchema.optional(),
+      /** One of MLMD's system types (mlmd.Dataset, mlmd.Train, ...). */
+      baseType: zod.string().startsWith('mlmd.').optional(),
+      properties: zod.record(zod.string().min(1), PropertyTypeNameSchema).default({}),
+    })
+    .strict(),
+);
 /**
  * A type declaration: kind, name, optional version and base type, and its typed properties.
  *
@@ -229,17 +245,17 @@ export interface TypeDef {
 
 // ---------------------------------------------------------------- nodes (writes)
 
-const nodeInputFields = {
+const nodeInputFields = lazySchema(() => ({
   /** Set to update an existing node by store id. */
   id: IdSchema.optional(),
   /** Type name; resolved with `typeVersion` (default: the unversioned type). */
-  type: z.string().min(1),
-  typeVersion: z.string().min(1).optional(),
-  name: z.string().min(1).max(MAX_NAME_LENGTH).optional(),
+  type: zod.string().min(1),
+  typeVersion: zod.string().min(1).optional(),
+  name: zod.string().min(1).max(MAX_NAME_LENGTH).optional(),
   externalId: ExternalIdSchema.optional(),
   properties: PropertiesSchema.optional(),
   customProperties: PropertiesSchema.optional(),
-};
+}));
 
 /**
  * Validates an artifact to write at an edge (HTTP body, import file).
@@ -247,9 +263,11 @@ const nodeInputFields = {
  * @example
  * const value = ArtifactInputSchema.parse(input);
  */
-export const ArtifactInputSchema = z
-  .object({ ...nodeInputFields, uri: z.string().optional(), state: ArtifactStateNameSchema.optional() })
-  .strict();
+export const ArtifactInputSchema = lazySchema(() =>
+  zod
+    .object({ ...nodeInputFields, uri: zod.string().optional(), state: ArtifactStateNameSchema.optional() })
+    .strict(),
+);
 /**
  * An artifact to write (in a lineage batch): type, external id, URI, state, properties.
  *
@@ -264,9 +282,9 @@ export type ArtifactInput = z.input<typeof ArtifactInputSchema>;
  * @example
  * const value = ExecutionInputSchema.parse(input);
  */
-export const ExecutionInputSchema = z
-  .object({ ...nodeInputFields, lastKnownState: ExecutionStateNameSchema.optional() })
-  .strict();
+export const ExecutionInputSchema = lazySchema(() =>
+  zod.object({ ...nodeInputFields, lastKnownState: ExecutionStateNameSchema.optional() }).strict(),
+);
 /**
  * An execution (run) to write: type, external id, state, properties.
  *
@@ -276,9 +294,9 @@ export const ExecutionInputSchema = z
 export type ExecutionInput = z.input<typeof ExecutionInputSchema>;
 
 /** Contexts need a name (unique per type, as in MLMD). */
-export const ContextInputSchema = z
-  .object({ ...nodeInputFields, name: z.string().min(1).max(MAX_NAME_LENGTH) })
-  .strict();
+export const ContextInputSchema = lazySchema(() =>
+  zod.object({ ...nodeInputFields, name: zod.string().min(1).max(MAX_NAME_LENGTH) }).strict(),
+);
 /**
  * A context to write: type and name (unique per type), properties.
  *
@@ -334,10 +352,9 @@ export interface Context extends StoredNode {
 // ---------------------------------------------------------------- edges
 
 /** One step of an event path: an index into a list or a key into a map (MLMD's Event.Path). */
-export const PathStepSchema = z.union([
-  z.object({ index: z.number().int() }).strict(),
-  z.object({ key: z.string() }).strict(),
-]);
+export const PathStepSchema = lazySchema(() =>
+  zod.union([zod.object({ index: zod.number().int() }).strict(), zod.object({ key: zod.string() }).strict()]),
+);
 /**
  * One step of an event path.
  *
@@ -352,15 +369,17 @@ export type PathStep = z.infer<typeof PathStepSchema>;
  * @example
  * const value = EventInputSchema.parse(input);
  */
-export const EventInputSchema = z
-  .object({
-    artifact: NodeRefSchema,
-    execution: NodeRefSchema,
-    type: EventTypeNameSchema,
-    path: z.array(PathStepSchema).optional(),
-    millisecondsSinceEpoch: z.number().int().nonnegative().optional(),
-  })
-  .strict();
+export const EventInputSchema = lazySchema(() =>
+  zod
+    .object({
+      artifact: NodeRefSchema,
+      execution: NodeRefSchema,
+      type: EventTypeNameSchema,
+      path: zod.array(PathStepSchema).optional(),
+      millisecondsSinceEpoch: zod.number().int().nonnegative().optional(),
+    })
+    .strict(),
+);
 /**
  * An event to write: an artifact going into (INPUT) or out of (OUTPUT) an execution.
  *
@@ -389,7 +408,9 @@ export interface Event {
  * @example
  * const value = AttributionInputSchema.parse(input);
  */
-export const AttributionInputSchema = z.object({ artifact: NodeRefSchema, context: NodeRefSchema }).strict();
+export const AttributionInputSchema = lazySchema(() =>
+  zod.object({ artifact: NodeRefSchema, context: NodeRefSchema }).strict(),
+);
 /**
  * An artifact's membership of a context, to write.
  *
@@ -414,7 +435,9 @@ export interface Attribution {
  * @example
  * const value = AssociationInputSchema.parse(input);
  */
-export const AssociationInputSchema = z.object({ execution: NodeRefSchema, context: NodeRefSchema }).strict();
+export const AssociationInputSchema = lazySchema(() =>
+  zod.object({ execution: NodeRefSchema, context: NodeRefSchema }).strict(),
+);
 /**
  * An execution's membership of a context, to write.
  *
@@ -439,7 +462,9 @@ export interface Association {
  * @example
  * const value = ParentContextInputSchema.parse(input);
  */
-export const ParentContextInputSchema = z.object({ child: NodeRefSchema, parent: NodeRefSchema }).strict();
+export const ParentContextInputSchema = lazySchema(() =>
+  zod.object({ child: NodeRefSchema, parent: NodeRefSchema }).strict(),
+);
 /**
  * A context's parent (a pipeline run and its steps), to write.
  *
@@ -464,21 +489,23 @@ export interface ParentContext {
  * @example
  * const value = ModelVersionInputSchema.parse({ model: 'iris', artifact: { externalId: 'sha256:…' } });
  */
-export const ModelVersionInputSchema = z
-  .object({
-    /** The model's name: every artifact recorded under it is one version of that model. */
-    model: z
-      .string()
-      .min(1)
-      .max(MAX_NAME_LENGTH - 'model:'.length),
-    artifact: NodeRefSchema,
-    /**
-     * Only when the artifact is not a version of any model yet: a served model that already has
-     * a name (it was saved under one) keeps it instead of starting a series of its file's name.
-     */
-    ifUnversioned: z.boolean().optional(),
-  })
-  .strict();
+export const ModelVersionInputSchema = lazySchema(() =>
+  zod
+    .object({
+      /** The model's name: every artifact recorded under it is one version of that model. */
+      model: zod
+        .string()
+        .min(1)
+        .max(MAX_NAME_LENGTH - 'model:'.length),
+      artifact: NodeRefSchema,
+      /**
+       * Only when the artifact is not a version of any model yet: a served model that already has
+       * a name (it was saved under one) keeps it instead of starting a series of its file's name.
+       */
+      ifUnversioned: zod.boolean().optional(),
+    })
+    .strict(),
+);
 /**
  * An artifact to record as the next version of a named model (the store numbers it 1, 2, 3 …
  * in the order versions arrive, in the same transaction; the same artifact again is the same
@@ -496,20 +523,22 @@ export type ModelVersionInput = z.input<typeof ModelVersionInputSchema>;
  * by external id, including nodes created earlier in the same batch. Writing the same batch
  * twice changes nothing.
  */
-export const LineageBatchSchema = z
-  .object({
-    types: z.array(TypeInputSchema).optional(),
-    artifacts: z.array(ArtifactInputSchema).optional(),
-    executions: z.array(ExecutionInputSchema).optional(),
-    contexts: z.array(ContextInputSchema).optional(),
-    events: z.array(EventInputSchema).optional(),
-    attributions: z.array(AttributionInputSchema).optional(),
-    associations: z.array(AssociationInputSchema).optional(),
-    parentContexts: z.array(ParentContextInputSchema).optional(),
-    /** Artifacts to number as versions of a named model (after the attributions). */
-    modelVersions: z.array(ModelVersionInputSchema).optional(),
-  })
-  .strict();
+export const LineageBatchSchema = lazySchema(() =>
+  zod
+    .object({
+      types: zod.array(TypeInputSchema).optional(),
+      artifacts: zod.array(ArtifactInputSchema).optional(),
+      executions: zod.array(ExecutionInputSchema).optional(),
+      contexts: zod.array(ContextInputSchema).optional(),
+      events: zod.array(EventInputSchema).optional(),
+      attributions: zod.array(AttributionInputSchema).optional(),
+      associations: zod.array(AssociationInputSchema).optional(),
+      parentContexts: zod.array(ParentContextInputSchema).optional(),
+      /** Artifacts to number as versions of a named model (after the attributions). */
+      modelVersions: zod.array(ModelVersionInputSchema).optional(),
+    })
+    .strict(),
+);
 /**
  * A lineage subgraph to write in one transaction (see `LineageBatchSchema`).
  *
@@ -542,17 +571,19 @@ export interface LineageBatchResult {
  * @example
  * const value = MetricPointSchema.parse(input);
  */
-export const MetricPointSchema = z
-  .object({
-    execution: NodeRefSchema,
-    key: z.string().min(1).max(MAX_NAME_LENGTH),
-    /** Steps are stored as 64-bit integers and read back as JS numbers: safe integers only. */
-    step: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
-    /** May be NaN or ±Infinity: stored as such and flagged, never dropped. */
-    value: AnyNumberSchema,
-    wallTime: z.number(),
-  })
-  .strict();
+export const MetricPointSchema = lazySchema(() =>
+  zod
+    .object({
+      execution: NodeRefSchema,
+      key: zod.string().min(1).max(MAX_NAME_LENGTH),
+      /** Steps are stored as 64-bit integers and read back as JS numbers: safe integers only. */
+      step: zod.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER),
+      /** May be NaN or ±Infinity: stored as such and flagged, never dropped. */
+      value: AnyNumberSchema,
+      wallTime: zod.number(),
+    })
+    .strict(),
+);
 /**
  * One metric value of a run at a step.
  *

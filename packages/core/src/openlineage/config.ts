@@ -5,9 +5,10 @@
  * one warning and OpenLineage stays off; the run itself is never affected.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { type Env, readEnv, warnBadValue } from '../config/env.js';
 import { redactUri } from '../store/open.js';
+import { lazySchema, zod } from '../zod.js';
 
 /**
  * Where events go: an HTTP endpoint (Marquez, an mlmeta server, any OpenLineage backend) or a JSON-lines file.
@@ -53,25 +54,33 @@ export interface OpenLineageConfig {
 export const DEFAULT_OPENLINEAGE_ENDPOINT = 'api/v1/lineage';
 const DEFAULT_TIMEOUT_MS = 5000;
 
-const httpUrl = z.string().refine((text) => {
-  try {
-    return ['http:', 'https:'].includes(new URL(text).protocol);
-  } catch {
-    return false;
-  }
-});
+const httpUrl = lazySchema(() =>
+  zod.string().refine((text) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(text).protocol);
+    } catch {
+      return false;
+    }
+  }),
+);
 
 /** The transport section of an openlineage.yml (written as JSON) or of OPENLINEAGE__TRANSPORT__*. */
-const TransportSection = z.object({
-  type: z.string(),
-  url: z.string().optional(),
-  endpoint: z.string().optional(),
-  timeout: z.union([z.number(), z.string()]).optional(),
-  auth: z
-    .object({ type: z.string().optional(), api_key: z.string().optional(), apiKey: z.string().optional() })
-    .optional(),
-  log_file_path: z.string().optional(),
-});
+const TransportSection = lazySchema(() =>
+  zod.object({
+    type: zod.string(),
+    url: zod.string().optional(),
+    endpoint: zod.string().optional(),
+    timeout: zod.union([zod.number(), zod.string()]).optional(),
+    auth: zod
+      .object({
+        type: zod.string().optional(),
+        api_key: zod.string().optional(),
+        apiKey: zod.string().optional(),
+      })
+      .optional(),
+    log_file_path: zod.string().optional(),
+  }),
+);
 type TransportSection = z.infer<typeof TransportSection>;
 
 /** `OPENLINEAGE__TRANSPORT__AUTH__API_KEY=x` → `{ auth: { api_key: 'x' } }`, as openlineage-python reads them. */

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isAbsolute } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { fileDigester } from '../files/digester.js';
 import { MLMETA_TYPE_DECLARATIONS } from '../model/base-types.js';
 import type { ExecutionStateName } from '../model/enums.js';
@@ -20,6 +20,7 @@ import { MlmetaError } from '../store/errors.js';
 import type { MetadataStore } from '../store/store.js';
 import { fileArtifactType, RUN_PROPERTIES } from '../tracker/run.js';
 import { capString } from '../tracker/values.js';
+import { lazySchema, zod } from '../zod.js';
 import { DIGEST_NAMESPACE, openLineageDatasetUri } from './facets.js';
 
 /**
@@ -40,9 +41,9 @@ const TYPE_DECLARATIONS: TypeInput[] = [
   { kind: 'artifact', name: OPENLINEAGE_TYPES.dataset, baseType: 'mlmd.Dataset', properties: {} },
 ];
 
-const Name = z.string().min(1).max(1024);
-const Facets = z.record(z.string(), z.unknown()).optional();
-const Dataset = z.object({ namespace: Name, name: Name, facets: Facets }).passthrough();
+const Name = lazySchema(() => zod.string().min(1).max(1024));
+const Facets = lazySchema(() => zod.record(zod.string(), zod.unknown()).optional());
+const Dataset = lazySchema(() => zod.object({ namespace: Name, name: Name, facets: Facets }).passthrough());
 
 /**
  * What a RunEvent must be for mlmeta to take it (the rest of the spec is kept as it comes).
@@ -50,18 +51,20 @@ const Dataset = z.object({ namespace: Name, name: Name, facets: Facets }).passth
  * @example
  * OpenLineageRunEventSchema.safeParse(JSON.parse(body)).success;
  */
-export const OpenLineageRunEventSchema = z
-  .object({
-    eventType: z.enum(['START', 'RUNNING', 'COMPLETE', 'ABORT', 'FAIL', 'OTHER']).optional(),
-    eventTime: z.string().datetime({ offset: true }),
-    producer: z.string().min(1).max(2048),
-    schemaURL: z.string().max(2048).optional(),
-    run: z.object({ runId: z.string().uuid(), facets: Facets }).passthrough(),
-    job: z.object({ namespace: Name, name: Name, facets: Facets }).passthrough(),
-    inputs: z.array(Dataset).max(10_000).optional(),
-    outputs: z.array(Dataset).max(10_000).optional(),
-  })
-  .passthrough();
+export const OpenLineageRunEventSchema = lazySchema(() =>
+  zod
+    .object({
+      eventType: zod.enum(['START', 'RUNNING', 'COMPLETE', 'ABORT', 'FAIL', 'OTHER']).optional(),
+      eventTime: zod.string().datetime({ offset: true }),
+      producer: zod.string().min(1).max(2048),
+      schemaURL: zod.string().max(2048).optional(),
+      run: zod.object({ runId: zod.string().uuid(), facets: Facets }).passthrough(),
+      job: zod.object({ namespace: Name, name: Name, facets: Facets }).passthrough(),
+      inputs: zod.array(Dataset).max(10_000).optional(),
+      outputs: zod.array(Dataset).max(10_000).optional(),
+    })
+    .passthrough(),
+);
 
 /**
  * A RunEvent as the server takes it.

@@ -13,7 +13,7 @@
  * (`{"$float":"NaN"}`), so write and read documents with encodeWireJson / decodeWireJson.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   type Artifact,
   ArtifactStateNameSchema,
@@ -28,6 +28,7 @@ import {
 } from '../model/schemas.js';
 import { MlmetaError } from '../store/errors.js';
 import type { LineageQuery, MetadataStore, NodeKind } from '../store/store.js';
+import { zod } from '../zod.js';
 
 /**
  * The `format` field of an mlmeta export document.
@@ -47,45 +48,45 @@ export const EXPORT_VERSION = 1;
 // The document schema is built the first time a document is imported, not when core loads: zod
 // schemas take real time to construct, and every CLI command and preloaded process imports core.
 function buildExportDocumentSchema() {
-  const Ref = z.string().min(1).max(1024);
+  const Ref = zod.string().min(1).max(1024);
   const nodeFields = {
     externalId: Ref,
-    type: z.string().min(1),
-    typeVersion: z.string().optional(),
-    name: z.string().optional(),
+    type: zod.string().min(1),
+    typeVersion: zod.string().optional(),
+    name: zod.string().optional(),
     properties: PropertiesSchema.default({}),
     customProperties: PropertiesSchema.default({}),
-    createTimeSinceEpoch: z.number().optional(),
+    createTimeSinceEpoch: zod.number().optional(),
   };
-  return z.object({
-    format: z.literal(EXPORT_FORMAT),
-    version: z.literal(EXPORT_VERSION),
-    exportedAt: z.string(),
-    source: z.string(),
-    types: z.array(TypeInputSchema),
-    contexts: z.array(z.object({ ...nodeFields, name: z.string().min(1) })),
-    artifacts: z.array(
-      z.object({ ...nodeFields, uri: z.string().optional(), state: ArtifactStateNameSchema }),
+  return zod.object({
+    format: zod.literal(EXPORT_FORMAT),
+    version: zod.literal(EXPORT_VERSION),
+    exportedAt: zod.string(),
+    source: zod.string(),
+    types: zod.array(TypeInputSchema),
+    contexts: zod.array(zod.object({ ...nodeFields, name: zod.string().min(1) })),
+    artifacts: zod.array(
+      zod.object({ ...nodeFields, uri: zod.string().optional(), state: ArtifactStateNameSchema }),
     ),
-    executions: z.array(z.object({ ...nodeFields, lastKnownState: ExecutionStateNameSchema })),
-    events: z.array(
-      z.object({
+    executions: zod.array(zod.object({ ...nodeFields, lastKnownState: ExecutionStateNameSchema })),
+    events: zod.array(
+      zod.object({
         artifact: Ref,
         execution: Ref,
         type: EventTypeNameSchema,
-        path: z.array(PathStepSchema).default([]),
-        millisecondsSinceEpoch: z.number().int().nonnegative(),
+        path: zod.array(PathStepSchema).default([]),
+        millisecondsSinceEpoch: zod.number().int().nonnegative(),
       }),
     ),
-    attributions: z.array(z.object({ artifact: Ref, context: Ref })),
-    associations: z.array(z.object({ execution: Ref, context: Ref })),
-    parentContexts: z.array(z.object({ child: Ref, parent: Ref })),
-    metrics: z.array(
-      z.object({
+    attributions: zod.array(zod.object({ artifact: Ref, context: Ref })),
+    associations: zod.array(zod.object({ execution: Ref, context: Ref })),
+    parentContexts: zod.array(zod.object({ child: Ref, parent: Ref })),
+    metrics: zod.array(
+      zod.object({
         execution: Ref,
-        key: z.string().min(1).max(255),
-        points: z.array(
-          z.tuple([z.number().int(), z.custom<number>((v) => typeof v === 'number'), z.number()]),
+        key: zod.string().min(1).max(255),
+        points: zod.array(
+          zod.tuple([zod.number().int(), zod.custom<number>((v) => typeof v === 'number'), zod.number()]),
         ),
       }),
     ),

@@ -18,9 +18,9 @@ import {
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { z } from 'zod';
 import { logger } from '../log.js';
 import type { MetricPoint } from '../model/schemas.js';
+import { lazySchema, zod } from '../zod.js';
 import { applyBatch, type BatchTarget } from './apply-batch.js';
 import { metricPoints, type WriteBatch } from './batch.js';
 import { decodeJson, encodeJson } from './json-codec.js';
@@ -171,28 +171,30 @@ export interface ReplayResult {
 
 type FileResult = Omit<ReplayResult, 'files' | 'active'>;
 
-const recordList = z.array(z.record(z.string(), z.unknown())).optional();
+const recordList = lazySchema(() => zod.array(zod.record(zod.string(), zod.unknown())).optional());
 
 /** What a spool line must be to be replayed; each record is then checked by the store itself. */
-const SpoolLineSchema = z.object({
-  v: z.literal(SPOOL_FORMAT),
-  t: z.number(),
-  lineage: z
-    .object({
-      types: recordList,
-      artifacts: recordList,
-      executions: recordList,
-      contexts: recordList,
-      events: recordList,
-      attributions: recordList,
-      associations: recordList,
-      parentContexts: recordList,
-      modelVersions: recordList,
-    })
-    .strict(),
-  metrics: z.array(z.record(z.string(), z.unknown())),
-  openLineage: recordList,
-});
+const SpoolLineSchema = lazySchema(() =>
+  zod.object({
+    v: zod.literal(SPOOL_FORMAT),
+    t: zod.number(),
+    lineage: zod
+      .object({
+        types: recordList,
+        artifacts: recordList,
+        executions: recordList,
+        contexts: recordList,
+        events: recordList,
+        attributions: recordList,
+        associations: recordList,
+        parentContexts: recordList,
+        modelVersions: recordList,
+      })
+      .strict(),
+    metrics: zod.array(zod.record(zod.string(), zod.unknown())),
+    openLineage: recordList,
+  }),
+);
 
 /** The batch in one spool line, or why the line cannot be one. */
 function readLine(text: string): WriteBatch | string {

@@ -8,8 +8,8 @@
  * Within a group a step appears once (the last point logged for a step wins, as in a row-form
  * append), so that the groups of one call may be sent as several requests in any order.
  */
-import { z } from 'zod';
 import type { MetricPoint, NodeRef } from '../../model/schemas.js';
+import { lazySchema, zod } from '../../zod.js';
 import { MlmetaError } from '../errors.js';
 import { encodeWireJson } from './wire.js';
 
@@ -165,24 +165,26 @@ export function encodeMetricColumns(groups: readonly MetricColumns[]): string {
   return `${body}]}`;
 }
 
-const Column = z.array(z.unknown());
-const ColumnsBodySchema = z
-  .object({
-    groups: z
-      .array(
-        z
-          .object({
-            execution: z.unknown(),
-            key: z.unknown(),
-            steps: Column,
-            values: Column,
-            wallTimes: Column,
-          })
-          .strict(),
-      )
-      .max(MAX_BODY_POINTS),
-  })
-  .strict();
+const Column = lazySchema(() => zod.array(zod.unknown()));
+const ColumnsBodySchema = lazySchema(() =>
+  zod
+    .object({
+      groups: zod
+        .array(
+          zod
+            .object({
+              execution: zod.unknown(),
+              key: zod.unknown(),
+              steps: Column,
+              values: Column,
+              wallTimes: Column,
+            })
+            .strict(),
+        )
+        .max(MAX_BODY_POINTS),
+    })
+    .strict(),
+);
 
 /**
  * The server's side: a decoded columnar body back to points, for `store.appendMetrics` (which
