@@ -31,10 +31,11 @@ const TRACKER_KEY = Symbol.for('mlmeta.tracker');
 
 /**
  * The page cache of the SQLite connection the writer opens: appends touch the right edge of a
- * few indexes, so 4 MiB keeps their pages; the default 32 MiB (for lineage walks) was 28 MiB of
- * resident memory in every training process (docs/BENCHMARKS.md, "Writer memory").
+ * few indexes, so SQLite's own default, 2 MiB, keeps their pages; the 32 MiB mlmeta uses for
+ * lineage walks was 30 MiB of resident memory in every training process (docs/BENCHMARKS.md,
+ * "Writer memory").
  */
-const WRITER_PAGE_CACHE_KIB = 4 * 1024;
+const WRITER_PAGE_CACHE_KIB = 2 * 1024;
 
 /** One store's writer, and the URI a separate process can reopen it with (for the `exit` path). */
 export interface StoreWriter {
