@@ -194,6 +194,30 @@ describe('a run whose process fails', () => {
     );
     expect(points.total).toBe(60);
   });
+
+  it('process.exit() right after logInput/logOutput of local files: the files are linked to the run, by content', async () => {
+    const dir = freshDir('exit-files');
+    const { done, line } = start(dir, 'exit-files');
+    const id = await line('run ');
+    expect((await done).code).toBe(0);
+    // The digests finish in the detached file recorder, after the process has gone.
+    expect(await core.waitForFileRecords(join(dir, 'spool'), 60_000)).toBe(0);
+    const linked = await withStore(dir, async (store) => {
+      const run = (await store.getExecution({ externalId: id }))!;
+      const events = await store.getEvents({ executionIds: [run.id] });
+      return Promise.all(
+        events.map(async (event) => ({
+          type: event.type,
+          artifact: (await store.getArtifact({ id: event.artifactId }))!,
+        })),
+      );
+    });
+    const byType = Object.fromEntries(linked.map(({ type, artifact }) => [type, artifact]));
+    expect(byType.INPUT?.externalId).toBe(await core.sha256File(join(dir, 'raw.csv')));
+    expect(byType.OUTPUT?.externalId).toBe(await core.sha256File(join(dir, 'model.onnx')));
+    expect(byType.OUTPUT?.type).toBe('mlmeta.Model');
+    expect(byType.OUTPUT?.name).toMatch(/^model@/);
+  });
 });
 
 describe('signals', () => {

@@ -1,7 +1,9 @@
 /**
  * The detached child that records, after a process under the preload hook exited, the files it
  * read and wrote: an `mlmeta.Script` execution on that process's context (and pipeline run),
- * each file an input or output identified by its digest. Nothing of this runs in the recorded
+ * each file an input or output identified by its digest. It also finishes the links of files
+ * given to a tracker's logInput/logOutput whose digest was still in flight when a process
+ * exited (file-link-job.ts). Nothing of this runs in the recorded
  * process, which only wrote the job file and started this child (so file capture costs it a
  * spawn, not a store, a tracker and the digests). Usage: node file-recorder.js <job.json> [<log>]
  * (the log is its stderr, removed when nothing was written to it).
@@ -11,12 +13,33 @@ import { basename, extname } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import { logger } from '../log.js';
 import { MLMETA_TYPES } from '../model/base-types.js';
+import { ArtifactLinker } from '../tracker/artifact-link.js';
 import { installTracker, Tracker } from '../tracker/tracker.js';
 import { flushDigestCache } from './digest-cache.js';
+import type { FileLinkJob } from './file-link-job.js';
 import type { FileRecordJob } from './file-record-job.js';
 
+/** The files of a tracker's runs, digested here and written on those runs. */
+async function recordLinks(job: FileLinkJob): Promise<void> {
+  const config = loadConfig();
+  if (config.disabled) return;
+  const tracker = installTracker(
+    new Tracker(config, { pid: job.pid, startTime: job.processStart, endRecordedElsewhere: true }),
+  );
+  await Promise.all(
+    job.links.map(({ store, ...link }) => {
+      const { writer } = tracker.storeWriter(store);
+      return new ArtifactLinker(writer, link.target).linkFile({ writer, ...link });
+    }),
+  );
+  await Promise.all(tracker.storeWriters().map(({ writer }) => writer.flush()));
+  await flushDigestCache();
+}
+
 async function record(jobFile: string): Promise<void> {
-  const job = JSON.parse(readFileSync(jobFile, 'utf8')) as FileRecordJob;
+  const read = JSON.parse(readFileSync(jobFile, 'utf8')) as FileRecordJob | FileLinkJob;
+  if ('kind' in read) return recordLinks(read);
+  const job = read;
   // The entry script names the run and its experiment, and is digested as its code.
   process.argv = job.argv;
   const config = loadConfig();

@@ -8,9 +8,11 @@
  * Whichever way, models still serving write their statistics first, so the Serve runs end with
  * every call counted.
  */
+import { type FileLink, handOverFileLinks } from '../files/file-link-job.js';
 import { logger } from '../log.js';
 import { flushServingRecords } from '../serving/serving-record.js';
 import { syncCommand } from '../writer/spool.js';
+import { fileLinksSettled, takePendingFileLinks } from './artifact-link.js';
 import { replaySpoolInChild } from './exit-replay.js';
 import { describePendingErrors, RUN_PROPERTIES } from './run.js';
 import { existingTracker, type StoreWriter, type Tracker } from './tracker.js';
@@ -119,7 +121,42 @@ function onExit(code: number): void {
       if (failure === undefined) continue;
       warnSpooled(tracker, entry, `could not write the final records at exit (${failure})`);
     }
+    // After the runs are in the store: the recorder's events point at them.
+    handOverPendingFiles(tracker);
   });
+}
+
+/**
+ * Files given to logInput/logOutput whose digest is still in flight go to the detached file
+ * recorder, which links them to their runs after this process has gone.
+ */
+function handOverPendingFiles(tracker: Tracker): void {
+  const pending = takePendingFileLinks();
+  if (pending.length === 0) return;
+  const uris = new Map(tracker.storeWriters().map((entry) => [entry.writer, entry.uri]));
+  const links: FileLink[] = [];
+  for (const { writer, ...link } of pending) {
+    const store = uris.get(writer);
+    if (store === undefined) {
+      logger.warn(
+        `${link.path} was not linked to run ${link.target.name}: its digest was still running at exit, and the run's store was passed in as an object, which another process cannot reopen`,
+      );
+      continue;
+    }
+    links.push({ store, ...link });
+  }
+  if (links.length === 0) return;
+  try {
+    handOverFileLinks(
+      { v: 1, kind: 'links', pid: process.pid, processStart: tracker.startTime, links },
+      tracker.config.spoolDir,
+    );
+  } catch (error) {
+    logger.warn(
+      `${links.length} file(s) given to logInput/logOutput were still being digested at exit and are not linked:`,
+      error,
+    );
+  }
 }
 
 /**
@@ -177,10 +214,18 @@ function onSignal(signal: NodeJS.Signals): void {
   const deadline = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), SIGNAL_FLUSH_MS);
   });
-  const flushed = Promise.all(tracker.storeWriters().map(({ writer }) => writer.flush())).then(() => true);
+  // Files still being digested are part of the record: waited for within the deadline, and
+  // handed to the file recorder if it runs out.
+  const flushed = fileLinksSettled()
+    .then(() => Promise.all(tracker.storeWriters().map(({ writer }) => writer.flush())))
+    .then(() => true);
   void Promise.race([flushed, deadline]).then((inTime) => {
     clearTimeout(timer);
-    if (!inTime) guard(() => spoolAfterTimeout(tracker, signal));
+    if (!inTime)
+      guard(() => {
+        spoolAfterTimeout(tracker, signal);
+        handOverPendingFiles(tracker);
+      });
     reraise(signal);
   });
 }

@@ -3,62 +3,23 @@
  * queues records for the background writer and returns; nothing here throws into the caller.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { localPath } from '../caching/cache-key.js';
-import { redactString, stripUrlCredentials } from '../capture/redact.js';
-import { fileDigester } from '../files/digester.js';
+import { redactString } from '../capture/redact.js';
 import { logger } from '../log.js';
 import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
 import type { EventTypeName } from '../model/enums.js';
 import { OWN_PROPERTY_NAMES, RUN_PROPERTIES } from '../model/run-properties.js';
-import {
-  type ArtifactInput,
-  MAX_NAME_LENGTH,
-  type PathStep,
-  type PropertyValue,
-  type TypeInput,
-} from '../model/schemas.js';
+import { MAX_NAME_LENGTH, type PropertyValue } from '../model/schemas.js';
 import type { OpenLineageRun } from '../openlineage/run-events.js';
 import type { MetadataWriter } from '../writer/writer.js';
 import type { ArtifactRecord, Run, RunEndState } from './api.js';
-import { fitExternalId, fitName, fitProperties, metricStep, runLabel, warnOnce } from './edge.js';
+import { ArtifactLinker, MAX_SUFFIXED_NAME, shortId, typeDeclaration } from './artifact-link.js';
+import { fitName, fitProperties, metricStep, runLabel, warnOnce } from './edge.js';
 import { MetricSummaries } from './metric-summary.js';
 import { capString, flattenParams, toProperties } from './values.js';
 
 export { RUN_PROPERTIES } from '../model/run-properties.js';
 
-const KNOWN_TYPES = new Set(MLMETA_TYPE_DECLARATIONS.map((t) => `${t.kind}:${t.name}`));
-
-/** A declaration for a type the tracker was asked to use but mlmeta does not declare itself. */
-function typeDeclaration(kind: 'artifact' | 'execution', name: string): TypeInput[] {
-  return KNOWN_TYPES.has(`${kind}:${name}`) ? [] : [{ kind, name, properties: {} }];
-}
-
-/** 'validation.x' → [{ key: 'validation' }, { key: 'x' }]; numeric parts become list indexes. */
-function eventPath(role: string | undefined): PathStep[] | undefined {
-  if (!role) return undefined;
-  return role.split('.').map((part) => (/^\d+$/.test(part) ? { index: Number(part) } : { key: part }));
-}
-
-/** Files whose name says "a model": ONNX, TF/Keras/PyTorch/TFLite/safetensors files. */
-const MODEL_FILE = /\.(onnx|ort|pb|h5|keras|tflite|pt|pth|safetensors|mlmodel)$/i;
-
-/**
- * The type of a file identified by its content when none was given: a model file or a model
- * folder (a saved tfjs model, with model.json) is a Model, anything else a Dataset. Content
- * identity makes one node of what several processes see, so all of them must agree on its type.
- */
-export function fileArtifactType(path: string, kind: 'file' | 'directory'): string {
-  if (kind === 'file')
-    return MODEL_FILE.test(path) || path.endsWith('model.json') ? MLMETA_TYPES.model : MLMETA_TYPES.dataset;
-  return existsSync(join(path, 'model.json')) ? MLMETA_TYPES.model : MLMETA_TYPES.dataset;
-}
-
-/** A short suffix from an id, so names stay unique per type as MLMD requires. */
-const shortId = (id: string) => id.replace(/^[a-z0-9]+:/i, '').slice(0, 12);
-/** Longest name that still fits a store with its `-<shortId>` suffix. */
-const MAX_SUFFIXED_NAME = MAX_NAME_LENGTH - 13;
+export { fileArtifactType } from './artifact-link.js';
 
 function describeError(error: unknown): Record<string, PropertyValue> {
   if (error instanceof Error) {
@@ -136,8 +97,8 @@ export class TrackedRun implements Run {
   private readonly rejectedAtStart: number;
   private autoStep = 0;
   private readonly metrics = new MetricSummaries();
-  /** Local files being digested before their artifact is written; end() waits for them. */
-  private readonly digesting = new Set<Promise<void>>();
+  /** Writes its inputs and outputs; end() waits for the files it is digesting. */
+  private readonly linker: ArtifactLinker;
   private ended: Promise<void> | undefined;
   private endedState: RunEndState | undefined;
 
@@ -188,6 +149,17 @@ export class TrackedRun implements Run {
     );
     this.openLineage = setup.openLineage?.(this.id);
     this.openLineage?.start();
+    this.linker = new ArtifactLinker(
+      this.writer,
+      {
+        externalId: this.id,
+        name: this.name,
+        type: setup.type,
+        experimentContextId: setup.experimentContextId,
+        ...(setup.pipelineRunContextId ? { pipelineRunContextId: setup.pipelineRunContextId } : {}),
+      },
+      this.openLineage,
+    );
     this.heartbeat = setInterval(() => this.beat(), setup.heartbeatIntervalMs);
     this.heartbeat.unref();
   }
@@ -257,7 +229,7 @@ export class TrackedRun implements Run {
   }
 
   async flush(): Promise<void> {
-    while (this.digesting.size > 0) await Promise.allSettled([...this.digesting]);
+    while (this.linker.digesting.size > 0) await Promise.allSettled([...this.linker.digesting]);
     await Promise.all([this.writer.flush(), this.openLineage?.flush()]);
   }
 
@@ -292,7 +264,7 @@ export class TrackedRun implements Run {
     this.guard('OpenLineage', () => {
       this.openLineage?.end(state, ending);
       // Outputs still being digested belong in the final event; at exit nothing waits for them.
-      if (this.digesting.size === 0 || ending.exiting) this.openLineage?.release();
+      if (this.linker.digesting.size === 0 || ending.exiting) this.openLineage?.release();
     });
     this.setup.onEnd(this);
     this.ended = this.settle();
@@ -333,7 +305,7 @@ export class TrackedRun implements Run {
     await Promise.race([Promise.allSettled(this.setup.captures), timeout]);
     clearTimeout(timer);
     // Files are part of the record, not background facts: wait for every digest.
-    while (this.digesting.size > 0) await Promise.allSettled([...this.digesting]);
+    while (this.linker.digesting.size > 0) await Promise.allSettled([...this.linker.digesting]);
     this.guard('OpenLineage', () => this.openLineage?.release());
     await Promise.all([this.writer.flush({ probe: true }), this.openLineage?.flush()]);
     const { rejected, quarantineFile } = this.writer.stats();
@@ -362,108 +334,12 @@ export class TrackedRun implements Run {
   }
 
   private linkArtifact(artifact: ArtifactRecord, event: EventTypeName, defaultType: string): string {
-    const method = event === 'INPUT' ? 'logInput' : 'logOutput';
     if (artifact === null || typeof artifact !== 'object') {
+      const method = event === 'INPUT' ? 'logInput' : 'logOutput';
       logger.warn(`${method} needs an artifact record such as { digest, uri, role }; nothing was linked`);
       return `artifact:${randomUUID()}`;
     }
-    const path = artifact.digest ? undefined : localPath(artifact.uri);
-    if (path === undefined) {
-      const externalId = artifact.digest
-        ? fitExternalId(String(artifact.digest), this)
-        : `artifact:${randomUUID()}`;
-      this.guard(method, () => this.writeArtifact(artifact, externalId, event, defaultType));
-      return externalId;
-    }
-    // A local file or folder is identified by its bytes: digested off the caller's path, then
-    // written under that digest. A path that cannot be read is recorded by its uri alone.
-    const provisional = `pending:${randomUUID()}`;
-    const task = fileDigester()
-      .digest(path)
-      .then(
-        ({ digest, kind, bytes, files }) =>
-          this.writeArtifact(
-            {
-              ...artifact,
-              type: artifact.type ?? fileArtifactType(path, kind),
-              uri: path,
-              properties: {
-                ...artifact.properties,
-                'file.kind': kind,
-                'file.bytes': bytes,
-                ...(files === undefined ? {} : { 'file.files': files }),
-              },
-            },
-            digest,
-            event,
-            defaultType,
-          ),
-        (error: NodeJS.ErrnoException) => {
-          logger.warn(
-            `${method}: could not read ${path} (${error.code ?? error.message}); recorded by its uri only`,
-          );
-          this.writeArtifact(artifact, `artifact:${randomUUID()}`, event, defaultType);
-        },
-      )
-      .catch((error) => logger.warn(`${method} failed:`, error))
-      .finally(() => this.digesting.delete(task));
-    this.digesting.add(task);
-    return provisional;
-  }
-
-  private writeArtifact(
-    artifact: ArtifactRecord,
-    externalId: string,
-    event: EventTypeName,
-    defaultType: string,
-  ): void {
-    const type = artifact.type ?? defaultType;
-    const node: ArtifactInput & { externalId: string } = {
-      type,
-      externalId,
-      state: 'LIVE',
-      customProperties: fitProperties(toProperties(artifact.properties ?? {}), this),
-    };
-    if (artifact.uri) node.uri = capString(redactString(stripUrlCredentials(artifact.uri)));
-    if (artifact.name) {
-      const name = fitName(redactString(String(artifact.name)), 'an artifact name', this, MAX_SUFFIXED_NAME);
-      node.name = `${name}@${shortId(externalId)}`;
-    }
-    this.writer.enqueueNode({ kind: 'artifact', node });
-    this.openLineage?.dataset(event === 'INPUT' ? 'input' : 'output', {
-      externalId,
-      type,
-      ...(node.uri ? { uri: node.uri } : {}),
-      properties: artifact.properties,
-    });
-    this.writer.enqueueEdges({
-      types: typeDeclaration('artifact', type),
-      events: [
-        { artifact: { externalId }, execution: this.ref, type: event, path: eventPath(artifact.role) },
-      ],
-      attributions: [
-        { artifact: { externalId }, context: { externalId: this.setup.experimentContextId } },
-        ...(this.setup.pipelineRunContextId
-          ? [{ artifact: { externalId }, context: { externalId: this.setup.pipelineRunContextId } }]
-          : []),
-      ],
-      ...(typeof artifact.model === 'string' && artifact.model.trim() !== ''
-        ? {
-            modelVersions: [
-              {
-                model: fitName(
-                  artifact.model.trim(),
-                  'a model name',
-                  this,
-                  MAX_NAME_LENGTH - 'model:'.length,
-                ),
-                artifact: { externalId },
-                ...(artifact.modelIsDefault ? { ifUnversioned: true } : {}),
-              },
-            ],
-          }
-        : {}),
-    });
+    return this.linker.link(artifact, event, defaultType);
   }
 
   /** An evaluation's results as a Metrics artifact (MLMD's mlmd.Metrics), output of the run. */

@@ -117,7 +117,7 @@ export class Tracker {
 
   startRun(options: StartRunOptions = {}): TrackedRun {
     const store = options.store ?? this.config.store;
-    const { writer } = this.writerFor(store);
+    const { writer } = this.storeWriter(store);
     const name = String(options.name ?? this.config.runName ?? generatedRunName());
     // A pipeline's steps share its name as their experiment, unless one is given.
     const experiment = fitName(
@@ -289,7 +289,8 @@ export class Tracker {
       });
   }
 
-  private writerFor(store: string | MetadataStore): StoreWriter {
+  /** The writer for `store`, created on first use (the file recorder writes a run's files through it). */
+  storeWriter(store: string | MetadataStore): StoreWriter {
     let entry = this.writers.get(store);
     if (entry) return entry;
     const uri = typeof store === 'string' ? store : store.uri;

@@ -1,8 +1,9 @@
 /**
  * Collects the files a program used and, when it exits (naturally, by process.exit(), by an
  * uncaught exception, or by a SIGINT/SIGTERM it does not handle itself), hands them to a
- * detached child (@mlmeta/core's file-recorder) that digests them and records the process's `mlmeta.Script` execution with each file as an input
- * (read) or an output (written), identified by content. So the program itself never loads
+ * detached child (@mlmeta/core's file-recorder) that digests them and records the process's
+ * `mlmeta.Script` execution with each file as an input (read) or an output (written),
+ * identified by content. So the program itself never loads
  * mlmeta's core, opens a store or hashes a byte for its files: its cost is the fs wrappers, a
  * map of paths and one spawn at exit. Uses are coalesced per path, and the files of a saved
  * tfjs model folder (a directory holding model.json), or of a folder read file by file, become
