@@ -66,88 +66,130 @@ export function encodeAny(typeUrl: string, value: Uint8Array): Buffer {
 /** Thrown for bytes that are not the message they were read as. */
 export class ProtobufDecodeError extends Error {}
 
-/** Each field of one message: its number and, for length-delimited fields, its bytes. */
-function* fields(
-  bytes: Uint8Array,
-): Generator<{ field: number; wireType: number; data: Uint8Array; number: number }> {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let pos = 0;
-  const readVarint = (): number => {
+/**
+ * One message's bytes, `buf[pos, end)`, read field by field in place: nested messages are ranges
+ * of the same buffer, so decoding copies nothing but the strings it returns.
+ */
+class WireReader {
+  /** The last field read: its number and wire type, its varint or double, or its bytes' range. */
+  field = 0;
+  wireType = 0;
+  number = 0;
+  start = 0;
+  stop = 0;
+
+  constructor(
+    readonly buf: Buffer,
+    private pos: number,
+    private readonly end: number,
+  ) {}
+
+  private varint(): number {
     let result = 0;
     let scale = 1;
     for (;;) {
-      if (pos >= buf.length) throw new ProtobufDecodeError('truncated varint');
-      const byte = buf[pos++]!;
+      if (this.pos >= this.end) throw new ProtobufDecodeError('truncated varint');
+      const byte = this.buf[this.pos++]!;
       result += (byte & 0x7f) * scale;
       if (byte < 0x80) return result;
       scale *= 0x80;
       if (scale > 2 ** 70) throw new ProtobufDecodeError('varint too long');
     }
-  };
-  const take = (n: number): Uint8Array => {
-    if (pos + n > buf.length) throw new ProtobufDecodeError('truncated field');
-    const data = buf.subarray(pos, pos + n);
-    pos += n;
-    return data;
-  };
-  while (pos < buf.length) {
-    const key = readVarint();
-    const field = Math.floor(key / 8);
-    const wireType = key % 8;
-    if (wireType === VARINT) yield { field, wireType, data: new Uint8Array(), number: readVarint() };
-    else if (wireType === FIXED64) {
-      const data = take(8);
-      yield { field, wireType, data, number: Buffer.from(data).readDoubleLE(0) };
-    } else if (wireType === BYTES) yield { field, wireType, data: take(readVarint()), number: 0 };
-    else if (wireType === FIXED32) yield { field, wireType, data: take(4), number: 0 };
-    else throw new ProtobufDecodeError(`unsupported wire type ${wireType}`);
+  }
+
+  private take(n: number): void {
+    if (this.pos + n > this.end) throw new ProtobufDecodeError('truncated field');
+    this.start = this.pos;
+    this.stop = this.pos + n;
+    this.pos += n;
+  }
+
+  /** Reads the next field; false at the end of the message. */
+  next(): boolean {
+    if (this.pos >= this.end) return false;
+    const key = this.varint();
+    this.field = Math.floor(key / 8);
+    this.wireType = key % 8;
+    this.number = 0;
+    if (this.wireType === VARINT) this.number = this.varint();
+    else if (this.wireType === FIXED64) {
+      this.take(8);
+      this.number = this.buf.readDoubleLE(this.start);
+    } else if (this.wireType === BYTES) this.take(this.varint());
+    else if (this.wireType === FIXED32) this.take(4);
+    else throw new ProtobufDecodeError(`unsupported wire type ${this.wireType}`);
+    return true;
+  }
+
+  /** The last field's bytes as a message of their own. */
+  inner(): WireReader {
+    return new WireReader(this.buf, this.start, this.stop);
+  }
+
+  text(): string {
+    return this.buf.toString('utf8', this.start, this.stop);
   }
 }
 
-const utf8 = (data: Uint8Array) => Buffer.from(data).toString('utf8');
+const reader = (bytes: Uint8Array) =>
+  new WireReader(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.byteLength);
 
-/** google.protobuf.Value's bytes read as JSON (the message an Any of that type holds). */
-export function decodeValue(bytes: Uint8Array): JsonValue {
+function readValue(r: WireReader): JsonValue {
   let value: JsonValue = null;
-  for (const f of fields(bytes)) {
-    if (f.field === 1 && f.wireType === VARINT) value = null;
-    else if (f.field === 2 && f.wireType === FIXED64) value = f.number;
-    else if (f.field === 3 && f.wireType === BYTES) value = utf8(f.data);
-    else if (f.field === 4 && f.wireType === VARINT) value = f.number !== 0;
-    else if (f.field === 5 && f.wireType === BYTES) value = decodeStruct(f.data);
-    else if (f.field === 6 && f.wireType === BYTES) value = decodeListValue(f.data);
+  while (r.next()) {
+    if (r.field === 1 && r.wireType === VARINT) value = null;
+    else if (r.field === 2 && r.wireType === FIXED64) value = r.number;
+    else if (r.field === 3 && r.wireType === BYTES) value = r.text();
+    else if (r.field === 4 && r.wireType === VARINT) value = r.number !== 0;
+    else if (r.field === 5 && r.wireType === BYTES) value = readStruct(r.inner());
+    else if (r.field === 6 && r.wireType === BYTES) value = readListValue(r.inner());
   }
   return value;
 }
 
-/** A JSON object from google.protobuf.Struct's bytes. */
-export function decodeStruct(bytes: Uint8Array): { [key: string]: JsonValue } {
+function readStruct(r: WireReader): { [key: string]: JsonValue } {
   const object: { [key: string]: JsonValue } = {};
-  for (const entry of fields(bytes)) {
-    if (entry.field !== 1 || entry.wireType !== BYTES) continue;
+  while (r.next()) {
+    if (r.field !== 1 || r.wireType !== BYTES) continue;
+    const entry = r.inner();
     let key = '';
     let value: JsonValue = null;
-    for (const f of fields(entry.data)) {
-      if (f.field === 1 && f.wireType === BYTES) key = utf8(f.data);
-      else if (f.field === 2 && f.wireType === BYTES) value = decodeValue(f.data);
+    while (entry.next()) {
+      if (entry.field === 1 && entry.wireType === BYTES) key = entry.text();
+      else if (entry.field === 2 && entry.wireType === BYTES) value = readValue(entry.inner());
     }
     object[key] = value;
   }
   return object;
 }
 
-export function decodeListValue(bytes: Uint8Array): JsonValue[] {
+function readListValue(r: WireReader): JsonValue[] {
   const list: JsonValue[] = [];
-  for (const f of fields(bytes)) if (f.field === 1 && f.wireType === BYTES) list.push(decodeValue(f.data));
+  while (r.next()) if (r.field === 1 && r.wireType === BYTES) list.push(readValue(r.inner()));
   return list;
 }
 
+/** google.protobuf.Value's bytes read as JSON (the message an Any of that type holds). */
+export function decodeValue(bytes: Uint8Array): JsonValue {
+  return readValue(reader(bytes));
+}
+
+/** A JSON object from google.protobuf.Struct's bytes. */
+export function decodeStruct(bytes: Uint8Array): { [key: string]: JsonValue } {
+  return readStruct(reader(bytes));
+}
+
+export function decodeListValue(bytes: Uint8Array): JsonValue[] {
+  return readListValue(reader(bytes));
+}
+
 export function decodeAny(bytes: Uint8Array): { typeUrl: string; value: Uint8Array } {
+  const r = reader(bytes);
   let typeUrl = '';
   let value: Uint8Array = new Uint8Array();
-  for (const f of fields(bytes)) {
-    if (f.field === 1 && f.wireType === BYTES) typeUrl = utf8(f.data);
-    else if (f.field === 2 && f.wireType === BYTES) value = f.data;
+  while (r.next()) {
+    if (r.field === 1 && r.wireType === BYTES) typeUrl = r.text();
+    else if (r.field === 2 && r.wireType === BYTES) value = r.buf.subarray(r.start, r.stop);
   }
   return { typeUrl, value };
 }
