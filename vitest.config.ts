@@ -8,6 +8,8 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export default defineConfig({
   resolve: {
     alias: {
+      // Before '@mlmeta/core', which would otherwise match it as a prefix.
+      '@mlmeta/core/read': fileURLToPath(new URL('./packages/core/src/read.ts', import.meta.url)),
       '@mlmeta/core': src('core'),
       '@mlmeta/tfjs': src('tfjs'),
       '@mlmeta/onnx': src('onnx'),

@@ -1,6 +1,7 @@
 /**
  * `mlmeta --help` and `--version` load commander and the command list only: no command module,
- * no @mlmeta/core (and so no zod, no store driver). The list they print is the one the full
+ * no @mlmeta/core (and so no zod, no store driver); `mlmeta runs` loads @mlmeta/core/read, and
+ * zod not even when the store is read. The list they print is the one the full
  * definitions would print, and usage errors point to the command's help instead of printing it.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { COMMANDS } from '../../packages/cli/src/commands/catalog.js';
 
 const BIN = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
 const RECORDER = fileURLToPath(new URL('../core/fixtures/record-resolutions.mjs', import.meta.url));
+const SEED = fileURLToPath(new URL('./fixtures/seed.mjs', import.meta.url));
 
 function memoryIo() {
   const out: string[] = [];
@@ -95,6 +97,24 @@ describe('start-up', () => {
   it('a command loads core when it runs', () => {
     const { urls } = resolvedBy(['runs', '--store', `sqlite:${join(tmpdir(), 'mlmeta-lazy-none.db')}`]);
     expect(urls.some((url) => url.includes('/packages/core/dist/'))).toBe(true);
+  });
+
+  it('mlmeta runs lists tracked runs from a SQLite store without loading zod or the schemas', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlmeta-lazy-runs-'));
+    const store = `sqlite:${join(dir, 'store.db')}`;
+    const seed = spawnSync(process.execPath, [SEED, join(dir, 'work')], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '', MLMETA_STORE: store, MLMETA_SPOOL_DIR: join(dir, 'spool') },
+      cwd: dir,
+    });
+    expect(seed.status, seed.stderr).toBe(0);
+    const { status, urls } = resolvedBy(['runs', '--store', store]);
+    expect(status).toBe(0);
+    expect(urls.some((url) => url.includes('/packages/core/dist/read.js'))).toBe(true);
+    // Both seeded runs have metric series: `runs` asked the store for each run's metric keys.
+    expect(urls.filter((url) => /\/zod\/|\/schemas-[\w-]+\.js|\/core\/dist\/index\.js/.test(url))).toEqual(
+      [],
+    );
   });
 });
 

@@ -13,7 +13,7 @@ import {
   OUTPUT_EVENT_TYPES,
   type PropertyValue,
   runStatus,
-} from '@mlmeta/core';
+} from '@mlmeta/core/read';
 import { literal, runName } from './resolve.js';
 
 /** One run at one end of an artifact's events. */

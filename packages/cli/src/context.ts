@@ -9,7 +9,7 @@ import {
   openStore,
   redactUri,
   waitForFileRecords,
-} from '@mlmeta/core';
+} from '@mlmeta/core/read';
 
 /** How long a command waits for the files of processes that just exited to be recorded. */
 const FILE_RECORDS_WAIT_MS = 15_000;

@@ -3,7 +3,7 @@
  * internals after them), and, for a loss that became NaN or infinite, the input features whose
  * recorded statistics hold NaN or ±Infinity — the usual cause.
  */
-import type { PropertyValue } from '@mlmeta/core';
+import type { PropertyValue } from '@mlmeta/core/read';
 import type { LinkedArtifact } from './run-details.js';
 
 /** A frame in mlmeta's own code (installed or in this repository) or in Node itself. */

@@ -10,7 +10,7 @@ import {
   INPUT_EVENT_TYPES,
   type LineageGraph,
   OUTPUT_EVENT_TYPES,
-} from '@mlmeta/core';
+} from '@mlmeta/core/read';
 
 export type NodeKey = { kind: 'artifact'; id: number } | { kind: 'execution'; id: number };
 

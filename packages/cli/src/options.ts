@@ -5,7 +5,7 @@ import {
   type FilterNodeKind,
   FilterSyntaxError,
   sqliteDialect,
-} from '@mlmeta/core';
+} from '@mlmeta/core/read';
 import { InvalidArgumentError } from 'commander';
 
 export function positiveInt(max: number) {

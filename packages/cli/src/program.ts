@@ -147,7 +147,7 @@ export async function runCli(
       if (error.exitCode === 2) io.err.write(`${hint}\n`);
       return error.exitCode;
     }
-    const { isMlmetaError } = await import('@mlmeta/core');
+    const { isMlmetaError } = await import('@mlmeta/core/read');
     if (isMlmetaError(error)) {
       io.err.write(`mlmeta: ${error.message}\n`);
       if (error.code !== 'INVALID_ARGUMENT') return 1;

@@ -8,7 +8,7 @@ import {
   type MetadataStore,
   RUN_PROPERTIES,
   resolveModelVersion,
-} from '@mlmeta/core';
+} from '@mlmeta/core/read';
 import { CliError } from './context.js';
 
 /** Levenshtein distance, case-insensitive. */

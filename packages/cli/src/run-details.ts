@@ -10,7 +10,7 @@ import {
   OUTPUT_EVENT_TYPES,
   type PropertyValue,
   RUN_PROPERTIES,
-} from '@mlmeta/core';
+} from '@mlmeta/core/read';
 import { type NonFiniteFeature, nonFiniteFeatures } from './failure.js';
 import { runName } from './resolve.js';
 import { type RunSummary, summarizeRuns } from './run-summary.js';

@@ -10,7 +10,7 @@ import {
   RUN_PROPERTIES,
   type RunStatus,
   runStatus,
-} from '@mlmeta/core';
+} from '@mlmeta/core/read';
 import { runName } from './resolve.js';
 
 export interface RunSummary {

@@ -3,7 +3,7 @@
  * it), an artifact, or a run.
  */
 import { existsSync } from 'node:fs';
-import type { Artifact, Execution, MetadataStore } from '@mlmeta/core';
+import type { Artifact, Execution, MetadataStore } from '@mlmeta/core/read';
 import { CliError } from './context.js';
 import { type FileIdentity, identifyFile } from './file-digest.js';
 import { findArtifact, findRun, knownNames, literal, notFound, rejectAmbiguousNumber } from './resolve.js';

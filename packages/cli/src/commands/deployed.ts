@@ -2,7 +2,7 @@
  * `mlmeta deployed`: which version of which model is served where, since when, live or ended,
  * and which run produced it. `--model` naming nothing served exits 1.
  */
-import { deployedModels } from '@mlmeta/core';
+import { deployedModels } from '@mlmeta/core/read';
 import type { Command } from 'commander';
 import { type CliContext, CliError } from '../context.js';
 import { formatTime, paint, paintState, shortDigest } from '../output/format.js';

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Artifact } from '@mlmeta/core';
+import type { Artifact } from '@mlmeta/core/read';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { progressBar } from '../output/progress.js';

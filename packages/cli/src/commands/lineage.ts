@@ -5,7 +5,7 @@ import {
   type MetadataStore,
   OUTPUT_EVENT_TYPES,
   runStatus,
-} from '@mlmeta/core';
+} from '@mlmeta/core/read';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { type Labeler, lineageTree, renderTree, type TreeNode } from '../lineage-tree.js';

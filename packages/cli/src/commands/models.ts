@@ -11,7 +11,7 @@ import {
   type ModelVersion,
   type RegisteredModel,
   setModelAlias,
-} from '@mlmeta/core';
+} from '@mlmeta/core/read';
 import type { Command } from 'commander';
 import { type CliContext, CliError } from '../context.js';
 import { formatTime, paint, paintState, shortDigest } from '../output/format.js';

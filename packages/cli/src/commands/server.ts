@@ -1,6 +1,6 @@
 /** `mlmeta server ...`: the HTTP API server, with the same flags as the `mlmeta-server` bin. */
 
-import { DEFAULT_STORE_URI } from '@mlmeta/core';
+import { DEFAULT_STORE_URI } from '@mlmeta/core/read';
 import type { Command } from 'commander';
 import { CliError, type Io } from '../context.js';
 import type { Action } from './action.js';

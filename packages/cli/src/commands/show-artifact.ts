@@ -3,7 +3,7 @@
  * signature, the other contents recorded at its URI, the runs that produced and read it.
  */
 import { existsSync } from 'node:fs';
-import type { Artifact, MetadataStore, PropertyValue } from '@mlmeta/core';
+import type { Artifact, MetadataStore, PropertyValue } from '@mlmeta/core/read';
 import {
   type ArtifactDetails,
   type ArtifactRun,

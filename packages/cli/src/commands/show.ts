@@ -1,5 +1,5 @@
 /** `mlmeta show <run>`: one run in full, a failure first; or one artifact (show-artifact.ts); or a model version (model:<name>@…). */
-import { resolveModelVersion } from '@mlmeta/core';
+import { resolveModelVersion } from '@mlmeta/core/read';
 import type { Command } from 'commander';
 import { type CliContext, CliError } from '../context.js';
 import { describeNonFinite, splitStack } from '../failure.js';

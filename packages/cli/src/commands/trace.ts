@@ -1,6 +1,6 @@
 /** `mlmeta trace <file>`: where did this model or data file come from? */
 import { existsSync } from 'node:fs';
-import { type Artifact, type Execution, type MetadataStore, OUTPUT_EVENT_TYPES } from '@mlmeta/core';
+import { type Artifact, type Execution, type MetadataStore, OUTPUT_EVENT_TYPES } from '@mlmeta/core/read';
 import type { Command } from 'commander';
 import { type CliContext, CliError } from '../context.js';
 import { type FileIdentity, identifyFile } from '../file-digest.js';

@@ -2,7 +2,7 @@
  * `mlmeta ui`: the web UI over a store, for one person on this machine: the store opened
  * read-only, the server bound to 127.0.0.1 without tokens (so no login), the URL printed.
  */
-import { redactUri } from '@mlmeta/core';
+import { redactUri } from '@mlmeta/core/read';
 import type { Command } from 'commander';
 import { CliError } from '../context.js';
 import type { Action } from './action.js';

@@ -1,5 +1,5 @@
 /** The facts of a run's environment and hardware that readers compare, as flat `key → text`. */
-import type { PropertyValue } from '@mlmeta/core';
+import type { PropertyValue } from '@mlmeta/core/read';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined =>

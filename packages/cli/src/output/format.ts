@@ -1,6 +1,6 @@
 /** Short human forms of the values commands print. */
 import { styleText } from 'node:util';
-import type { PropertyValue } from '@mlmeta/core';
+import type { PropertyValue } from '@mlmeta/core/read';
 
 type Style = Parameters<typeof styleText>[0];
 

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { lazySchema, zod } from '../zod.js';
 import { ArtifactState, EventType, ExecutionState, PropertyType, TypeKind } from './enums.js';
+import { MAX_ID, MAX_NAME_LENGTH } from './limits.js';
 
 const enumKeys = <E extends Record<string, number>>(e: E) =>
   Object.keys(e).filter((k) => k !== 'UNKNOWN') as [Exclude<keyof E & string, 'UNKNOWN'>, ...string[]];
@@ -96,14 +97,7 @@ export const PropertyValueSchema = lazySchema(() =>
  * const acc: PropertyValue = 0.93;
  */
 export type PropertyValue = z.infer<typeof PropertyValueSchema>;
-/**
- * Longest name, external id, property name and metric key every backend holds: MLMD's
- * VARCHAR(255) columns (PostgreSQL enforces them; SQLite would take more, and a store must
- * not accept what another backend would refuse on replay or export).
- */
-export const MAX_NAME_LENGTH = 255;
-/** Store ids are MLMD's INT columns: 1 to 2^31-1. */
-export const MAX_ID = 2 ** 31 - 1;
+export { MAX_ID, MAX_NAME_LENGTH } from './limits.js';
 
 /**
  * Deepest nesting of objects and arrays inside one property value (`{ a: { b: 1 } }` is 2) that

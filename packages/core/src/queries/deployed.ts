@@ -7,9 +7,9 @@
 import { MLMETA_TYPES } from '../model/base-types.js';
 import { INPUT_EVENT_TYPES, OUTPUT_EVENT_TYPES } from '../model/enums.js';
 import { MODEL_VERSION_PROPERTIES } from '../model/model-version-properties.js';
+import { RUN_PROPERTIES } from '../model/run-properties.js';
 import type { Artifact, Execution } from '../model/schemas.js';
 import type { MetadataStore } from '../store/store.js';
-import { RUN_PROPERTIES } from '../tracker/run.js';
 import { type RunStatus, runStatus } from '../tracker/status.js';
 
 /** Custom properties a serving integration (@mlmeta/onnx) writes on its Serve execution. */

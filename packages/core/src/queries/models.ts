@@ -7,10 +7,10 @@
 import { MLMETA_TYPES } from '../model/base-types.js';
 import { INPUT_EVENT_TYPES, OUTPUT_EVENT_TYPES } from '../model/enums.js';
 import { MODEL_VERSION_PROPERTIES as P } from '../model/model-version-properties.js';
+import { RUN_PROPERTIES } from '../model/run-properties.js';
 import type { Artifact, Context, Execution } from '../model/schemas.js';
 import { MlmetaError } from '../store/errors.js';
 import type { MetadataStore } from '../store/store.js';
-import { RUN_PROPERTIES } from '../tracker/run.js';
 import { type RunStatus, runStatus } from '../tracker/status.js';
 import { SERVE_PROPERTIES, servingEnd } from './deployed.js';
 

@@ -1,6 +1,6 @@
 import type { ExecutionStateName } from '../model/enums.js';
+import { RUN_PROPERTIES } from '../model/run-properties.js';
 import type { Execution } from '../model/schemas.js';
-import { RUN_PROPERTIES } from './run.js';
 
 /** An execution's state as readers should show it: 'LOST' for a run whose process died unseen. */
 export type RunStatus = ExecutionStateName | 'LOST';

@@ -3,7 +3,7 @@
  * per-database driver (store/sqlite/, store/postgres/). Shaped like Kysely's dialect contract:
  * what differs between databases is named here once, everything else is written once.
  */
-import { MAX_ID } from '../../model/schemas.js';
+import { MAX_ID } from '../../model/limits.js';
 import { MlmetaError } from '../errors.js';
 import type { Direction, LineageWalks, WalkSteps } from './lineage.js';
 

@@ -10,7 +10,6 @@ import type {
   MetricSeriesPoint,
   NodeRef,
 } from '../../model/schemas.js';
-import { NodeRefSchema } from '../../model/schemas.js';
 import { MlmetaError } from '../errors.js';
 import type { MetricQuery } from '../store.js';
 import { type BulkUpsert, Params, type Row, type SqlExecutor } from './driver.js';
@@ -21,7 +20,7 @@ import {
   readMetricBlocks,
   refreshMetricBlocks,
 } from './metric-blocks.js';
-import { parseInput } from './validate.js';
+import { parseNodeRef } from './validate.js';
 
 export const FLAG_NAN = 1;
 export const FLAG_POSITIVE_INFINITY = 2;
@@ -44,7 +43,7 @@ function storedValue(value: unknown, flags: unknown): number {
 
 /** The execution id a reference names; NOT_FOUND when there is none. */
 export async function executionId(db: SqlExecutor, ref: NodeRef): Promise<number> {
-  const parsed = parseInput(NodeRefSchema, ref, 'execution reference');
+  const parsed = await parseNodeRef(ref, 'execution reference');
   const p = new Params(db.dialect);
   const where = 'id' in parsed ? `id = ${p.add(parsed.id)}` : `external_id = ${p.add(parsed.externalId)}`;
   const row = await db.get(`SELECT id FROM Execution WHERE ${where}`, p.values);

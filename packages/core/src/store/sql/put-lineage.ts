@@ -10,13 +10,13 @@ import {
   ExecutionState,
   type PropertyTypeName,
 } from '../../model/enums.js';
-import {
-  type LineageBatch,
-  type LineageBatchResult,
+import type {
+  LineageBatch,
+  LineageBatchResult,
   LineageBatchSchema,
-  type NodeRef,
-  type Properties,
-  type PropertyValue,
+  NodeRef,
+  Properties,
+  PropertyValue,
 } from '../../model/schemas.js';
 import { MlmetaError } from '../errors.js';
 import type { NodeKind } from '../store.js';
@@ -32,7 +32,7 @@ import {
 } from './property-codec.js';
 import type { ResolvedType, TypeDraft } from './type-memo.js';
 import { putTypes } from './types.js';
-import { parseInput } from './validate.js';
+import { inputSchemas, parseInput } from './validate.js';
 
 type Batch = ReturnType<typeof LineageBatchSchema.parse>;
 type NodeInput = NonNullable<Batch['artifacts']>[number] &
@@ -530,7 +530,7 @@ export async function putLineage(
   now = Date.now(),
   draft?: TypeDraft,
 ): Promise<LineageBatchResult> {
-  const batch = parseInput(LineageBatchSchema, raw, 'lineage batch');
+  const batch = parseInput((await inputSchemas()).LineageBatchSchema, raw, 'lineage batch');
   if (batch.types?.length) await declareTypes(db, batch.types, draft);
   const types = new TypeResolver(db, draft);
   const refs = new BatchRefs();

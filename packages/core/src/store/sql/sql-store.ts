@@ -20,7 +20,6 @@ import type {
   TypeDef,
   TypeInput,
 } from '../../model/schemas.js';
-import { NodeRefSchema } from '../../model/schemas.js';
 import { isMlmetaError, MlmetaError } from '../errors.js';
 import type {
   LineageGraph,
@@ -40,7 +39,7 @@ import { getNode, queryNodes } from './node-reader.js';
 import { putLineage } from './put-lineage.js';
 import { type TypeDraft, TypeMemo } from './type-memo.js';
 import { getType, getTypes, putTypes } from './types.js';
-import { parseInput } from './validate.js';
+import { parseNodeRef } from './validate.js';
 
 /** Database errors that are the caller's doing become typed errors; the rest stay INTERNAL. */
 function translate(error: unknown): unknown {
@@ -118,14 +117,17 @@ export class SqlMetadataStore implements MetadataStore {
   getContexts(query?: NodeQuery): Promise<Page<Context>> {
     return this.read((db) => queryNodes(db, 'context', query));
   }
-  getArtifact(ref: NodeRef): Promise<Artifact | undefined> {
-    return this.read((db) => getNode(db, 'artifact', parseInput(NodeRefSchema, ref, 'artifact reference')));
+  async getArtifact(ref: NodeRef): Promise<Artifact | undefined> {
+    const parsed = await parseNodeRef(ref, 'artifact reference');
+    return this.read((db) => getNode(db, 'artifact', parsed));
   }
-  getExecution(ref: NodeRef): Promise<Execution | undefined> {
-    return this.read((db) => getNode(db, 'execution', parseInput(NodeRefSchema, ref, 'execution reference')));
+  async getExecution(ref: NodeRef): Promise<Execution | undefined> {
+    const parsed = await parseNodeRef(ref, 'execution reference');
+    return this.read((db) => getNode(db, 'execution', parsed));
   }
-  getContext(ref: NodeRef): Promise<Context | undefined> {
-    return this.read((db) => getNode(db, 'context', parseInput(NodeRefSchema, ref, 'context reference')));
+  async getContext(ref: NodeRef): Promise<Context | undefined> {
+    const parsed = await parseNodeRef(ref, 'context reference');
+    return this.read((db) => getNode(db, 'context', parsed));
   }
 
   getEvents(query: { artifactIds?: number[]; executionIds?: number[] }): Promise<Event[]> {

@@ -11,11 +11,11 @@ import {
   TypeKind,
   type TypeKindName,
 } from '../../model/enums.js';
-import { type TypeDef, type TypeInput, TypeInputSchema } from '../../model/schemas.js';
+import type { TypeDef, TypeInput } from '../../model/schemas.js';
 import { MlmetaError } from '../errors.js';
 import type { PutTypesOptions } from '../store.js';
 import { Params, type Row, type SqlExecutor } from './driver.js';
-import { parseInput } from './validate.js';
+import { inputSchemas, parseInput } from './validate.js';
 
 const SYSTEM_TYPE_NAMES = new Set<string>([...BASE_ARTIFACT_TYPES, ...BASE_EXECUTION_TYPES]);
 
@@ -124,7 +124,7 @@ async function insertProperty(
 
 /** Create or evolve one type; returns its id. Call inside a transaction. */
 async function putType(db: SqlExecutor, raw: TypeInput, options: PutTypesOptions): Promise<number> {
-  const input = parseInput(TypeInputSchema, raw, 'type');
+  const input = parseInput((await inputSchemas()).TypeInputSchema, raw, 'type');
   const label = typeLabel(input);
   const existing = await getType(db, input.kind, input.name, input.version);
   if (!existing) {
