@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import type * as Zod from 'zod';
+import { ownModule } from './own-module.js';
 
 type ZodNamespace = typeof Zod.z;
 
@@ -18,7 +19,7 @@ let loaded: ZodNamespace | undefined;
 
 function load(): ZodNamespace {
   if (loaded === undefined) {
-    const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+    const require = createRequire(ownModule());
     loaded = (require('zod') as typeof Zod).z;
   }
   return loaded;

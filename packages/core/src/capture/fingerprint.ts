@@ -17,6 +17,7 @@
  */
 import { createRequire } from 'node:module';
 import type { XXHash128 } from 'xxhash-addon';
+import { ownModule } from '../own-module.js';
 import { FeatureAccumulator, type FeatureStats, isNumericArray } from './feature-stats.js';
 
 export type { FeatureStats } from './feature-stats.js';
@@ -85,7 +86,7 @@ const SEED = Buffer.alloc(8);
 let Hash128: typeof XXHash128 | undefined;
 function hasher(): XXHash128 {
   if (!Hash128) {
-    const load = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+    const load = createRequire(ownModule());
     Hash128 = (load('xxhash-addon') as typeof import('xxhash-addon')).XXHash128;
   }
   return new Hash128(SEED);

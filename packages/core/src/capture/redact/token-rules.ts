@@ -9,6 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { logger } from '../../log.js';
+import { ownModule } from '../../own-module.js';
 
 // After gitleaks' default rules (ids given); each match is a credential as a whole.
 const OWN_PATTERNS: RegExp[] = [
@@ -135,7 +136,7 @@ function widen(text: string, [start, end]: Range): Range {
 function secretlintScanner(): Scanner | null {
   if (secretlint !== undefined) return secretlint;
   try {
-    const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+    const require = createRequire(ownModule());
     const { rules } = require('@secretlint/secretlint-rule-preset-recommend') as { rules: SecretlintRule[] };
     let found: Range[] = [];
     const context = {
