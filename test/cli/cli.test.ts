@@ -509,6 +509,32 @@ describe('mlmeta gc / sync', () => {
     expect(typo.out).toBe('');
   });
 
+  it('reads against an http store with nothing listening fail at once with what to do', async () => {
+    // A port nothing listens on (closed again right away): every connection is refused.
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const store = `http://127.0.0.1:${closed}`;
+    for (const args of [
+      ['runs'],
+      ['runs', '--json'],
+      ['show', 'train-good'],
+      ['lineage', 'train-good'],
+      ['models'],
+    ]) {
+      const result = mlmeta(args, { MLMETA_STORE: store });
+      expect({ args, ...result }).toEqual({
+        args,
+        code: 1,
+        out: '',
+        err: `mlmeta: cannot reach the mlmeta server ${store}: connection refused (nothing listens there); start it (mlmeta server) or pass --store\n`,
+      });
+    }
+  });
+
   it('sync to a server that does not answer fails at once, says why and keeps the spool', async () => {
     const spool = join(dir, 'unsent');
     // A store that cannot be opened at all: the runs go to the spool at once.
