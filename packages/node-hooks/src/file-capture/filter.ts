@@ -5,7 +5,7 @@
  * narrows or widens that; `MLMETA_CAPTURE_DISABLED=files` (or an MLMETA_CAPTURE list without
  * `files`) turns capture off. Read without zod: this runs at preload, before anything loads.
  */
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 
 /** Source code and manifests: what a program loads, not what it reads as data. */
 const CODE =
@@ -56,7 +56,27 @@ export function fileFilter(
     !EXCLUDED_DIRS.test(rel) &&
     !CODE.test(rel) &&
     !absolute.startsWith(spool);
-  if (globs.length === 0) return (absolute) => base(absolute, toPosix(relative(cwd, absolute)));
+  if (globs.length === 0) {
+    // The fs wrappers ask for every call: where a file is (under cwd, outside node_modules,
+    // .git, .mlmeta and the spool) is decided once per directory, so a call costs a Map lookup
+    // and the source-code test on its name.
+    const folders = new Map<string, boolean>();
+    return (absolute) => {
+      const folder = dirname(absolute);
+      let wanted = folders.get(folder);
+      if (wanted === undefined) {
+        const rel = toPosix(relative(cwd, folder));
+        wanted =
+          !rel.startsWith('..') &&
+          !isAbsolute(rel) &&
+          !EXCLUDED_DIRS.test(rel) &&
+          folder !== spool &&
+          !folder.startsWith(`${spool}${sep}`);
+        folders.set(folder, wanted);
+      }
+      return wanted && !CODE.test(absolute);
+    };
+  }
   const picomatch = load('picomatch') as typeof import('picomatch');
   const matcher = (patterns: string[]) => {
     if (patterns.length === 0) return undefined;
