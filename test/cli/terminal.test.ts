@@ -5,7 +5,7 @@
  * terminal's width.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,6 +125,33 @@ describe.skipIf(!existsSync(SCRIPT))('mlmeta in a terminal', () => {
       expect(code, screen).toBe(0);
       expect({ args, widest: widest(screen) }).toEqual({ args, widest: Math.min(widest(screen), columns) });
     }
+  });
+
+  it('sync: a progress bar on a terminal, none in a pipe', () => {
+    // Runs recorded while their store could not be opened (a path under a file) are spooled.
+    writeFileSync(join(dir, 'a-file'), '');
+    const spool = (name: string) => {
+      const seed = spawnSync(process.execPath, [SEED, join(dir, `work-${name}`)], {
+        encoding: 'utf8',
+        env: env({
+          MLMETA_STORE: `sqlite:${join(dir, 'a-file', 'x.db')}`,
+          MLMETA_SPOOL_DIR: join(dir, name),
+        }),
+        cwd: dir,
+      });
+      expect(seed.status, seed.stderr).toBe(0);
+      return join(dir, name);
+    };
+    const tty = inTerminal(['sync', '--spool-dir', spool('spool-tty')], 100);
+    expect(tty.code, tty.screen).toBe(0);
+    expect(tty.screen).toMatch(/replaying spool \[[^\]]+\] 0\/3/);
+    expect(tty.screen).toMatch(/replaying spool \[[^\]]+\] 3\/3/);
+    expect(tty.screen).toContain('replayed 3 batch(es)');
+    const plain = piped(['sync', '--spool-dir', spool('spool-pipe')]);
+    expect(plain.code, plain.err).toBe(0);
+    expect(plain.out).toContain('replayed 3 batch(es)');
+    expect(plain.out + plain.err).not.toContain('replaying spool');
+    expect(plain.out + plain.err).not.toContain(ESC);
   });
 
   it('a pipe without COLUMNS gets whole lines', () => {
