@@ -33,7 +33,7 @@ beforeAll(() => {
   }
 });
 
-function loadedPackages(format: 'esm' | 'cjs', then?: 'fingerprint' | 'redact' | 'validate') {
+function loadedPackages(format: 'esm' | 'cjs', then?: 'fingerprint' | 'redact' | 'validate' | 'run') {
   const file = join(mkdtempSync(join(tmpdir(), 'mlmeta-core-import-')), 'resolved.txt');
   const result = spawnSync(process.execPath, [probe, format, file, ...(then ? [then] : [])], {
     cwd: root,
@@ -45,6 +45,7 @@ function loadedPackages(format: 'esm' | 'cjs', then?: 'fingerprint' | 'redact' |
     digest?: string;
     redacted?: string;
     parsed?: unknown;
+    captured?: { frameworks?: Record<string, string>; cpu?: number };
     packages: string[];
   };
 }
@@ -72,5 +73,12 @@ describe.each(['esm', 'cjs'] as const)('importing @mlmeta/core (%s build)', (for
     // A Figma token without upper case: only secretlint's rules know it (no entropy net fires).
     expect(redacted).toBe('figma [REDACTED] end');
     expect(packages).toContain('@secretlint/secretlint-rule-preset-recommend');
+  });
+
+  it("captures a run's environment and hardware on a thread of its own: systeminformation never loads on the main one", () => {
+    const { captured, packages } = loadedPackages(format, 'run');
+    expect(captured?.frameworks?.['@tensorflow/tfjs']).toMatch(/^\d+\.\d+\.\d+/);
+    expect(captured?.cpu).toBeGreaterThan(0);
+    expect(packages).not.toContain('systeminformation');
   });
 });

@@ -5,28 +5,13 @@
  * program that ends naturally exits. Where the built worker script is missing (core run from
  * its TypeScript source), digests run in this thread, still streamed.
  */
-import { existsSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
+import { builtWorkerScript, workerExecArgv } from '../worker/worker-thread.js';
 import { digestPath, type PathDigest } from './digest.js';
 import type { DigestReply } from './digest-worker-main.js';
 
 /** The build's file name of the worker entry (tsup entry `digest-worker`). */
 export const DIGEST_WORKER_ENTRY = 'digest-worker';
-
-function workerScript(): string | undefined {
-  let file: string;
-  try {
-    file = typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
-  } catch {
-    return undefined;
-  }
-  const extension = extname(file);
-  if (extension !== '.js' && extension !== '.cjs' && extension !== '.mjs') return undefined;
-  const script = join(dirname(file), `${DIGEST_WORKER_ENTRY}${extension}`);
-  return existsSync(script) ? script : undefined;
-}
 
 type Waiter = { resolve: (found: PathDigest) => void; reject: (error: Error) => void };
 
@@ -41,7 +26,7 @@ export class FileDigester {
   private worker: Promise<Worker> | undefined;
   private nextId = 0;
   private readonly waiting = new Map<number, Waiter>();
-  private readonly script = workerScript();
+  private readonly script = builtWorkerScript(DIGEST_WORKER_ENTRY);
 
   /** Digests in flight. */
   get pending(): number {
@@ -71,7 +56,11 @@ export class FileDigester {
   private start(): Promise<Worker> {
     // Loaded only here: a process that never digests a file never loads worker_threads.
     this.worker ??= import('node:worker_threads').then(({ Worker: WorkerClass }) => {
-      const worker = new WorkerClass(this.script!, { stdout: false, stderr: false });
+      const worker = new WorkerClass(this.script!, {
+        stdout: false,
+        stderr: false,
+        execArgv: workerExecArgv(),
+      });
       worker.on('message', (reply: DigestReply) => this.settle(reply));
       worker.on('error', (error) => this.fail(error));
       worker.on('exit', () => {

@@ -26,6 +26,7 @@ import type {
   TypeDef,
   TypeInput,
 } from '../../model/schemas.js';
+import { workerExecArgv } from '../../worker/worker-thread.js';
 import { MlmetaError } from '../errors.js';
 import { redactUri } from '../open.js';
 import type {
@@ -55,21 +56,6 @@ interface PendingCall {
 }
 
 const OPEN_ID = 0;
-
-/**
- * The node flags the worker inherits: the process's own, minus `--input-type`, which Node refuses
- * in a worker that runs a file ("--input-type can only be used with string input"), so that a
- * program started as `node --input-type=module -e …` does not send every write to the spool.
- */
-function workerExecArgv(): string[] {
-  const flags: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--input-type') i++;
-    else if (!argv[i]!.startsWith('--input-type=')) flags.push(argv[i]!);
-  }
-  return flags;
-}
 
 export class WorkerStore implements MetadataStore {
   private uriValue: string;
