@@ -70,7 +70,10 @@ function attribute(profile) {
     if (ownFrame.has(id)) return ownFrame.get(id);
     let at = id;
     while (at !== undefined && !isOwn(byId.get(at).callFrame.url)) at = parents.get(at);
-    const frame = at === undefined ? "?" : `${byId.get(at).callFrame.functionName || "(anonymous)"} ${path.basename(path.dirname(path.dirname(byId.get(at).callFrame.url)))}/${path.basename(byId.get(at).callFrame.url)}:${byId.get(at).callFrame.lineNumber + 1}`;
+    const frame =
+      at === undefined
+        ? '?'
+        : `${byId.get(at).callFrame.functionName || '(anonymous)'} ${path.basename(path.dirname(path.dirname(byId.get(at).callFrame.url)))}/${path.basename(byId.get(at).callFrame.url)}:${byId.get(at).callFrame.lineNumber + 1}`;
     ownFrame.set(id, frame);
     return frame;
   };
