@@ -7,12 +7,12 @@
  * as for the others (waitForFileRecords).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { EventTypeName } from '../model/enums.js';
 import type { ArtifactRecord } from '../tracker/api.js';
 import type { LinkTarget } from '../tracker/artifact-link.js';
+import { builtWorkerScript } from '../worker/worker-thread.js';
 import { fileRecordsDir } from './file-record-job.js';
 
 /** One link the recorder finishes: the file, the run, and the store that run writes to. */
@@ -35,23 +35,9 @@ export interface FileLinkJob {
   links: FileLink[];
 }
 
-/** This module's file: dist/index.cjs under require, dist/index.js under import. */
-function ownModuleFile(): string | undefined {
-  try {
-    return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The built file recorder next to this build of core (tsup entry `file-recorder`), if any. */
 function recorderScript(): string | undefined {
-  const file = ownModuleFile();
-  if (!file) return undefined;
-  const extension = extname(file);
-  if (extension !== '.js' && extension !== '.cjs' && extension !== '.mjs') return undefined;
-  const script = join(dirname(file), `file-recorder${extension}`);
-  return existsSync(script) ? script : undefined;
+  return builtWorkerScript('file-recorder');
 }
 
 /**

@@ -5,21 +5,12 @@
  * every backend and keeps one implementation of each write.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { OpenLineageTransportConfig } from '../openlineage/config.js';
+import { builtWorkerScript } from '../worker/worker-thread.js';
 
 /** Longest the process's exit waits for the replay child. */
 export const EXIT_REPLAY_TIMEOUT_MS = 5000;
-
-/** This module's file: dist/index.cjs under require, dist/index.js under import. */
-function ownModuleFile(): string | undefined {
-  try {
-    return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
-  } catch {
-    return undefined;
-  }
-}
 
 // Runs in the child: open the store, replay exactly this one file, close. No hooks, no tracking.
 const CHILD_SCRIPT = `
@@ -41,9 +32,10 @@ export function replaySpoolInChild(
   target: { uri: string } | { transport: OpenLineageTransportConfig },
   file: string,
 ): string | undefined {
-  const moduleFile = ownModuleFile();
-  // Under a TypeScript test runner the module is .ts, which a plain child cannot load.
-  if (!moduleFile || !/\.(c|m)?js$/.test(moduleFile) || !existsSync(moduleFile)) {
+  // core's entry in this build's format (not this module's file: in the split ESM build that is
+  // a chunk, whose exports are not core's API). Under a TypeScript test runner there is none.
+  const moduleFile = builtWorkerScript('index');
+  if (!moduleFile) {
     return 'mlmeta is not running from its built files, which the replay process needs';
   }
   const result = spawnSync(process.execPath, ['-e', CHILD_SCRIPT], {

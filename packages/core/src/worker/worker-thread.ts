@@ -6,18 +6,21 @@
 import { existsSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ownModule } from '../own-module.js';
 
-/** This module's file: dist/index.cjs under require, dist/index.js under import, a .ts file in tests. */
+/** This build's module file: dist/index.cjs, a dist/*.js chunk, or a .ts file in tests. */
 function ownModuleFile(): string | undefined {
   try {
-    return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+    const module = ownModule();
+    return module.startsWith('file:') ? fileURLToPath(module) : module;
   } catch {
     return undefined;
   }
 }
 
 /**
- * The path of the built worker script `entry` (a tsup entry of core) next to the running build,
+ * The path of the built script `entry` (a tsup entry of core: a worker's, or `index` for core's
+ * own API, which a child process can import) next to the running build,
  * in the same format (`.js` or `.cjs`), or undefined where there is none: when core runs from its
  * TypeScript source (a plain worker cannot load .ts) or was bundled into an application.
  *
