@@ -20,7 +20,7 @@ await run.end();
 const store = await core.openStore(process.env.MLMETA_STORE, { readOnly: true });
 const [execution] = (await store.getExecutions({})).items;
 const { total } = await store.getMetrics({ execution: { id: execution.id }, key: 'loss' });
-console.log(JSON.stringify({ state: execution.lastKnownState, cores: execution.customProperties.hardware?.cpu?.cores, points: total }));
+console.log(JSON.stringify({ state: execution.lastKnownState, cores: execution.customProperties.hardware?.cpu?.cores, points: total, execArgv: execution.customProperties.environment?.execArgv }));
 await store.close();
 `;
 
@@ -29,7 +29,7 @@ describe.each([
   [['--expose-gc']],
   [['--input-type=module', '--stack-size=900']],
 ])('a program started with node %s', (flags) => {
-  it('writes its run to the store (not the spool) and captures the hardware', () => {
+  it('writes its run to the store (not the spool), captures the hardware and records its flags', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mlmeta-worker-flags-'));
     const result = spawnSync(
       process.execPath,
@@ -52,8 +52,10 @@ describe.each([
     );
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).not.toMatch(/spool|worker/i);
-    const recorded = JSON.parse(result.stdout.trim().split('\n').pop()!);
+    const { execArgv, ...recorded } = JSON.parse(result.stdout.trim().split('\n').pop()!);
     expect(recorded).toEqual({ state: 'COMPLETE', cores: expect.any(Number), points: 1 });
     expect(readdirSync(dir)).not.toContain('spool');
+    // Captured on the capture worker, which has no flags of its own: the process's are recorded.
+    expect(execArgv).toEqual(expect.arrayContaining(flags));
   });
 });

@@ -81,7 +81,9 @@ function fileOfCaller(caller: (...args: never[]) => unknown): string | undefined
 /**
  * Marks the calling module as one whose frames users should not see, installing the stack
  * format that drops them (once per process). Call it at the top level of a module that defines
- * wrappers around a framework's methods; never from one whose functions users call themselves.
+ * wrappers around a framework's methods. The mark is by file, so in a bundled build it covers the
+ * whole bundle: an error thrown by one of its API functions (callback() with bad options) then
+ * shows the user's call site as its first frame.
  *
  * @example
  * hideOwnFrames(); // in packages/tfjs/src/evaluation.ts

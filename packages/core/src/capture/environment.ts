@@ -70,6 +70,8 @@ export interface CaptureEnvironmentOptions {
   cwd?: string;
   /** Default process.argv. */
   argv?: string[];
+  /** Default process.execArgv (a worker thread has its own: pass the process's). */
+  execArgv?: string[];
   /** Default process.env. */
   env?: Record<string, string | undefined>;
 }
@@ -193,7 +195,7 @@ export async function captureEnvironment(options: CaptureEnvironmentOptions): Pr
     pid: process.pid,
     cwd: process.cwd(),
     argv: redact(argv.slice(2)),
-    execArgv: redact(process.execArgv),
+    execArgv: redact(options.execArgv ?? process.execArgv),
     host: host ?? {
       os: { type: 'unknown', release: 'unknown' },
       container: { docker: false, kubernetes: false },

@@ -45,25 +45,31 @@ function onWorker(script: string, start: CaptureStart, parts: Part[]): Map<Part,
     if (error !== undefined) logger.warn('background capture failed:', error);
     for (const resolve of settle.values()) resolve(undefined);
   };
-  later(async () => {
-    // Loaded only here: a process that records nothing never loads worker_threads.
-    const { Worker } = await import('node:worker_threads');
-    const worker = new Worker(script, {
-      workerData: start,
-      stdout: false,
-      stderr: false,
-      execArgv: workerExecArgv(),
-    });
-    // Ref'd like the in-thread captures were, so a run's end() waiting for them keeps the
-    // process up; the worker ends itself once it has replied, and lets go of it then.
-    let replies = 0;
-    worker.on('message', (reply: CaptureReply) => {
-      settle.get(reply.part)?.(reply.value);
-      if (++replies === parts.length) worker.unref();
-    });
-    worker.on('error', giveUp);
-    worker.on('exit', () => giveUp());
-  }).catch(giveUp);
+  // Started a turn after the run, like the in-thread captures; a worker that cannot start
+  // resolves every part at once (undefined), so no run's end() waits for it.
+  setImmediate(async () => {
+    try {
+      // Loaded only here: a process that records nothing never loads worker_threads.
+      const { Worker } = await import('node:worker_threads');
+      const worker = new Worker(script, {
+        workerData: start,
+        stdout: false,
+        stderr: false,
+        execArgv: workerExecArgv(),
+      });
+      // Ref'd like the in-thread captures were, so a run's end() waiting for them keeps the
+      // process up; the worker ends itself once it has replied, and lets go of it then.
+      let replies = 0;
+      worker.on('message', (reply: CaptureReply) => {
+        settle.get(reply.part)?.(reply.value);
+        if (++replies === parts.length) worker.unref();
+      });
+      worker.on('error', giveUp);
+      worker.on('exit', () => giveUp());
+    } catch (error) {
+      giveUp(error);
+    }
+  });
   return values;
 }
 
@@ -75,6 +81,7 @@ export function startCaptures(config: MlmetaConfig): BackgroundCaptures {
           packages: config.capture.packages,
           envAllowlist: config.envAllowlist,
           argv: process.argv,
+          execArgv: process.execArgv,
         }
       : undefined;
   const parts: Part[] = [];
