@@ -138,6 +138,19 @@ describe.each(backends)('%s', (_name, storeUri) => {
     },
   );
 
+  it('a NUL character in a name or filter (PostgreSQL refuses it in any text) is a 4xx or no match, never a 5xx', async () => {
+    for (const path of [
+      '/api/v1/contexts?name=%00',
+      '/api/v1/executions?name=a%00b',
+      '/api/v1/artifacts?uri=%00',
+    ]) {
+      const answer = await send({ method: 'GET', path });
+      const text = await answer.text();
+      expect(answer.status, `${path}: ${text}`).toBeLessThan(500);
+      if (answer.status >= 400) expect(JSON.parse(text).error.code, text).toBe('INVALID_ARGUMENT');
+    }
+  });
+
   it('keeps constructor and prototype keys, matches nothing for an id filter beyond 2^31, and stays healthy', async () => {
     const kept = '{"constructor":"c","prototype":{"constructor":[1],"toString":2}}';
     const put = await send({

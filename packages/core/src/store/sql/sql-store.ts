@@ -52,6 +52,14 @@ function translate(error: unknown): unknown {
       { cause: error },
     );
   }
+  // PostgreSQL refuses a NUL character (and bytes it cannot encode) in any text, stored or compared.
+  if (e?.code === '22021' || e?.code === '22P05') {
+    return new MlmetaError(
+      'INVALID_ARGUMENT',
+      `a string holds a character PostgreSQL cannot store (${e.message}); remove NUL (\\u0000) characters from names, values and filters`,
+      { cause: error },
+    );
+  }
   return new MlmetaError('INTERNAL', `store error: ${e?.message ?? String(error)}`, { cause: error });
 }
 
