@@ -1,8 +1,9 @@
 /**
  * The built `mlmeta` as a person at a terminal sees it: run in a pseudo-terminal (util-linux's
  * `script`, with the terminal's width set by `stty cols`), against the same command piped.
- * Colours only on a terminal and never with NO_COLOR or --no-color; tables and help fit the
- * terminal's width.
+ * Colours only on a terminal that has them (not TERM=dumb, not a CI log) and never with NO_COLOR
+ * or --no-color; tables and help fit the terminal's width. The terminal is an xterm whatever
+ * the environment the tests run in (CI sets CI and often no TERM).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ let dir: string;
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const base = { ...process.env };
-  for (const name of ['MLMETA_STORE', 'COLUMNS', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS'])
+  for (const name of ['MLMETA_STORE', 'COLUMNS', 'NO_COLOR', 'FORCE_COLOR', 'NODE_OPTIONS', 'CI', 'TERM'])
     delete base[name];
   return {
     ...base,
@@ -38,7 +39,7 @@ function inTerminal(args: string[], columns: number, extra: Record<string, strin
   const command = `stty cols ${columns} rows 50; exec ${[process.execPath, BIN, ...args].map(quote).join(' ')}`;
   const result = spawnSync(SCRIPT, ['-qfec', command, '/dev/null'], {
     encoding: 'utf8',
-    env: env(extra),
+    env: env({ TERM: 'xterm-256color', ...extra }),
     cwd: dir,
     timeout: 60_000,
   });
@@ -81,10 +82,12 @@ describe.skipIf(!existsSync(SCRIPT))('mlmeta in a terminal', () => {
     expect(plain.out.trim()).toBe(stripVTControlCharacters(screen).trim());
   });
 
-  it('runs: no colours on a terminal with NO_COLOR or --no-color', () => {
+  it('runs: no colours on a terminal with NO_COLOR or --no-color, on a dumb terminal or in CI', () => {
     for (const [args, extra] of [
       [['runs'], { NO_COLOR: '1' }],
       [['runs', '--no-color'], {}],
+      [['runs'], { TERM: 'dumb' }],
+      [['runs'], { CI: 'true' }],
     ] as const) {
       const { code, screen } = inTerminal([...args], 160, extra);
       expect(code).toBe(0);

@@ -33,7 +33,7 @@ export class CliError extends Error {
  * const io: Io = { out: process.stdout, err: process.stderr, env: process.env };
  */
 export interface Io {
-  out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; hasColors?: (env?: object) => boolean };
   err: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   env: NodeJS.ProcessEnv;
 }
@@ -62,7 +62,10 @@ export interface GlobalFlags {
 export class CliContext {
   readonly storeUri: string;
   readonly json: boolean;
-  /** Colours only on a terminal, and never with --no-color or NO_COLOR. */
+  /**
+   * Colours only on a terminal that has them, as Node judges it from TERM, CI, NO_COLOR and
+   * FORCE_COLOR (a dumb terminal, a CI log, NO_COLOR: none), and never with --no-color.
+   */
   readonly color: boolean;
   private opened: Promise<MetadataStore> | undefined;
 
@@ -72,7 +75,11 @@ export class CliContext {
   ) {
     this.storeUri = flags.store ?? (io.env.MLMETA_STORE?.trim() || DEFAULT_STORE_URI);
     this.json = flags.json === true;
-    this.color = flags.color !== false && io.out.isTTY === true && !io.env.NO_COLOR;
+    this.color =
+      flags.color !== false &&
+      io.out.isTTY === true &&
+      !io.env.NO_COLOR &&
+      (io.out.hasColors?.(io.env) ?? true);
   }
 
   /** Table width: the terminal's, else COLUMNS, else unlimited (a pipe gets whole lines). */

@@ -4,9 +4,12 @@ import type { PropertyValue } from '@mlmeta/core/read';
 
 type Style = Parameters<typeof styleText>[0];
 
-/** `text` in `style` when colour is on. */
+/**
+ * `text` in `style` when colour is on. Whether it is on was decided once, for the command's own
+ * output stream, so styleText is told not to judge process.stdout again.
+ */
 export function paint(on: boolean, style: Style, text: string): string {
-  return on ? styleText(style, text) : text;
+  return on ? styleText(style, text, { validateStream: false }) : text;
 }
 
 const STATE_STYLE: Record<string, Style> = {
