@@ -25,6 +25,16 @@ export class CliError extends Error {
   }
 }
 
+/** What a terminal stream says about itself (process.stdout has all of it; a test's stream none). */
+export interface TerminalInfo {
+  /** True on a terminal. */
+  isTTY?: boolean;
+  /** The terminal's width. */
+  columns?: number;
+  /** Whether the terminal shows colours, judged from TERM, CI, NO_COLOR and FORCE_COLOR in `env`. */
+  hasColors?: (env?: object) => boolean;
+}
+
 /**
  * Where a command writes and what environment it reads: the process's own in `mlmeta`, strings
  * in tests.
@@ -33,8 +43,8 @@ export class CliError extends Error {
  * const io: Io = { out: process.stdout, err: process.stderr, env: process.env };
  */
 export interface Io {
-  out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; hasColors?: (env?: object) => boolean };
-  err: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  out: NodeJS.WritableStream & TerminalInfo;
+  err: NodeJS.WritableStream & TerminalInfo;
   env: NodeJS.ProcessEnv;
 }
 
