@@ -8,7 +8,7 @@ import type { LoadModule } from '../instrumentation.js';
 import { preloadState } from '../state.js';
 import { fileCaptureEnabled, fileFilter } from './filter.js';
 import { patchFs } from './instrumentation.js';
-import { FileRecorder } from './recorder.js';
+import { FILE_CAPTURE_API, type FileCaptureApi, FileRecorder } from './recorder.js';
 
 /**
  * Installs file capture once per process, unless MLMETA_CAPTURE_DISABLED=files (or
@@ -31,6 +31,8 @@ export function installFileCapture(load: LoadModule & { resolve?: (id: string) =
       closeSync: fs.closeSync,
     });
     patchFs((path, use) => recorder.use(path, use), fileFilter(process.cwd(), process.env, load));
+    const api: FileCaptureApi = { observe: (observer) => recorder.observe(observer) };
+    (globalThis as Record<symbol, unknown>)[FILE_CAPTURE_API] = api;
     state.fileCapture = true;
     return true;
   } catch (error) {

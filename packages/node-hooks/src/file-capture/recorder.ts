@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LoadModule } from '../instrumentation.js';
-import type { FileUse } from './instrumentation.js';
+import type { FileSink, FileUse } from './instrumentation.js';
 
 /**
  * A directory from which a program reads (or writes) at least this many files is one artifact
@@ -37,7 +37,22 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const appListeners = (signal: NodeJS.Signals) =>
   process.listeners(signal).filter((listener) => !(OWN_LISTENER in listener)).length;
 
+/**
+ * What file capture offers other instrumentation of the process, on globalThis under
+ * `Symbol.for('mlmeta.fileCapture')`: tfjs's save and load ask which files one call wrote or
+ * read, so that a saved model is the same node as the folder the process is recorded writing.
+ */
+export interface FileCaptureApi {
+  /** Calls `observer` with each recorded use (absolute path) from now on; returns the unsubscribe. */
+  observe(observer: FileSink): () => void;
+}
+
+/** Where FileCaptureApi lives on globalThis. */
+export const FILE_CAPTURE_API = Symbol.for('mlmeta.fileCapture');
+
 export class FileRecorder {
+  /** Others told of each use as it happens (see FileCaptureApi). */
+  private readonly observers = new Set<FileSink>();
   /** Path → the strongest use seen (a file written and read back is the process's output). */
   private readonly uses = new Map<string, FileUse>();
   private readonly perDirectory = new Map<string, number>();
@@ -77,9 +92,16 @@ export class FileRecorder {
     process.kill(process.pid, signal);
   }
 
+  /** See FileCaptureApi. */
+  observe(observer: FileSink): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
   /** A file was read or written (and closed). Cheap: a map update. */
   use(path: string, use: FileUse): void {
     if (this.done) return;
+    if (this.observers.size > 0) this.tell(path, use);
     this.firstUse ??= Date.now();
     const known = this.uses.get(path);
     if (known === undefined) {
@@ -87,6 +109,16 @@ export class FileRecorder {
       this.perDirectory.set(key, (this.perDirectory.get(key) ?? 0) + 1);
     }
     if (known !== 'written') this.uses.set(path, use);
+  }
+
+  private tell(path: string, use: FileUse): void {
+    for (const observer of this.observers) {
+      try {
+        observer(path, use);
+      } catch {
+        // An observer's failure is its own; the use is still recorded.
+      }
+    }
   }
 
   /** The files as recorded: each once, a model folder's (or a many-file folder's) files as the folder. */
