@@ -112,6 +112,19 @@ describe.skipIf(py.skip)('mlmeta reads files MLMD wrote (SQLite)', () => {
     put.run(id, 'note', 'written by MLMD', Buffer.from('mlmeta:json'));
     db.close();
 
+    // Read-only, the file stays at version 3 and the tags are read as they are.
+    const reader = await openStore(`sqlite:${file}`, { readOnly: true });
+    try {
+      const tagged = await reader.getArtifact({ externalId: 'old' });
+      expect(tagged?.customProperties).toEqual({
+        summary: { layers: 3 },
+        loss: Number.NaN,
+        note: 'written by MLMD',
+      });
+    } finally {
+      await reader.close();
+    }
+
     await (await openStore(`sqlite:${file}`)).close();
     const old = byExternalId((await mlmdDump({ sqlite: file })).artifacts, 'old');
     expect(old.custom_properties).toEqual({

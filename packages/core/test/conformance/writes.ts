@@ -133,6 +133,55 @@ export function defineWriteTests(openFresh: () => Promise<MetadataStore>): void 
       expect(run?.customProperties.big).toBe(2 ** 60);
     });
 
+    it('reads every value kind back exactly, by id, in a filtered page and in a lineage walk', async () => {
+      // Nodes are read with their properties aggregated into one JSON value per node: doubles
+      // must keep every digit, the text 'NaN' must stay text, PROTO bytes must survive.
+      const customProperties = {
+        sum: 0.1 + 0.2,
+        tiny: 5e-324,
+        huge: Number.MAX_VALUE,
+        negative: Number.NEGATIVE_INFINITY,
+        nan: Number.NaN,
+        nanText: 'NaN',
+        numberText: '0.5',
+        big: -(2 ** 60),
+        yes: true,
+        no: false,
+        text: 'tab\tquote" backslash\\ \u0001 é 🚀',
+        empty: '',
+        list: [1, 'two', null],
+        object: { a: { b: [true, 1.5] } },
+      };
+      const any = {
+        '@type': 'type.googleapis.com/test.Blob',
+        value: Buffer.from([0, 1, 254, 255]).toString('base64'),
+      };
+      await store.putLineage({
+        types: [
+          { kind: 'execution', name: 'test.Kinds', properties: { blob: 'PROTO', epochs: 'INT' } },
+          { kind: 'artifact', name: 'test.KindsOut' },
+        ],
+        executions: [
+          { type: 'test.Kinds', externalId: 'kinds', properties: { blob: any, epochs: 3 }, customProperties },
+        ],
+        artifacts: [{ type: 'test.KindsOut', externalId: 'kinds-out' }],
+        events: [
+          { artifact: { externalId: 'kinds-out' }, execution: { externalId: 'kinds' }, type: 'OUTPUT' },
+        ],
+      });
+      const byId = await store.getExecution({ externalId: 'kinds' });
+      const listed = await store.getExecutions({ filter: 'properties.epochs = 3' });
+      const walked = await store.getLineage({
+        start: { artifacts: { externalIds: ['kinds-out'] } },
+        direction: 'upstream',
+      });
+      for (const run of [byId, listed.items[0], walked.executions[0]]) {
+        expect(run?.properties).toEqual({ blob: any, epochs: 3 });
+        expect(run?.customProperties).toEqual(customProperties);
+        expect(Object.is(run?.customProperties.nan, Number.NaN)).toBe(true);
+      }
+    });
+
     it('upserts contexts by (type, name) when no external id is given', async () => {
       await store.putTypes(TYPES);
       const a = await store.putLineage({ contexts: [{ type: 'test.Experiment', name: 'shared' }] });

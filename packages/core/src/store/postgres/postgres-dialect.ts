@@ -59,6 +59,9 @@ export const postgresDialect: SqlStoreDialect = {
   // PostgreSQL has no index-organized tables; the primary key index serves the same reads.
   clusteredTableOption: '',
   bulkUpsert: unnestUpsert,
+  // json, not jsonb: node-pg parses it; NaN and infinities come as the strings "NaN", "Infinity".
+  propertyArray: (p) =>
+    `json_agg(json_build_array(${p}.name, ${p}.is_custom_property, ${p}.int_value, ${p}.double_value, ${p}.string_value, ${p}.bool_value, encode(${p}.proto_value, 'hex'), encode(${p}.byte_value, 'hex')))`,
   // Each round trip costs a few ms; a walk of twenty hops is one statement instead of forty.
   prefetchWalks: prefetchPostgresWalks,
 };

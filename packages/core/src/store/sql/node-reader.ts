@@ -1,5 +1,5 @@
 /**
- * Node reads: whole nodes (row + type name + properties) for a set of ids in two queries, and
+ * Node reads: whole nodes (row + type name + properties) for a set of ids in one query, and
  * filtered, ordered, keyset-paginated listings.
  */
 import { ArtifactState, ExecutionState, enumName } from '../../model/enums.js';
@@ -54,7 +54,30 @@ function toNode(kind: NodeKind, row: Row, props: Row[]): AnyNode {
   return node as unknown as AnyNode;
 }
 
-/** Whole nodes for `ids`, in the order given (missing ids are skipped). */
+/**
+ * A node's property rows from `propertyArray`'s JSON (an array of arrays, or text of one), as
+ * the rows `decodeProperty` reads: the same columns and values a `SELECT *` would have given.
+ */
+function propertyRows(cell: unknown): Row[] {
+  if (cell == null) return [];
+  const list = (typeof cell === 'string' ? JSON.parse(cell) : cell) as unknown[][];
+  const bytes = (hex: unknown) => (hex == null ? null : Buffer.from(String(hex), 'hex'));
+  return list.map((p) => ({
+    name: p[0],
+    is_custom_property: p[1],
+    int_value: p[2],
+    double_value: p[3],
+    string_value: p[4],
+    bool_value: p[5],
+    proto_value: bytes(p[6]),
+    byte_value: bytes(p[7]),
+  }));
+}
+
+/**
+ * Whole nodes for `ids`, in the order given (missing ids are skipped): one statement, each
+ * node's row with its type's name and its properties as one JSON array.
+ */
 export async function loadNodes<K extends NodeKind>(
   db: SqlExecutor,
   kind: K,
@@ -63,27 +86,16 @@ export async function loadNodes<K extends NodeKind>(
   if (ids.length === 0) return [];
   const table = NODE_TABLES[kind];
   const p = new Params(db.dialect);
+  const properties = `(SELECT ${db.dialect.propertyArray('p')} FROM ${table.propertyTable} p WHERE p.${table.owner} = n.id)`;
   const rows = await db.all(
-    `SELECT n.*, t.name AS type_name FROM ${table.table} n JOIN Type t ON t.id = n.type_id WHERE n.id IN ${p.ids(ids)}`,
+    `SELECT n.*, t.name AS type_name, ${properties} AS property_rows FROM ${table.table} n JOIN Type t ON t.id = n.type_id WHERE n.id IN ${p.ids(ids)}`,
     p.values,
   );
-  const q = new Params(db.dialect);
-  const propRows = await db.all(
-    `SELECT * FROM ${table.propertyTable} WHERE ${table.owner} IN ${q.ids(ids)}`,
-    q.values,
-  );
-  const propsByNode = new Map<number, Row[]>();
-  for (const prop of propRows) {
-    const owner = Number(prop[table.owner]);
-    const list = propsByNode.get(owner);
-    if (list) list.push(prop);
-    else propsByNode.set(owner, [prop]);
-  }
   const byId = new Map(rows.map((row) => [Number(row.id), row]));
   const nodes: NodeOf[K][] = [];
   for (const id of ids) {
     const row = byId.get(id);
-    if (row) nodes.push(toNode(kind, row, propsByNode.get(id) ?? []) as NodeOf[K]);
+    if (row) nodes.push(toNode(kind, row, propertyRows(row.property_rows)) as NodeOf[K]);
   }
   return nodes;
 }
