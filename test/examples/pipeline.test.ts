@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type Artifact,
+  deployedModels,
   digestPath,
   type Execution,
   type MetadataStore,
@@ -47,13 +48,27 @@ function sh(command: string, args: string[], extra: Record<string, string> = {})
 
 const mlmeta = (...args: string[]) => JSON.parse(sh(process.execPath, [BIN, ...args, '--json']));
 
-/** The one execution that output `artifact`, and the artifacts it read. */
-async function producer(artifact: Artifact): Promise<{ execution: Execution; inputs: Artifact[] }> {
+/** Every execution that output `artifact`, oldest first, each with the artifacts it read. */
+async function producers(artifact: Artifact): Promise<Array<{ execution: Execution; inputs: Artifact[] }>> {
   const events = await store.getEvents({ artifactIds: [artifact.id] });
   const outputs = events.filter((e) => e.type === 'OUTPUT');
   expect(outputs.length, `a producer of ${artifact.uri}`).toBeGreaterThan(0);
-  const execution = (await store.getExecution({ id: outputs[0]!.executionId }))!;
-  return { execution, inputs: await inputsOf(execution) };
+  return Promise.all(
+    outputs.map(async (event) => {
+      const execution = (await store.getExecution({ id: event.executionId }))!;
+      return { execution, inputs: await inputsOf(execution) };
+    }),
+  );
+}
+
+/** The one execution that output `artifact`, and the artifacts it read. */
+async function producer(artifact: Artifact): Promise<{ execution: Execution; inputs: Artifact[] }> {
+  const all = await producers(artifact);
+  expect(
+    all.map((p) => p.execution.type),
+    `producers of ${artifact.uri}`,
+  ).toHaveLength(1);
+  return all[0]!;
 }
 
 async function inputsOf(execution: Execution): Promise<Artifact[]> {
@@ -90,19 +105,28 @@ describe('examples/pipeline', () => {
     const servedModels = await Promise.all(serves.map(async (s) => (await inputsOf(s))[0]!));
     const onnxDigest = await sha256File(join(dir, 'model.onnx'));
     const served = servedModels.find((m) => m.externalId === onnxDigest);
+    const folder = (await digestPath(join(dir, 'model'))).digest;
+    // The tfjs model, loaded from model/ by a custom IOHandler, is served as that folder's node.
     const tfjsServed = servedModels.filter((m) => m !== served);
-    expect(tfjsServed).toHaveLength(2);
-    expect(tfjsServed[1]!.id).toBe(tfjsServed[0]!.id);
-    expect((await producer(tfjsServed[0]!)).execution.type).toBe('mlmeta.Train');
+    expect(tfjsServed.map((m) => m.externalId)).toEqual([folder, folder]);
 
     const convert = await producer(served!);
     expect(convert.execution.type).toBe('mlmeta.Convert');
     const model = convert.inputs[0]!;
-    expect(model.externalId).toBe((await digestPath(join(dir, 'model'))).digest);
+    expect(model.externalId).toBe(folder);
+    expect(model.id).toBe(tfjsServed[0]!.id);
 
-    const train = await producer(model);
-    expect(train.execution).toMatchObject({ type: 'mlmeta.Script' });
+    // One node for model/: saved by the fit (with its hyperparameters) and written by train.mjs.
+    const made = await producers(model);
+    expect(made.map((p) => p.execution.type).sort()).toEqual(['mlmeta.Script', 'mlmeta.Train']);
+    const fit = made.find((p) => p.execution.type === 'mlmeta.Train')!;
+    expect(fit.execution.customProperties['param.epochs']).toBe(30);
+    const train = made.find((p) => p.execution.type === 'mlmeta.Script')!;
     expect(train.execution.customProperties['mlmeta.run_name']).toBe('train');
+    // Deployed: the tfjs model served from model/ was made by the fit, not just "the train script".
+    const tfjsDeployed = (await deployedModels(store)).filter((d) => d.modelArtifact?.id === model.id);
+    expect(tfjsDeployed.length).toBeGreaterThan(0);
+    for (const d of tfjsDeployed) expect(d.producer?.id).toBe(fit.execution.id);
     const features = train.inputs.find((a) => a.uri?.endsWith('features.json'))!;
     expect(features.externalId).toBe(await sha256File(join(dir, 'data', 'features.json')));
 
@@ -113,6 +137,7 @@ describe('examples/pipeline', () => {
     // The same chain through the CLI, from the served file.
     const up = mlmeta('lineage', 'model.onnx', '--upstream');
     expect(up.artifacts.map((a: Artifact) => a.externalId)).toContain(prepare.inputs[0]!.externalId);
+    expect(up.executions.map((e: Execution) => e.id)).toContain(fit.execution.id);
   });
 
   it('groups the steps as one pipeline run', () => {

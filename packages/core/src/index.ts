@@ -35,7 +35,7 @@ export { backoffDelay, DEFAULT_RETRY, type RetryOptions } from './store/http/ret
 export * from './store/http/wire.js';
 export { DEFAULT_STORE_URI, type OpenStoreOptions, openStore, redactUri } from './store/open.js';
 export * from './store/store.js';
-export type { ArtifactRecord, Run, RunEndState, StartRunOptions } from './tracker/api.js';
+export type { ArtifactRecord, FileSnapshot, Run, RunEndState, StartRunOptions } from './tracker/api.js';
 export { LOST_AFTER_HEARTBEATS, type RunStatus, runStatus } from './tracker/status.js';
 export { RUN_PROPERTIES } from './tracker/run.js';
 export { activeRun, startRun } from './tracker/tracker.js';
@@ -43,6 +43,7 @@ export { flattenParams } from './tracker/values.js';
 export { type ReplayResult, replaySpool, replaySpoolFile, type SpoolProgress } from './writer/spool.js';
 export * from './caching/cache-key.js';
 export * from './files/digest.js';
+export { sameFiles, snapshotFiles } from './files/snapshot.js';
 export { modelNameOf } from './files/model-name.js';
 export { FileDigester, fileDigester } from './files/digester.js';
 export { type FileRecordJob, fileRecordsDir, waitForFileRecords } from './files/file-record-job.js';

@@ -17,6 +17,7 @@ import {
 } from '@mlmeta/core';
 import { applyOriginal, type Method } from './apply-original.js';
 import { datasetArtifact, StreamingDatasetFingerprint } from './dataset-capture.js';
+import { modelInput } from './lineage.js';
 import { modelDigest } from './model-digest.js';
 import { findOrigin, tfjsState, trackPending } from './state.js';
 import { flattenTensors, readTensor } from './tensors.js';
@@ -67,13 +68,11 @@ function startEvaluation(method: string, args: unknown, options: CallbackOptions
 }
 
 async function recordModelInput(run: Run, model: LayersModelTf): Promise<void> {
-  const origin = findOrigin(model);
   run.logInput({
     type: MLMETA_TYPES.model,
-    digest: await modelDigest(model),
     name: model.name,
     role: 'model',
-    ...(origin?.loadedFrom ? { uri: origin.loadedFrom } : {}),
+    ...(await modelInput(model, await modelDigest(model))),
   });
 }
 

@@ -10,7 +10,14 @@ import { hideOwnFrames, logger } from '@mlmeta/core';
 import { applyOriginal, type Method } from './apply-original.js';
 import { wrapEvaluate, wrapEvaluateDataset } from './evaluation.js';
 import { fullestFlavour, registerFlavour } from './flavour.js';
-import { recordSavedModel } from './lineage.js';
+import { markLoadedFolder, recordSavedModel } from './lineage.js';
+import {
+  claimLoadedFolder,
+  localModelFolder,
+  savedFolderSnapshot,
+  watchModelReads,
+  watchSave,
+} from './model-files.js';
 import { graphModelClass, wrapDispose, wrapInference } from './serving.js';
 import { FitSession } from './session.js';
 import { CALLBACK_OPTIONS, findOrigin, modelOrigin, tfjsState, trackPending } from './state.js';
@@ -166,8 +173,17 @@ function wrapSave(tf: TfModule, original: Method): Method {
           : undefined;
     const recording: IOHandlerTf = {
       async save(artifacts) {
-        const result = await save.call(target, artifacts);
-        await recordSavedModel(model, producedBy, artifacts, uri, findOrigin(model)?.recordWith?.modelName);
+        const { result, folder: written } = await watchSave(() => save.call(target, artifacts));
+        const path = written ?? localModelFolder(uri);
+        const writtenAs = path === undefined ? undefined : await savedFolderSnapshot(path, artifacts);
+        await recordSavedModel(
+          model,
+          producedBy,
+          artifacts,
+          uri,
+          findOrigin(model)?.recordWith?.modelName,
+          path !== undefined && writtenAs !== undefined ? { path, writtenAs } : undefined,
+        );
         return result;
       },
     };
@@ -179,9 +195,19 @@ function wrapLoadWeights(original: Method): Method {
   return function mlmetaLoadWeights(this: unknown, ...args: unknown[]) {
     const result = applyOriginal(original, this, args);
     // tf.loadLayersModel (any IOHandler) ends in loadWeights: the weights are now someone else's.
-    const origin = modelOrigin(this as object);
+    const model = this as LayersModelTf;
+    const origin = modelOrigin(model);
     origin.loaded = true;
     origin.producedBy = undefined;
+    try {
+      // Under the preload hook: the model.json file capture just saw read, if it lists these weights.
+      const folder = claimLoadedFolder(
+        model.weights.map((weight) => ({ name: weight.originalName ?? weight.name, shape: weight.shape })),
+      );
+      if (folder) markLoadedFolder(model, folder);
+    } catch (error) {
+      logger.debug('could not tell which folder a model was loaded from', error);
+    }
     return result;
   };
 }
@@ -214,6 +240,7 @@ function patch(proto: object, methods: Record<string, (original: Method) => Meth
 export function installPatches(tf: TfModule): void {
   try {
     registerFlavour(tf);
+    watchModelReads();
     patch(tf.LayersModel.prototype, {
       fit: (original) => wrapFit(tf, 'fit', original),
       fitDataset: (original) => wrapFit(tf, 'fitDataset', original),

@@ -28,7 +28,9 @@ import {
 } from '@mlmeta/core';
 import { applyOriginal, type Method } from './apply-original.js';
 import { fullestFlavour } from './flavour.js';
+import { modelInput } from './lineage.js';
 import { artifactsDigest, modelDigest } from './model-digest.js';
+import { localModelFolder } from './model-files.js';
 import { tfjsRuntime } from './model-summary.js';
 import { findOrigin, tfjsState, trackPending } from './state.js';
 import type { LayersModelTf, ModelArtifactsTf, TfModule } from './tf-types.js';
@@ -101,13 +103,21 @@ async function describe(kind: ModelKind, model: object, run: Run, uri: string | 
         : undefined
       : await modelDigest(model as LayersModelTf);
   if (!digest) return;
+  const format = kind === 'graph' ? 'tfjs-graph-model' : 'tfjs-layers';
+  // A layers model loaded from a local folder is that folder's node; a graph model from a local
+  // model.json too (its artifacts are the files).
+  const folder = kind === 'graph' ? localModelFolder(uri) : undefined;
+  const identity = folder
+    ? { uri: folder, properties: { artifactsDigest: digest } }
+    : kind === 'layers'
+      ? await modelInput(model, digest)
+      : { digest, ...(uri ? { uri } : {}) };
   run.logInput({
     type: MLMETA_TYPES.model,
-    digest,
     role: 'model',
     ...(typeof name === 'string' ? { name } : {}),
-    ...(uri ? { uri } : {}),
-    properties: { format: kind === 'graph' ? 'tfjs-graph-model' : 'tfjs-layers' },
+    ...identity,
+    properties: { format, ...identity.properties },
   });
   run.setProperties({ [SERVE_PROPERTIES.modelDigest]: digest });
 }

@@ -11,6 +11,7 @@ import {
   StreamingDatasetFingerprint,
 } from './dataset-capture.js';
 import { type FitKind, fitEpochs, fitParams } from './fit-args.js';
+import { modelInput } from './lineage.js';
 import { modelDigest } from './model-digest.js';
 import { modelSummary, tfjsRuntime, trainingConfig } from './model-summary.js';
 import { type FitRecorder, recorderClass } from './recorder.js';
@@ -120,9 +121,8 @@ export class FitSession {
     if (!origin || (!origin.loaded && !origin.producedBy)) return;
     this.run.logInput({
       type: MLMETA_TYPES.model,
-      digest: await modelDigest(this.call.model),
       role: 'base_model',
-      ...(origin.loadedFrom ? { uri: origin.loadedFrom } : {}),
+      ...(await modelInput(this.call.model, await modelDigest(this.call.model))),
     });
   }
 

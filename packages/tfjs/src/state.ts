@@ -14,6 +14,11 @@ export interface ModelOrigin {
   /** Where the weights were loaded from (URL, path or a description of the IOHandler). */
   loadedFrom?: string;
   loaded?: boolean;
+  /**
+   * The local folder the weights were loaded from (see model-files.ts), and the digest of the
+   * model as loaded: while the model still has those weights, it is that folder's node.
+   */
+  loadedFolder?: { path: string; digest: Promise<string | undefined> };
   /** The options of the recorded fit that trained it: its evaluations are recorded with them. */
   recordWith?: CallbackOptions;
 }

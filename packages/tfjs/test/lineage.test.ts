@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { digestPath } from '@mlmeta/core';
 import * as mlmeta from '@mlmeta/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs fixture shared with the child process
@@ -44,8 +45,11 @@ describe('model lineage across save and load', () => {
     const memory = trained.outputs.find((o) => role(o) === 'model')!;
     const saved = trained.outputs.find((o) => role(o) === 'saved_model')!;
     expect(memory.artifact.externalId).toBe(await mlmeta.modelDigest(model as never));
+    // Saved to a local folder, the output is the folder, by the manifest of its files.
     expect(saved.artifact.uri).toBe(modelDir);
+    expect(saved.artifact.externalId).toBe((await digestPath(modelDir)).digest);
     expect(saved.artifact.customProperties.modelDigest).toBe(memory.artifact.externalId);
+    expect(saved.artifact.customProperties.artifactsDigest).toMatch(/^xxh3:/);
 
     // The same files loaded in this process give the same model digest.
     const reloaded = await tf.loadLayersModel(new FolderHandler(modelDir));
@@ -57,10 +61,26 @@ describe('model lineage across save and load', () => {
 
     const runs = await trainRuns(store);
     expect(runs).toHaveLength(2);
+    // Loaded from that folder with its weights untouched, the base model is the folder's node.
     const base = runs[1].inputs.find((i) => role(i) === 'base_model')!;
-    expect(base.artifact.id).toBe(memory.artifact.id);
-    expect(base.artifact.uri).toBe(`file://${modelDir}/model.json`);
+    expect(base.artifact.id).toBe(saved.artifact.id);
+    expect(base.artifact.customProperties.modelDigest).toBe(memory.artifact.externalId);
     expect(runs[1].execution.lastKnownState).toBe('COMPLETE');
+  });
+
+  it('takes a loaded model whose weights were then changed by its digest, not as the folder', async () => {
+    const modelDir = `${dir}/to-change`;
+    await smallModel().save(new FolderHandler(modelDir));
+    const model = await tf.loadLayersModel(new FolderHandler(modelDir));
+    mlmeta.recordLoadedModel(model, modelDir);
+    model.setWeights(model.getWeights().map((w) => tf.onesLike(w)));
+    model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+    const { x, y } = smallData();
+    await model.fit(x, y, { epochs: 1, callbacks: [mlmeta.callback({ store: uri })] });
+    await mlmeta.flush();
+    const base = (await trainRuns(store)).at(-1)!.inputs.find((i) => role(i) === 'base_model')!;
+    expect(base.artifact.externalId).toMatch(/^xxh3:/);
+    expect(base.artifact.externalId).not.toBe((await digestPath(modelDir)).digest);
   });
 
   it('does not link a save after the weights were changed outside a recorded fit', async () => {

@@ -11,6 +11,9 @@ import { MlmetaError } from '../store/errors.js';
 /** A local path for a file uri or plain path; undefined for other URLs (s3://, https://, ...). */
 export function localPath(uri: string | undefined): string | undefined {
   if (!uri) return undefined;
+  // tfjs-node's file:// URLs are often relative (`file://./model`), which a file URL cannot be.
+  if (/^file:\/\/(?!\/|localhost\/)/i.test(uri))
+    return resolve(decodeURIComponent(uri.slice('file://'.length)));
   if (uri.startsWith('file://')) return fileURLToPath(uri);
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return undefined;
   return resolve(uri);

@@ -11,6 +11,7 @@ import { RUN_PROPERTIES } from '../model/run-properties.js';
 import type { Artifact, Execution } from '../model/schemas.js';
 import type { MetadataStore } from '../store/store.js';
 import { type RunStatus, runStatus } from '../tracker/status.js';
+import { producerByArtifact } from './producer.js';
 
 /** Custom properties a serving integration (@mlmeta/onnx) writes on its Serve execution. */
 export const SERVE_PROPERTIES = {
@@ -183,16 +184,14 @@ async function attachModels(store: MetadataStore, deployed: DeployedModel[]): Pr
     store.getEvents({ artifactIds: modelIds }),
   ]);
   const artifacts = new Map(models.items.map((a) => [a.id, a]));
-  // The latest OUTPUT event wins when several runs wrote the same bytes.
-  const producerOf = new Map<number, { executionId: number; at: number }>();
-  for (const event of modelEvents) {
-    if (!(OUTPUT_EVENT_TYPES as readonly string[]).includes(event.type)) continue;
-    const known = producerOf.get(event.artifactId);
-    if (!known || event.millisecondsSinceEpoch >= known.at) {
-      producerOf.set(event.artifactId, { executionId: event.executionId, at: event.millisecondsSinceEpoch });
-    }
-  }
-  const producerIds = [...new Set([...producerOf.values()].map((p) => p.executionId))];
+  // Every execution that output one of the models: which of them made it is producer.ts's rule.
+  const producerIds = [
+    ...new Set(
+      modelEvents
+        .filter((event) => (OUTPUT_EVENT_TYPES as readonly string[]).includes(event.type))
+        .map((event) => event.executionId),
+    ),
+  ];
   const producers =
     producerIds.length === 0
       ? new Map<number, Execution>()
@@ -202,6 +201,7 @@ async function attachModels(store: MetadataStore, deployed: DeployedModel[]): Pr
             e,
           ]),
         );
+  const producerOf = producerByArtifact(modelEvents, (id) => producers.get(id)?.type);
   for (const entry of deployed) {
     const modelId = modelOf.get(entry.serve.id);
     if (modelId === undefined) continue;
@@ -210,6 +210,6 @@ async function attachModels(store: MetadataStore, deployed: DeployedModel[]): Pr
     const version = entry.modelArtifact?.customProperties[MODEL_VERSION_PROPERTIES.artifactVersion];
     if (typeof name === 'string' && typeof version === 'number') entry.version = { model: name, version };
     const producer = producerOf.get(modelId);
-    if (producer) entry.producer = producers.get(producer.executionId);
+    if (producer !== undefined) entry.producer = producers.get(producer);
   }
 }

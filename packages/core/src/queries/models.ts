@@ -5,7 +5,7 @@
  * model/model-version-properties.ts; versions are numbered by the store (putLineage).
  */
 import { MLMETA_TYPES } from '../model/base-types.js';
-import { INPUT_EVENT_TYPES, OUTPUT_EVENT_TYPES } from '../model/enums.js';
+import { INPUT_EVENT_TYPES } from '../model/enums.js';
 import { MODEL_VERSION_PROPERTIES as P } from '../model/model-version-properties.js';
 import { RUN_PROPERTIES } from '../model/run-properties.js';
 import type { Artifact, Context, Execution } from '../model/schemas.js';
@@ -13,6 +13,7 @@ import { MlmetaError } from '../store/errors.js';
 import type { MetadataStore } from '../store/store.js';
 import { type RunStatus, runStatus } from '../tracker/status.js';
 import { SERVE_PROPERTIES, servingEnd } from './deployed.js';
+import { producerByArtifact } from './producer.js';
 
 /**
  * An alias of a model: a name for one of its versions, with who set it and when.
@@ -81,7 +82,6 @@ export interface RegisteredModel {
 }
 
 const isInput = (type: string) => (INPUT_EVENT_TYPES as readonly string[]).includes(type);
-const isOutput = (type: string) => (OUTPUT_EVENT_TYPES as readonly string[]).includes(type);
 
 /** version number → artifact key, and the aliases, from a RegisteredModel context. */
 function readContext(context: Context): {
@@ -171,18 +171,11 @@ export async function listModels(
     events.map((e) => e.executionId),
     (ids) => store.getExecutions({ ids, limit: ids.length }),
   );
-  // The latest output event names the producer; inputs of Serve executions are servings.
-  const producerOf = new Map<number, { executionId: number; at: number }>();
+  // Output events name the producer (see producer.ts); inputs of Serve executions are servings.
+  const producerOf = producerByArtifact(events, (id) => executions.get(id)?.type);
   const servingsOf = new Map<number, Execution[]>();
   for (const event of events) {
-    if (isOutput(event.type)) {
-      const known = producerOf.get(event.artifactId);
-      if (!known || event.millisecondsSinceEpoch >= known.at)
-        producerOf.set(event.artifactId, {
-          executionId: event.executionId,
-          at: event.millisecondsSinceEpoch,
-        });
-    } else if (isInput(event.type)) {
+    if (isInput(event.type)) {
       const execution = executions.get(event.executionId);
       if (execution?.type === MLMETA_TYPES.serve) {
         const list = servingsOf.get(event.artifactId) ?? [];
@@ -191,7 +184,7 @@ export async function listModels(
       }
     }
   }
-  const producerIds = [...producerOf.values()].map((p) => p.executionId);
+  const producerIds = [...producerOf.values()];
   const producerEvents =
     producerIds.length === 0 ? [] : await store.getEvents({ executionIds: [...new Set(producerIds)] });
   const inputsOf = new Map<number, number[]>();
@@ -209,7 +202,7 @@ export async function listModels(
       .map(([version, { key, createdAt }]): ModelVersion => {
         const artifact = artifactOf.get(key);
         const produced = artifact ? producerOf.get(artifact.id) : undefined;
-        const producer = produced ? executions.get(produced.executionId) : undefined;
+        const producer = produced === undefined ? undefined : executions.get(produced);
         const servedOn = (artifact ? (servingsOf.get(artifact.id) ?? []) : [])
           .map((serve): ModelServing => {
             const until = servingEnd(serve);

@@ -31,6 +31,18 @@ export interface ArtifactRecord {
   model?: string;
   /** `model` is only a default: used when the artifact is not a version of any model yet. */
   modelIsDefault?: boolean;
+  /**
+   * For a local `uri` the caller has just written: each file as it was written (see
+   * `snapshotFiles`). The path is then identified by its files as usual, but if they differ
+   * from this by the time they are digested (another process wrote there since), the artifact
+   * is recorded by `digest` instead, so that it never takes someone else's bytes as its own.
+   */
+  writtenAs?: FileSnapshot;
+}
+
+/** A file or a folder's files, each with its size and modification time. */
+export interface FileSnapshot {
+  files: Array<{ path: string; size: number; mtimeMs: number }>;
 }
 
 /**

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { localPath } from '../caching/cache-key.js';
 import { redactString, stripUrlCredentials } from '../capture/redact.js';
 import { fileDigester } from '../files/digester.js';
+import { sameFiles, snapshotFiles } from '../files/snapshot.js';
 import { logger } from '../log.js';
 import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
 import type { EventTypeName } from '../model/enums.js';
@@ -132,7 +133,7 @@ export class ArtifactLinker {
   /** Links `artifact` with an `event`; returns its external id (provisional while a file is digested). */
   link(artifact: ArtifactRecord, event: EventTypeName, defaultType: string): string {
     const method = event === 'INPUT' ? 'logInput' : 'logOutput';
-    const path = artifact.digest ? undefined : localPath(artifact.uri);
+    const path = artifact.digest && !artifact.writtenAs ? undefined : localPath(artifact.uri);
     if (path === undefined) {
       const externalId = artifact.digest
         ? fitExternalId(String(artifact.digest), this.label)
@@ -171,9 +172,18 @@ export class ArtifactLinker {
       .then(
         ({ digest, kind, bytes, files }) => {
           if (handedOver.has(pending)) return;
+          const { writtenAs, ...described } = artifact;
+          if (writtenAs && !sameFiles(writtenAs, snapshotFiles(path))) {
+            logger.debug(`${path} changed after it was written here; recorded by its own digest`);
+            const own = described.digest
+              ? fitExternalId(String(described.digest), this.label)
+              : `artifact:${randomUUID()}`;
+            this.write(described, own, event, defaultType);
+            return;
+          }
           this.write(
             {
-              ...artifact,
+              ...described,
               type: artifact.type ?? fileArtifactType(path, kind),
               uri: path,
               properties: {

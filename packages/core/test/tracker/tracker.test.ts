@@ -10,6 +10,7 @@ import {
   RUN_PROPERTIES,
   runStatus,
   sha256File,
+  snapshotFiles,
   startRun,
 } from '@mlmeta/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +162,26 @@ describe('files by content', () => {
       `model.json\t${await sha256File(join(folder, 'model.json'))}\nshards/weights.bin\t${await sha256File(join(folder, 'shards', 'weights.bin'))}\n`,
     );
     expect((await store.getArtifacts({ externalIds: [digest] })).items[0]?.uri).toBe(folder);
+  });
+
+  it('takes a folder written here by its files, or by the given digest once another process rewrote it', async () => {
+    const mine = join(dir, 'mine');
+    const theirs = join(dir, 'theirs');
+    for (const folder of [mine, theirs]) {
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(join(folder, 'model.json'), '{"v":1}');
+    }
+    const writtenAs = { mine: snapshotFiles(mine)!, theirs: snapshotFiles(theirs)! };
+    // Another process saves into `theirs` after this one did, before the digest.
+    writeFileSync(join(theirs, 'model.json'), '{"v":22}');
+    const run = startRun({ store: uri, experiment: 'files' });
+    run.logOutput({ uri: mine, digest: 'xxh3:0000000000000001', writtenAs: writtenAs.mine });
+    run.logOutput({ uri: theirs, digest: 'xxh3:0000000000000002', writtenAs: writtenAs.theirs });
+    await run.end();
+    const byUri = async (path: string) =>
+      (await store.getArtifacts({ uri: path })).items.map((a) => a.externalId);
+    expect(await byUri(mine)).toEqual([(await digestPath(mine)).digest]);
+    expect(await byUri(theirs)).toEqual(['xxh3:0000000000000002']);
   });
 
   it('records a path that cannot be read by its uri, with a warning, and still ends', async () => {
