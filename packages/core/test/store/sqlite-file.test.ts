@@ -100,6 +100,40 @@ describe('SQLite file', () => {
     db.close();
   });
 
+  it('reads values another client stored in other storage classes (text as a blob, a PROTO as raw bytes)', async () => {
+    // SQLite keeps any storage class in any column; nodes are read through SQLite's JSON
+    // functions, which refuse a blob, so such a value must not fail the whole read.
+    const path = freshPath();
+    const store = await openStore(`sqlite:${path}`);
+    await store.putLineage(trainBatch());
+    await store.close();
+    const db = raw(path);
+    const id = (db.prepare("SELECT id FROM Execution WHERE external_id = 'run'").get() as { id: number }).id;
+    const put = db.prepare(
+      'INSERT INTO ExecutionProperty (execution_id, name, is_custom_property, string_value, proto_value) VALUES (?, ?, 1, ?, ?)',
+    );
+    put.run(id, 'blobText', Buffer.from('é as bytes'), null);
+    // google.protobuf.Any { type_url: "type.googleapis.com/x.Y", value: 0x01 0xff }, not base64.
+    const typeUrl = Buffer.from('type.googleapis.com/x.Y');
+    put.run(
+      id,
+      'rawProto',
+      null,
+      Buffer.concat([Buffer.from([0x0a, typeUrl.length]), typeUrl, Buffer.from([0x12, 2, 1, 255])]),
+    );
+    db.close();
+    const reader = await openStore(`sqlite:${path}`, { readOnly: true });
+    try {
+      const run = await reader.getExecution({ externalId: 'run' });
+      expect(run?.customProperties).toEqual({
+        blobText: 'é as bytes',
+        rawProto: { '@type': 'type.googleapis.com/x.Y', value: Buffer.from([1, 255]).toString('base64') },
+      });
+    } finally {
+      await reader.close();
+    }
+  });
+
   it('keeps a 32 MiB page cache for lineage reads, a smaller one when asked (the tracker writer)', async () => {
     const path = freshPath();
     const cacheKiB = async (pageCacheKiB?: number) => {

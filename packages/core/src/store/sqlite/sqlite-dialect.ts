@@ -26,10 +26,11 @@ export const sqliteDialect: SqlStoreDialect = {
   bigintType: 'INTEGER',
   clusteredTableOption: 'WITHOUT ROWID',
   // SQLite's JSON writes every REAL so that it reads back as the same double (-0 aside, which
-  // SQLite's storage already turns into 0) and infinities as 9e999; 'NaN' stays text. Rows
-  // without blobs (nearly all) leave the two hex cells out: hex() is a third of the cost.
+  // SQLite's storage already turns into 0) and infinities as 9e999; 'NaN' stays text. It refuses
+  // blobs, so text another client stored as one is cast (its bytes read as UTF-8, as before).
+  // Rows without blobs (nearly all) leave the two hex cells out: hex() is a third of the cost.
   propertyArray: (p) => {
-    const values = `${p}.name, ${p}.is_custom_property, ${p}.int_value, ${p}.double_value, ${p}.string_value, ${p}.bool_value`;
+    const values = `${p}.name, ${p}.is_custom_property, ${p}.int_value, ${p}.double_value, CAST(${p}.string_value AS TEXT), ${p}.bool_value`;
     return `json_group_array(CASE WHEN ${p}.proto_value IS NULL AND ${p}.byte_value IS NULL THEN json_array(${values}) ELSE json_array(${values}, ${hex(`${p}.proto_value`)}, ${hex(`${p}.byte_value`)}) END)`;
   },
   // Multi-row statements: better-sqlite3's cost is mostly per statement, not per row.
