@@ -6,14 +6,16 @@
 //   MLflow's search_runs against mlmeta's store API and `mlmeta runs --filter`.
 // Each figure: mlmeta's median, MLflow's median, and their ratio (>1: mlmeta is faster).
 // Usage: bash bench/peers/setup.sh && npm run build && node bench/peers/mlflow.mjs
-//        (ROUNDS=5 POINTS=100000 CLIENT_POINTS=10000 SEARCH_RUNS=10000)
+//        (ROUNDS=5 POINTS=100000 CLIENT_POINTS=10000 SEARCH_RUNS=10000; BASELINE=<checkout> adds
+//        the search of another built checkout, e.g. a `git worktree` of the commit before a
+//        change, to the same rounds, on the same store file)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { openStore, startRun } from '../../packages/core/dist/index.js';
 import { median } from '../support/workload.mjs';
@@ -26,6 +28,7 @@ const POINTS = Number(process.env.POINTS ?? 100_000);
 const CLIENTS = 32;
 const CLIENT_POINTS = Number(process.env.CLIENT_POINTS ?? 10_000);
 const SEARCH_RUNS = Number(process.env.SEARCH_RUNS ?? 10_000);
+const BASELINE = process.env.BASELINE;
 const MLFLOW_BATCH = 1_000;
 const MLMETA_BATCH = 5_000;
 
@@ -244,54 +247,76 @@ async function search(dir) {
   const mlflowFilter = "params.optimizer = 'adam' and metrics.loss < 0.5";
   const mlmetaFilter =
     "custom_properties.`param.optimizer` = 'adam' AND custom_properties.`metric.loss` < 0.5";
-  const store = await openStore(uri, { readOnly: true });
+  const sides = [{ label: '', openStore, cli: mlmetaCliBin }];
+  if (BASELINE) {
+    const baseline = await import(pathToFileURL(join(BASELINE, 'packages/core/dist/index.js')).href);
+    const cli = join(BASELINE, 'packages/cli/dist/bin.js');
+    sides.push({ label: ' (BASELINE)', openStore: baseline.openStore, cli });
+  }
+  for (const side of sides) side.store = await side.openStore(uri, { readOnly: true });
   try {
-    const times = { api: [], cli: [], peer: [] };
+    const times = { peer: [] };
+    for (const { label } of sides) Object.assign(times, { [`api${label}`]: [], [`cli${label}`]: [] });
     const counts = {};
     for (let round = 0; round < ROUNDS; round++) {
-      const t0 = performance.now();
-      let found = 0;
-      let pageToken;
-      do {
-        const page = await store.getExecutions({ filter: mlmetaFilter, limit: 1000, pageToken });
-        found += page.items.length;
-        pageToken = page.nextPageToken;
-      } while (pageToken !== undefined);
-      times.api.push(performance.now() - t0);
-      const t1 = performance.now();
-      const cli = spawnSync(
-        process.execPath,
-        [
-          mlmetaCliBin,
-          '--store',
-          uri,
-          'runs',
-          '--json',
-          '--limit',
-          String(SEARCH_RUNS),
-          '--filter',
-          mlmetaFilter,
-        ],
-        {
-          encoding: 'utf8',
-          maxBuffer: 1 << 28,
-        },
-      );
-      times.cli.push(performance.now() - t1);
-      if (cli.status !== 0) throw new Error(`mlmeta runs: ${cli.stderr}`);
+      // Alternate which build goes first, so neither always runs on a warmer cache.
+      for (const side of round % 2 === 0 ? sides : [...sides].reverse()) {
+        const t0 = performance.now();
+        let found = 0;
+        let pageToken;
+        do {
+          const page = await side.store.getExecutions({ filter: mlmetaFilter, limit: 1000, pageToken });
+          found += page.items.length;
+          pageToken = page.nextPageToken;
+        } while (pageToken !== undefined);
+        times[`api${side.label}`].push(performance.now() - t0);
+        const t1 = performance.now();
+        const cli = spawnSync(
+          process.execPath,
+          [
+            side.cli,
+            '--store',
+            uri,
+            'runs',
+            '--json',
+            '--limit',
+            String(SEARCH_RUNS),
+            '--filter',
+            mlmetaFilter,
+          ],
+          { encoding: 'utf8', maxBuffer: 1 << 28 },
+        );
+        times[`cli${side.label}`].push(performance.now() - t1);
+        if (cli.status !== 0) throw new Error(`mlmeta runs${side.label}: ${cli.stderr}`);
+        counts[`store API${side.label}`] = found;
+        counts[`CLI${side.label}`] = JSON.parse(cli.stdout).runs.length;
+      }
       const answer = await peer.call('mlflow.search', { filter: mlflowFilter, repeats: 1 });
       times.peer.push(answer.times[0] * 1000);
-      Object.assign(counts, { api: found, cli: JSON.parse(cli.stdout).runs.length, peer: answer.count });
+      counts.MLflow = answer.count;
     }
+    const found = Object.entries(counts)
+      .map(([who, n]) => `${who} ${n}`)
+      .join(', ');
     report(
-      `search_runs, ms, ${SEARCH_RUNS.toLocaleString('en-US')} runs, params-and-metrics filter (found: store API ${counts.api}, CLI ${counts.cli}, MLflow ${counts.peer})`,
-      [
-        ['store API (getExecutions with the filter)', median(times.api), median(times.peer), 'lower'],
-        ['`mlmeta runs --filter --json` (a whole process)', median(times.cli), median(times.peer), 'lower'],
-      ],
+      `search_runs, ms, ${SEARCH_RUNS.toLocaleString('en-US')} runs, params-and-metrics filter (found: ${found})`,
+      sides.flatMap(({ label }) => [
+        [
+          `store API (getExecutions with the filter)${label}`,
+          median(times[`api${label}`]),
+          median(times.peer),
+          'lower',
+        ],
+        [
+          `\`mlmeta runs --filter --json\` (a whole process)${label}`,
+          median(times[`cli${label}`]),
+          median(times.peer),
+          'lower',
+        ],
+      ]),
     );
   } finally {
-    await store.close();
+    for (const side of sides) await side.store.close();
     await peer.close();
   }
 }
