@@ -26,6 +26,8 @@ const JOB_TYPES: Record<string, { jobType: string; suffix: string }> = {
   [MLMETA_TYPES.train]: { jobType: 'TRAINING', suffix: '' },
   [MLMETA_TYPES.evaluate]: { jobType: 'EVALUATION', suffix: '.evaluate' },
   [MLMETA_TYPES.serve]: { jobType: 'SERVING', suffix: '.serve' },
+  // The whole process under the preload hook (its files), beside the fit it may run.
+  [MLMETA_TYPES.script]: { jobType: 'COMMAND', suffix: '.script' },
 };
 
 /** A RUNNING event with nothing new is sent at most this often. */
@@ -161,6 +163,8 @@ export class OpenLineageRun {
   private lastEventAt = 0;
   private terminal: OpenLineageRunEvent | undefined;
   private done = false;
+  /** The final event has been sent. */
+  private released = false;
 
   constructor(private readonly setup: OpenLineageRunSetup) {
     const kind = JOB_TYPES[setup.type];
@@ -186,13 +190,16 @@ export class OpenLineageRun {
 
   /** An input or output artifact of the run, as a dataset of its events. */
   dataset(direction: 'input' | 'output', artifact: RunArtifact): void {
-    if (this.done) return;
     const dataset = toOpenLineageDataset(artifact);
     (direction === 'input' ? this.inputs : this.outputs).set(
       `${dataset.namespace}\n${dataset.name}`,
       dataset,
     );
     this.changed = true;
+    // After `end`, a dataset still belongs in the final event until that is released (a file
+    // whose digest finishes after the run ended); after that, it is sent on its own as an OTHER
+    // event of the run (a model saved after its fit ended), which consumers merge into the run.
+    if (this.done && this.terminal === undefined && this.released) this.emit('OTHER', true);
   }
 
   /** Facts an integration set on the run (raw values, before they become properties). */
@@ -236,6 +243,7 @@ export class OpenLineageRun {
     const terminal = this.terminal;
     if (terminal === undefined) return;
     this.terminal = undefined;
+    this.released = true;
     const { eventType } = terminal;
     this.setup.writer.enqueueOpenLineage({ ...this.event(eventType!), eventTime: terminal.eventTime }, true);
   }

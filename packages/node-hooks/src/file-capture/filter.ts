@@ -46,6 +46,9 @@ export function fileFilter(
   load: (id: string) => unknown,
 ): PathFilter {
   const spool = resolve(cwd, env.MLMETA_SPOOL_DIR?.trim() || '.mlmeta/spool');
+  // mlmeta's own OpenLineage file (the file transport) is not the program's output.
+  const lineageLog = env.OPENLINEAGE__TRANSPORT__LOG_FILE_PATH?.trim();
+  const ownFile = lineageLog ? resolve(cwd, lineageLog) : undefined;
   const globs = (env.MLMETA_CAPTURE_FILES ?? '')
     .split(',')
     .map((g) => g.trim())
@@ -74,7 +77,7 @@ export function fileFilter(
           !folder.startsWith(`${spool}${sep}`);
         folders.set(folder, wanted);
       }
-      return wanted && !CODE.test(absolute);
+      return wanted && !CODE.test(absolute) && absolute !== ownFile;
     };
   }
   const picomatch = load('picomatch') as typeof import('picomatch');
@@ -87,7 +90,7 @@ export function fileFilter(
   const exclude = matcher(globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1)));
   return (absolute) => {
     const rel = toPosix(relative(cwd, absolute));
-    if (absolute.startsWith(spool) || EXCLUDED_DIRS.test(rel)) return false;
+    if (absolute.startsWith(spool) || absolute === ownFile || EXCLUDED_DIRS.test(rel)) return false;
     if (exclude?.(absolute, rel)) return false;
     return include ? include(absolute, rel) : base(absolute, rel);
   };
