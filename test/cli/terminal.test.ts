@@ -110,9 +110,8 @@ describe.skipIf(!existsSync(SCRIPT))('mlmeta in a terminal', () => {
     }
   });
 
-  // `show` is left out: its key-value lines keep whole digests (to copy), and wrap. Below 60
-  // columns the runs table's minimum column widths no longer fit (56 at 40).
-  it.each([60, 100])('runs and lineage fit a terminal %i columns wide', (columns) => {
+  // `show` is left out: its key-value lines keep whole digests (to copy), and wrap.
+  it.each([40, 60, 100])('runs and lineage fit a terminal %i columns wide', (columns) => {
     for (const args of [['runs'], ['lineage', 'train-good']]) {
       const { code, screen } = inTerminal(args, columns);
       expect(code, `${args.join(' ')}\n${screen}`).toBe(0);
@@ -161,5 +160,14 @@ describe.skipIf(!existsSync(SCRIPT))('mlmeta in a terminal', () => {
     const { out } = piped(['runs']);
     expect(widest(out)).toBeGreaterThan(60);
     expect(out).not.toContain('…');
+  });
+
+  it('runs on a narrow terminal leaves out columns, whole, instead of cutting every one', () => {
+    const { code, screen } = inTerminal(['runs'], 40);
+    expect(code).toBe(0);
+    const [header, ...lines] = stripVTControlCharacters(screen).trim().split('\n');
+    expect(header!.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'STATE', 'DURATION']);
+    expect(lines.join('\n')).toMatch(/train-good\s+COMPLETE/);
+    expect(screen).not.toContain('…');
   });
 });

@@ -11,6 +11,7 @@ import type { CliContext } from '../context.js';
 import { type Labeler, lineageTree, renderTree, type TreeNode } from '../lineage-tree.js';
 import { positiveInt } from '../options.js';
 import { formatTime, paint, paintState, shortDigest } from '../output/format.js';
+import { cut } from '../output/table.js';
 import { runName } from '../resolve.js';
 import { resolveTarget } from '../target.js';
 import type { Action } from './action.js';
@@ -119,7 +120,8 @@ export async function lineage(ctx: CliContext, ref: string, flags: LineageFlags)
     );
   }
   const label = labeler(ctx);
-  ctx.print(target.kind === 'artifact' ? label.artifact(target.node) : label.execution(target.node));
+  const fit = (line: string) => (ctx.width ? cut(line, ctx.width) : line);
+  ctx.print(fit(target.kind === 'artifact' ? label.artifact(target.node) : label.execution(target.node)));
   for (const side of ['upstream', 'downstream'] as const) {
     const roots = trees[side];
     if (!roots) continue;
@@ -131,11 +133,7 @@ export async function lineage(ctx: CliContext, ref: string, flags: LineageFlags)
       ),
     );
     const lines = renderTree(graph, roots, label, side);
-    ctx.print(
-      lines.length > 0
-        ? lines.map((l) => (ctx.width ? l.slice(0, ctx.width) : l)).join('\n')
-        : '   (nothing recorded)',
-    );
+    ctx.print(lines.length > 0 ? lines.map(fit).join('\n') : '   (nothing recorded)');
   }
   if (graph.truncated) ctx.warn('the graph was cut at 10,000 nodes; use --depth to look closer');
 }

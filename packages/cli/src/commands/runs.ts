@@ -74,6 +74,8 @@ export async function runs(ctx: CliContext, flags: RunsFlags): Promise<void> {
     renderTable(['id', 'name', 'experiment', 'state', 'started', 'duration', 'params', 'metrics'], rows, {
       width: ctx.width,
       flexible: [7, 6, 2, 1],
+      // Narrow terminals: params, metrics, experiment, duration, then the start time give way.
+      optional: [6, 7, 2, 5, 4],
       color: ctx.color,
     }),
   );

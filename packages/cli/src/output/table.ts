@@ -13,6 +13,11 @@ export interface TableOptions {
   color?: boolean;
   /** Headers in upper case, as gh and kubectl print them; default true. */
   upperCase?: boolean;
+  /**
+   * Column indexes that are left out, in this order, while the table cannot fit `width` (a
+   * terminal 40 columns wide keeps ID, NAME and STATE).
+   */
+  optional?: number[];
 }
 
 const GAP = 2;
@@ -22,7 +27,14 @@ const MIN_ANY = 3;
 // ANSI colour codes take no room on screen.
 const visible = (text: string) => stripVTControlCharacters(text).length;
 
-function cut(text: string, width: number): string {
+/**
+ * `text` cut to `width` visible characters, ending in `…` when cut (colour codes take no room;
+ * a cut line loses its colours).
+ *
+ * @example
+ * cut('mlmeta.Run #1  train-good', 12); // 'mlmeta.Run …'
+ */
+export function cut(text: string, width: number): string {
   if (visible(text) <= width) return text;
   const plain = stripVTControlCharacters(text);
   return width <= 1 ? plain.slice(0, width) : `${plain.slice(0, width - 1)}…`;
@@ -60,10 +72,49 @@ export function fitColumns(natural: number[], width: number | undefined, flexibl
 }
 
 /**
+ * The indexes of the columns shown: every one, less `optional` ones while the rest cannot fit
+ * with the flexible columns at their narrowest and the others whole (a cut time or state reads
+ * worse than a missing column).
+ */
+function keptColumns(headers: string[], rows: string[][], options: TableOptions): number[] {
+  let kept = headers.map((_, i) => i);
+  const { width } = options;
+  if (width === undefined) return kept;
+  const flexible = new Set(options.flexible ?? []);
+  const natural = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ''))));
+  const total = (columns: number[], narrow: boolean) =>
+    columns.reduce(
+      (sum, i) => sum + (narrow && flexible.has(i) ? Math.min(natural[i]!, MIN_FLEX) : natural[i]!),
+      0,
+    ) +
+    GAP * Math.max(0, columns.length - 1);
+  const least = (columns: number[]) => total(columns, true);
+  const dropped: number[] = [];
+  for (const drop of options.optional ?? []) {
+    if (least(kept) <= width) break;
+    kept = kept.filter((i) => i !== drop);
+    dropped.push(drop);
+  }
+  // A column dropped early may fit once a wider one went too (DURATION once STARTED is gone),
+  // if it fits without cutting the others.
+  for (const column of dropped.slice(0, -1).reverse()) {
+    const back = [...kept, column].sort((a, b) => a - b);
+    if (total(back, false) <= width) kept = back;
+  }
+  return kept;
+}
+
+/**
  * @example
  * print(renderTable(['id', 'state'], [['1', 'COMPLETE']], { width: process.stdout.columns }));
  */
 export function renderTable(headers: string[], rows: string[][], options: TableOptions = {}): string {
+  const kept = keptColumns(headers, rows, options);
+  if (kept.length < headers.length) {
+    const pick = (cells: string[]) => kept.map((i) => cells[i] ?? '');
+    const flexible = (options.flexible ?? []).flatMap((i) => (kept.includes(i) ? [kept.indexOf(i)] : []));
+    return renderTable(pick(headers), rows.map(pick), { ...options, flexible, optional: [] });
+  }
   const natural = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => visible(r[i] ?? ''))));
   const widths = fitColumns(natural, options.width, options.flexible);
   const line = (cells: string[]) =>
