@@ -332,7 +332,9 @@ describe('bad input', () => {
     expect(unsupported.err).toMatch(/cannot open store mysql:\/\/db\/x: .*not supported/);
     const missing = mlmeta(['runs'], { MLMETA_STORE: `sqlite:${join(dir, 'no', 'such', 'dir', 'x.db')}` });
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/cannot open store/);
+    // A store that does not exist yet: say so, where the URI came from, and what to do.
+    expect(missing.err).toMatch(/no store at sqlite:.*x\.db \(MLMETA_STORE\): nothing has been recorded there yet/);
+    expect(missing.err).toMatch(/--store or MLMETA_STORE/);
   });
 });
 

@@ -71,6 +71,8 @@ export interface GlobalFlags {
  */
 export class CliContext {
   readonly storeUri: string;
+  /** Where storeUri came from, for messages about it. */
+  readonly storeFrom: 'flag' | 'env' | 'default';
   readonly json: boolean;
   /**
    * Colours only on a terminal that has them, as Node judges it from TERM, CI, NO_COLOR and
@@ -84,6 +86,7 @@ export class CliContext {
     flags: GlobalFlags,
   ) {
     this.storeUri = flags.store ?? (io.env.MLMETA_STORE?.trim() || DEFAULT_STORE_URI);
+    this.storeFrom = flags.store ? 'flag' : io.env.MLMETA_STORE?.trim() ? 'env' : 'default';
     this.json = flags.json === true;
     this.color =
       flags.color !== false &&
@@ -116,8 +119,20 @@ export class CliContext {
       await probeServer(this.storeUri, redactUri(this.storeUri));
     }
     return openStore(this.storeUri, { readOnly: options.readOnly }).catch((error: unknown) => {
+      const shown = redactUri(this.storeUri);
+      if (isMlmetaError(error) && error.code === 'NOT_FOUND' && /^sqlite:/i.test(this.storeUri)) {
+        const from =
+          this.storeFrom === 'default'
+            ? 'the default'
+            : this.storeFrom === 'env'
+              ? 'MLMETA_STORE'
+              : '--store';
+        throw new CliError(
+          `no store at ${shown} (${from}): nothing has been recorded there yet. Record a run first (mlmeta's callback in model.fit, or node --import @mlmeta/node-hooks/register), or name the store you mean with --store or MLMETA_STORE`,
+        );
+      }
       const reason = isMlmetaError(error) || error instanceof Error ? error.message : String(error);
-      throw new CliError(`cannot open store ${redactUri(this.storeUri)}: ${reason}`);
+      throw new CliError(`cannot open store ${shown}: ${reason}`);
     });
   }
 
