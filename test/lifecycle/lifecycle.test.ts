@@ -197,7 +197,11 @@ describe('a run whose process fails', () => {
 
   it('process.exit() right after logInput/logOutput of local files: the files are linked to the run, by content', async () => {
     const dir = freshDir('exit-files');
-    const { done, line } = start(dir, 'exit-files');
+    const lineageFile = join(dir, 'lineage.jsonl');
+    const { done, line } = start(dir, 'exit-files', {
+      OPENLINEAGE__TRANSPORT__TYPE: 'file',
+      OPENLINEAGE__TRANSPORT__LOG_FILE_PATH: lineageFile,
+    });
     const id = await line('run ');
     expect((await done).code).toBe(0);
     // The digests finish in the detached file recorder, after the process has gone.
@@ -217,6 +221,24 @@ describe('a run whose process fails', () => {
     expect(byType.OUTPUT?.externalId).toBe(await core.sha256File(join(dir, 'model.onnx')));
     expect(byType.OUTPUT?.type).toBe('mlmeta.Model');
     expect(byType.OUTPUT?.name).toMatch(/^model@/);
+    // The run's OpenLineage events get the files too: the recorder sends them as an OTHER event.
+    const events = readFileSync(lineageFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            eventType: string;
+            run: { runId: string };
+            inputs: Array<{ name: string }>;
+            outputs: Array<{ name: string }>;
+          },
+      )
+      .filter((e) => e.run.runId === id);
+    const other = events.find((e) => e.eventType === 'OTHER');
+    expect(events.map((e) => e.eventType)).toEqual(expect.arrayContaining(['START', 'COMPLETE', 'OTHER']));
+    expect(other?.inputs.map((d) => d.name)).toEqual([join(dir, 'raw.csv')]);
+    expect(other?.outputs.map((d) => d.name)).toEqual([join(dir, 'model.onnx')]);
   });
 });
 

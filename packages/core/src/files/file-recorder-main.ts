@@ -13,10 +13,11 @@ import { basename, extname } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import { logger } from '../log.js';
 import { MLMETA_TYPES } from '../model/base-types.js';
+import type { OpenLineageRun } from '../openlineage/run-events.js';
 import { ArtifactLinker } from '../tracker/artifact-link.js';
 import { installTracker, Tracker } from '../tracker/tracker.js';
 import { flushDigestCache } from './digest-cache.js';
-import type { FileLinkJob } from './file-link-job.js';
+import type { FileLink, FileLinkJob } from './file-link-job.js';
 import type { FileRecordJob } from './file-record-job.js';
 
 /** The files of a tracker's runs, digested here and written on those runs. */
@@ -26,12 +27,20 @@ async function recordLinks(job: FileLinkJob): Promise<void> {
   const tracker = installTracker(
     new Tracker(config, { pid: job.pid, startTime: job.processStart, endRecordedElsewhere: true }),
   );
+  // Each run's files also reach its OpenLineage events, as one OTHER event per run.
+  const lineage = new Map<string, OpenLineageRun | undefined>();
+  const lineageOf = (target: FileLink['target']) => {
+    if (!lineage.has(target.externalId))
+      lineage.set(target.externalId, tracker.openLineageRunOf(target.openLineage));
+    return lineage.get(target.externalId);
+  };
   await Promise.all(
     job.links.map(({ store, ...link }) => {
       const { writer } = tracker.storeWriter(store);
-      return new ArtifactLinker(writer, link.target).linkFile({ writer, ...link });
+      return new ArtifactLinker(writer, link.target, lineageOf(link.target)).linkFile({ writer, ...link });
     }),
   );
+  for (const run of lineage.values()) run?.amend();
   await Promise.all(tracker.storeWriters().map(({ writer }) => writer.flush()));
   await flushDigestCache();
 }

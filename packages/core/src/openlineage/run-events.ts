@@ -46,6 +46,9 @@ export function nameUuid(name: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** Who a run is to OpenLineage, as plain data (it travels to the file recorder with a link). */
+export type OpenLineageRunIdentity = Omit<OpenLineageRunSetup, 'writer'>;
+
 export interface OpenLineageRunSetup {
   writer: MetadataWriter;
   runId: string;
@@ -186,6 +189,20 @@ export class OpenLineageRun {
 
   start(): void {
     this.emit('START', true);
+  }
+
+  /** The run's identity, for another process to send more of its events (see amend). */
+  identity(): OpenLineageRunIdentity {
+    const { writer: _writer, ...identity } = this.setup;
+    return identity;
+  }
+
+  /**
+   * Sends what was learned as an OTHER event: used by the file recorder for a run whose process
+   * has exited, made again from its identity, with the datasets whose digests finished there.
+   */
+  amend(): void {
+    if (this.changed) this.emit('OTHER', true);
   }
 
   /** An input or output artifact of the run, as a dataset of its events. */

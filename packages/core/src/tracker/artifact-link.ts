@@ -15,7 +15,7 @@ import { logger } from '../log.js';
 import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
 import type { EventTypeName } from '../model/enums.js';
 import { type ArtifactInput, MAX_NAME_LENGTH, type PathStep, type TypeInput } from '../model/schemas.js';
-import type { OpenLineageRun } from '../openlineage/run-events.js';
+import type { OpenLineageRun, OpenLineageRunIdentity } from '../openlineage/run-events.js';
 import type { MetadataWriter } from '../writer/writer.js';
 import type { ArtifactRecord } from './api.js';
 import { fitExternalId, fitName, fitProperties } from './edge.js';
@@ -29,6 +29,8 @@ export interface LinkTarget {
   type: string;
   experimentContextId: string;
   pipelineRunContextId?: string;
+  /** The run's OpenLineage identity, when OpenLineage output is on (the file recorder sends its files). */
+  openLineage?: OpenLineageRunIdentity;
 }
 
 /** A local file being digested before its artifact is written. */

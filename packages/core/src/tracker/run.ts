@@ -157,6 +157,7 @@ export class TrackedRun implements Run {
         type: setup.type,
         experimentContextId: setup.experimentContextId,
         ...(setup.pipelineRunContextId ? { pipelineRunContextId: setup.pipelineRunContextId } : {}),
+        ...(this.openLineage ? { openLineage: this.openLineage.identity() } : {}),
       },
       this.openLineage,
     );

@@ -13,7 +13,7 @@ import { logger } from '../log.js';
 import { MLMETA_TYPE_DECLARATIONS, MLMETA_TYPES } from '../model/base-types.js';
 import { MAX_NAME_LENGTH } from '../model/schemas.js';
 import type { OpenLineageConfig } from '../openlineage/config.js';
-import { OpenLineageRun } from '../openlineage/run-events.js';
+import { OpenLineageRun, type OpenLineageRunIdentity } from '../openlineage/run-events.js';
 import { OpenLineageTransport } from '../openlineage/transport.js';
 import { openStore } from '../store/open.js';
 import type { MetadataStore } from '../store/store.js';
@@ -257,18 +257,10 @@ export class Tracker {
     options: StartRunOptions,
     experiment: string,
   ): (runId: string) => OpenLineageRun {
-    if (!this.openLineageWriter) {
-      const spool = new Spool(join(this.config.spoolDir, 'openlineage'), spoolFileName(this.startTime));
-      const writer = new MetadataWriter({
-        openStore: async () => new OpenLineageTransport(config.transport),
-        spool,
-      });
-      this.openLineageWriter = { writer, spoolFile: spool.file, openLineage: config.transport };
-    }
     const script = entryScriptName();
     const namespace = config.namespace ?? experiment;
     const pipeline = this.pipelineRun;
-    const writer = this.openLineageWriter.writer;
+    const writer = this.lineageWriter(config);
     return (runId) =>
       new OpenLineageRun({
         writer,
@@ -287,6 +279,32 @@ export class Tracker {
             }
           : {}),
       });
+  }
+
+  /** The writer of OpenLineage events, created on first use. */
+  private lineageWriter(config: OpenLineageConfig): MetadataWriter {
+    if (!this.openLineageWriter) {
+      const spool = new Spool(join(this.config.spoolDir, 'openlineage'), spoolFileName(this.startTime));
+      const writer = new MetadataWriter({
+        openStore: async () => new OpenLineageTransport(config.transport),
+        spool,
+      });
+      this.openLineageWriter = { writer, spoolFile: spool.file, openLineage: config.transport };
+    }
+    return this.openLineageWriter.writer;
+  }
+
+  /**
+   * The OpenLineage side of a run another process started (the file recorder finishing its
+   * links), or undefined when OpenLineage output is off here.
+   *
+   * @example
+   * tracker.openLineageRunOf(link.target.openLineage)?.amend();
+   */
+  openLineageRunOf(identity: OpenLineageRunIdentity | undefined): OpenLineageRun | undefined {
+    const config = this.config.openLineage;
+    if (!identity || !config) return undefined;
+    return new OpenLineageRun({ writer: this.lineageWriter(config), ...identity });
   }
 
   /** The writer for `store`, created on first use (the file recorder writes a run's files through it). */
