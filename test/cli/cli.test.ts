@@ -333,7 +333,9 @@ describe('bad input', () => {
     const missing = mlmeta(['runs'], { MLMETA_STORE: `sqlite:${join(dir, 'no', 'such', 'dir', 'x.db')}` });
     expect(missing.code).toBe(1);
     // A store that does not exist yet: say so, where the URI came from, and what to do.
-    expect(missing.err).toMatch(/no store at sqlite:.*x\.db \(MLMETA_STORE\): nothing has been recorded there yet/);
+    expect(missing.err).toMatch(
+      /no store at sqlite:.*x\.db \(MLMETA_STORE\): nothing has been recorded there yet/,
+    );
     expect(missing.err).toMatch(/--store or MLMETA_STORE/);
   });
 });
