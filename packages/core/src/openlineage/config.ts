@@ -5,8 +5,10 @@
  * one warning and OpenLineage stays off; the run itself is never affected.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { type Env, readEnv, warnBadValue } from '../config/env.js';
+import { ownModule } from '../own-module.js';
 import { redactUri } from '../store/open.js';
 import { lazySchema, zod } from '../zod.js';
 
@@ -64,7 +66,7 @@ const httpUrl = lazySchema(() =>
   }),
 );
 
-/** The transport section of an openlineage.yml (written as JSON) or of OPENLINEAGE__TRANSPORT__*. */
+/** The transport section of an openlineage.yml or of OPENLINEAGE__TRANSPORT__*. */
 const TransportSection = lazySchema(() =>
   zod.object({
     type: zod.string(),
@@ -111,11 +113,14 @@ function transportFromConfigFile(file: string): unknown {
     return undefined;
   }
   try {
-    return (JSON.parse(text) as { transport?: unknown } | null)?.transport;
-  } catch {
+    // openlineage.yml, as openlineage-python and the Java client read it (JSON is YAML too);
+    // the parser loads only when a config file is named.
+    const yaml = createRequire(ownModule())('yaml') as typeof import('yaml');
+    return (yaml.parse(text) as { transport?: unknown } | null)?.transport;
+  } catch (error) {
     warnBadValue(
       'OPENLINEAGE_CONFIG',
-      'a config file in YAML flow style, i.e. JSON ({"transport": {"type": "file", "log_file_path": "lineage.jsonl"}}), or use OPENLINEAGE__TRANSPORT__* variables',
+      `a YAML file with a transport section (transport: {type: file, log_file_path: lineage.jsonl}); it does not parse: ${(error as Error).message?.split('\n')[0]}`,
       'no OpenLineage output',
     );
     return undefined;

@@ -74,14 +74,45 @@ describe('OpenLineage configuration', () => {
     });
   });
 
+  it('reads an openlineage.yml in block YAML, as openlineage-python writes them, with the API key', () => {
+    const file = join(dir, 'openlineage-block.yml');
+    writeFileSync(
+      file,
+      [
+        '# openlineage-python style',
+        'transport:',
+        '  type: http',
+        '  url: https://marquez.internal:5000',
+        '  endpoint: api/v1/lineage',
+        '  timeout: 5',
+        '  auth:',
+        '    type: api_key',
+        '    api_key: ol-key-3f9',
+        '',
+      ].join('\n'),
+    );
+    expect(loadOpenLineageConfig({ OPENLINEAGE_CONFIG: file })).toEqual({
+      transport: {
+        type: 'http',
+        url: 'https://marquez.internal:5000',
+        endpoint: 'api/v1/lineage',
+        apiKey: 'ol-key-3f9',
+        timeoutMs: 5000,
+      },
+    });
+  });
+
   it('turns a bad value into OpenLineage off, never an exception', () => {
     expect(loadOpenLineageConfig({ OPENLINEAGE_URL: 'marquez:5000' })).toBeUndefined();
     expect(loadOpenLineageConfig({ OPENLINEAGE__TRANSPORT__TYPE: 'kafka' })).toBeUndefined();
     expect(loadOpenLineageConfig({ OPENLINEAGE__TRANSPORT__TYPE: 'file' })).toBeUndefined();
     expect(loadOpenLineageConfig({ OPENLINEAGE_CONFIG: join(dir, 'missing.yml') })).toBeUndefined();
-    const yaml = join(dir, 'block.yml');
-    writeFileSync(yaml, 'transport:\n  type: file\n');
-    expect(loadOpenLineageConfig({ OPENLINEAGE_CONFIG: yaml })).toBeUndefined();
+    const noPath = join(dir, 'block.yml');
+    writeFileSync(noPath, 'transport:\n  type: file\n');
+    expect(loadOpenLineageConfig({ OPENLINEAGE_CONFIG: noPath })).toBeUndefined();
+    const broken = join(dir, 'broken.yml');
+    writeFileSync(broken, 'transport:\n  type: http\n   url: [unclosed\n');
+    expect(loadOpenLineageConfig({ OPENLINEAGE_CONFIG: broken })).toBeUndefined();
   });
 });
 
