@@ -13,6 +13,7 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,22 @@ function mlmeta(args: string[], extra: Record<string, string> = {}) {
     timeout: 60_000,
   });
   return { code: result.status, out: result.stdout, err: result.stderr };
+}
+
+/** mlmeta as a child that does not block this process (for servers the test itself runs). */
+function mlmetaAsync(args: string[], extra: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: env(extra), cwd: dir });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('close', (code) => resolve({ code, out, err }));
+  });
 }
 
 const json = (args: string[], extra?: Record<string, string>) => {
@@ -579,4 +596,26 @@ describe('mlmeta gc / sync', () => {
     }
     expect(readdirSync(spool).filter((f) => f.endsWith('.jsonl'))).toEqual(files);
   });
+
+  it('a server that answers the probe, then drops every call: gives up in seconds and says what to check', async () => {
+    // Without a short retry budget the command would retry for the HTTP store's 30 s (past this test's timeout).
+    const server = createHttpServer((request, response) => {
+      if (request.url?.endsWith('/api/v1/types')) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{"types":[]}');
+        return;
+      }
+      request.socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const result = await mlmetaAsync(['runs'], { MLMETA_STORE: `http://127.0.0.1:${port}` });
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(/unavailable: .*gave up after \d+ attempts/);
+      expect(result.err).toContain('the store stopped answering; check that it is up');
+    } finally {
+      server.close();
+    }
+  }, 15_000);
 });

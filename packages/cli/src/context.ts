@@ -25,6 +25,9 @@ export class CliError extends Error {
   }
 }
 
+/** How long a command keeps retrying an HTTP store that stopped answering. */
+export const CLI_RETRY = { maxElapsedMs: 5_000, initialDelayMs: 100, maxDelayMs: 1_000 };
+
 /** What a terminal stream says about itself (process.stdout has all of it; a test's stream none). */
 export interface TerminalInfo {
   /** True on a terminal. */
@@ -118,22 +121,25 @@ export class CliContext {
       const { probeServer } = await import('./http-probe.js');
       await probeServer(this.storeUri, redactUri(this.storeUri));
     }
-    return openStore(this.storeUri, { readOnly: options.readOnly }).catch((error: unknown) => {
-      const shown = redactUri(this.storeUri);
-      if (isMlmetaError(error) && error.code === 'NOT_FOUND' && /^sqlite:/i.test(this.storeUri)) {
-        const from =
-          this.storeFrom === 'default'
-            ? 'the default'
-            : this.storeFrom === 'env'
-              ? 'MLMETA_STORE'
-              : '--store';
-        throw new CliError(
-          `no store at ${shown} (${from}): nothing has been recorded there yet. Record a run first (mlmeta's callback in model.fit, or node --import @mlmeta/node-hooks/register), or name the store you mean with --store or MLMETA_STORE`,
-        );
-      }
-      const reason = isMlmetaError(error) || error instanceof Error ? error.message : String(error);
-      throw new CliError(`cannot open store ${shown}: ${reason}`);
-    });
+    // A server that answered the probe and then went away: give up within seconds, not 30.
+    return openStore(this.storeUri, { readOnly: options.readOnly, retry: CLI_RETRY }).catch(
+      (error: unknown) => {
+        const shown = redactUri(this.storeUri);
+        if (isMlmetaError(error) && error.code === 'NOT_FOUND' && /^sqlite:/i.test(this.storeUri)) {
+          const from =
+            this.storeFrom === 'default'
+              ? 'the default'
+              : this.storeFrom === 'env'
+                ? 'MLMETA_STORE'
+                : '--store';
+          throw new CliError(
+            `no store at ${shown} (${from}): nothing has been recorded there yet. Record a run first (mlmeta's callback in model.fit, or node --import @mlmeta/node-hooks/register), or name the store you mean with --store or MLMETA_STORE`,
+          );
+        }
+        const reason = isMlmetaError(error) || error instanceof Error ? error.message : String(error);
+        throw new CliError(`cannot open store ${shown}: ${reason}`);
+      },
+    );
   }
 
   /**

@@ -150,6 +150,10 @@ export async function runCli(
     const { isMlmetaError } = await import('@mlmeta/core/read');
     if (isMlmetaError(error)) {
       io.err.write(`mlmeta: ${error.message}\n`);
+      if (error.code === 'UNAVAILABLE')
+        io.err.write(
+          'the store stopped answering; check that it is up (mlmeta server, the database), then run the command again\n',
+        );
       if (error.code !== 'INVALID_ARGUMENT') return 1;
       io.err.write(`${hint}\n`);
       return 2;

@@ -1,4 +1,5 @@
 import { MlmetaError } from './errors.js';
+import type { RetryOptions } from './http/retry.js';
 import type { MetadataStore } from './store.js';
 
 /** Where records go when nothing is configured: an embedded SQLite file in the working directory. */
@@ -27,6 +28,12 @@ export interface OpenStoreOptions {
    * needs a few MiB, and every MiB here is resident memory of the training process.
    */
   pageCacheKiB?: number;
+  /**
+   * For http(s) stores: how long a call keeps retrying a server that does not answer. The
+   * default, 30 s, suits a training process, which spools meanwhile; a person waiting at a
+   * terminal wants a few seconds.
+   */
+  retry?: RetryOptions;
 }
 
 /**
@@ -70,7 +77,10 @@ export async function openStore(
     case 'http':
     case 'https': {
       const { openHttpStore } = await import('./http/open-http-store.js');
-      return openHttpStore(uri, { token: options.token });
+      return openHttpStore(uri, {
+        token: options.token,
+        ...(options.retry ? { retry: options.retry } : {}),
+      });
     }
     default:
       throw new MlmetaError(
