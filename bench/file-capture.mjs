@@ -6,18 +6,33 @@
 // Script execution, the store write), which the bench waits for before the next command, so
 // that child's work never overlaps a measured run. The first (cold) round's background time is
 // printed too: the digests of data never seen before; later rounds find them in the digest
-// cache (.mlmeta/digest-cache.jsonl).
+// cache (.mlmeta/digest-cache.jsonl). The script also times its 10,000 reads itself (the loop
+// alone, without process start, the 1 GiB stream and the exit), printed as its own column.
+// BASELINE=<checkout> adds the hook of another built checkout (e.g. a `git worktree` of the
+// commit before a change) with file capture on to the same rounds, so two builds are compared
+// side by side; the order of the commands changes every round.
 // Usage: npm run build && node bench/file-capture.mjs   (ROUNDS=<n>, default 5; BIG_MIB=<n>, default 1024)
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitForFileRecords } from '../packages/core/dist/index.js';
+import { fileRecordsDir, waitForFileRecords } from '../packages/core/dist/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const BIG_MIB = Number(process.env.BIG_MIB ?? 1024);
+const BASELINE = process.env.BASELINE;
 const SMALL = 10_000;
 const work = mkdtempSync(join(tmpdir(), 'mlmeta-files-bench-'));
 mkdirSync(join(work, 'data', 'small'), { recursive: true });
@@ -34,9 +49,11 @@ writeFileSync(
   join(work, 'read.mjs'),
   `import { readFileSync, createReadStream } from 'node:fs';
 let bytes = 0;
+const start = performance.now();
 for (let i = 0; i < ${SMALL}; i++) bytes += readFileSync('data/small/' + i + '.txt').length;
+const reads = performance.now() - start;
 for await (const part of createReadStream('data/big.bin', { highWaterMark: 1 << 20 })) bytes += part.length;
-console.log(bytes);
+console.log(bytes, reads);
 `,
 );
 const register = join(root, 'packages/node-hooks/dist/register.js');
@@ -55,6 +72,12 @@ const cases = [
   ],
   ['--import register (file capture on)', ['--import', register], {}],
 ];
+if (BASELINE)
+  cases.push([
+    `--import register of ${BASELINE} (file capture on)`,
+    ['--import', join(BASELINE, 'packages/node-hooks/dist/register.js')],
+    {},
+  ]);
 
 function once([, args, env]) {
   const start = process.hrtime.bigint();
@@ -64,40 +87,61 @@ function once([, args, env]) {
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(result.stderr);
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  return { wall: Number(process.hrtime.bigint() - start) / 1e6, reads: Number(result.stdout.split(' ')[1]) };
 }
 
 async function settled() {
   const start = process.hrtime.bigint();
   const pending = await waitForFileRecords(join(work, '.mlmeta', 'spool'), 600_000);
   if (pending > 0) throw new Error('the background file records did not finish');
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  const waited = Number(process.hrtime.bigint() - start) / 1e6;
+  // The child removes its (empty) log as it exits: wait for that too, so it never overlaps the next command.
+  const records = fileRecordsDir(join(work, '.mlmeta', 'spool'));
+  for (let i = 0; i < 100 && existsSync(records) && readdirSync(records).some((f) => f.endsWith('.log')); i++)
+    await new Promise((done) => setTimeout(done, 50));
+  return waited;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const coldRun = once(cases[2]); // creates the store (migrations are not what is measured)
+const coldRun = once(cases[2]).wall; // creates the store (migrations are not what is measured)
 const coldBackground = await settled();
 const background = [];
 const times = cases.map(() => []);
+const reads = cases.map(() => []);
+const loads = [loadavg()[0]];
 for (let round = 0; round < ROUNDS; round++) {
-  for (const [i, c] of cases.entries()) {
-    times[i].push(once(c));
+  const order = cases.map((_, i) => (i + round) % cases.length);
+  for (const i of order) {
+    const { wall, reads: loop } = once(cases[i]);
+    times[i].push(wall);
+    reads[i].push(loop);
     const waited = await settled();
     if (i === 2) background.push(waited);
   }
+  loads.push(loadavg()[0]);
 }
 const plain = median(times[0]);
+const plainReads = median(reads[0]);
 console.log(
-  `file capture: ${SMALL} × 4 KiB + ${BIG_MIB} MiB, ${ROUNDS} rounds, ${cpus().length} cpus, load ${loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')}`,
+  `file capture: ${SMALL} × 4 KiB + ${BIG_MIB} MiB, ${ROUNDS} rounds, ${cpus().length} cpus, load (1 min) ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`,
 );
-console.log('| command | median ms | vs plain |');
-console.log('| --- | ---: | ---: |');
+console.log(`| command | median ms | vs plain | ${SMALL} reads in the script, median ms | vs plain |`);
+console.log('| --- | ---: | ---: | ---: | ---: |');
 cases.forEach(([name], i) => {
   const m = median(times[i]);
-  console.log(`| ${name} | ${m.toFixed(0)} | ${(m / plain).toFixed(2)}x |`);
+  const r = median(reads[i]);
+  console.log(
+    `| ${name} | ${m.toFixed(0)} | ${(m / plain).toFixed(3)}x | ${r.toFixed(1)} | ${(r / plainReads).toFixed(3)}x |`,
+  );
 });
+if (process.env.VERBOSE)
+  for (const [i, [name]] of cases.entries())
+    console.log(
+      name,
+      times[i].map((t) => t.toFixed(0)).join(' '),
+      '|',
+      reads[i].map((t) => t.toFixed(0)).join(' '),
+    );
 console.log(
   `background recording after exit (detached child): cold ${coldBackground.toFixed(0)} ms after a ${coldRun.toFixed(0)} ms run, then median ${median(background).toFixed(0)} ms`,
 );

@@ -5,14 +5,40 @@
  * narrows or widens that; `MLMETA_CAPTURE_DISABLED=files` (or an MLMETA_CAPTURE list without
  * `files`) turns capture off. Read without zod: this runs at preload, before anything loads.
  */
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** Source code and manifests: what a program loads, not what it reads as data. */
 const CODE =
   /\.(?:[cm]?[jt]sx?|map|node|d\.ts)$|(?:^|\/)(?:package\.json|package-lock\.json|npm-shrinkwrap\.json|yarn\.lock|pnpm-lock\.yaml|tsconfig(?:\.[\w-]+)?\.json)$/;
+/**
+ * The last characters of every name CODE matches (js ts jsx tsx map node json lock yaml): a name
+ * ending in any other (csv, txt, bin, png, ...) is data without running the expression, which
+ * is the costliest part of a wrapped fs call.
+ */
+const CODE_ENDINGS = new Set([...'sxpenkl'].map((c) => c.charCodeAt(0)));
+const isCode = (name: string) => CODE_ENDINGS.has(name.charCodeAt(name.length - 1)) && CODE.test(name);
 const EXCLUDED_DIRS = /(?:^|\/)(?:node_modules|\.git|\.mlmeta)(?:\/|$)/;
 
-export type PathFilter = (absolute: string) => boolean;
+/**
+ * Whether a file is recorded: callable with an absolute path, and in two halves for the fs
+ * wrappers, which judge a folder once (on its first use) and then only the names in it.
+ */
+export interface PathFilter {
+  (absolute: string): boolean;
+  /** False when no file directly in `folder` (absolute) can be recorded. */
+  folder(folder: string): boolean;
+  /** Whether the file `name` in `folder` (one that `folder()` accepted) is recorded. */
+  file(folder: string, name: string): boolean;
+}
+
+const filterOf = (folder: PathFilter['folder'], file: PathFilter['file']): PathFilter =>
+  Object.assign(
+    (absolute: string) => {
+      const parent = dirname(absolute);
+      return folder(parent) && file(parent, basename(absolute));
+    },
+    { folder, file },
+  );
 
 const list = (value: string | undefined) =>
   (value ?? '')
@@ -60,25 +86,21 @@ export function fileFilter(
     !CODE.test(rel) &&
     !absolute.startsWith(spool);
   if (globs.length === 0) {
-    // The fs wrappers ask for every call: where a file is (under cwd, outside node_modules,
-    // .git, .mlmeta and the spool) is decided once per directory, so a call costs a Map lookup
-    // and the source-code test on its name.
-    const folders = new Map<string, boolean>();
-    return (absolute) => {
-      const folder = dirname(absolute);
-      let wanted = folders.get(folder);
-      if (wanted === undefined) {
-        const rel = toPosix(relative(cwd, folder));
-        wanted =
-          !rel.startsWith('..') &&
-          !isAbsolute(rel) &&
-          !EXCLUDED_DIRS.test(rel) &&
-          folder !== spool &&
-          !folder.startsWith(`${spool}${sep}`);
-        folders.set(folder, wanted);
-      }
-      return wanted && !CODE.test(absolute) && absolute !== ownFile;
+    // Where a file is (under cwd, outside node_modules, .git, .mlmeta and the spool) is a
+    // question about its folder; of the file itself only its name is tested (source code).
+    const folder = (path: string) => {
+      const rel = toPosix(relative(cwd, path));
+      return (
+        !rel.startsWith('..') &&
+        !isAbsolute(rel) &&
+        !EXCLUDED_DIRS.test(rel) &&
+        path !== spool &&
+        !path.startsWith(`${spool}${sep}`)
+      );
     };
+    const ownFolder = ownFile && dirname(ownFile);
+    const ownName = ownFile && basename(ownFile);
+    return filterOf(folder, (path, name) => !isCode(name) && (name !== ownName || path !== ownFolder));
   }
   const picomatch = load('picomatch') as typeof import('picomatch');
   const matcher = (patterns: string[]) => {
@@ -88,12 +110,17 @@ export function fileFilter(
   };
   const include = matcher(globs.filter((g) => !g.startsWith('!')));
   const exclude = matcher(globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1)));
-  return (absolute) => {
-    const rel = toPosix(relative(cwd, absolute));
-    if (absolute.startsWith(spool) || absolute === ownFile || EXCLUDED_DIRS.test(rel)) return false;
-    if (exclude?.(absolute, rel)) return false;
-    return include ? include(absolute, rel) : base(absolute, rel);
-  };
+  // Globs may name files anywhere, so every file is matched whole.
+  return filterOf(
+    () => true,
+    (path, name) => {
+      const absolute = join(path, name);
+      const rel = toPosix(relative(cwd, absolute));
+      if (absolute.startsWith(spool) || absolute === ownFile || EXCLUDED_DIRS.test(rel)) return false;
+      if (exclude?.(absolute, rel)) return false;
+      return include ? include(absolute, rel) : base(absolute, rel);
+    },
+  );
 }
 
 const toPosix = (path: string) => (sep === '/' ? path : path.split(sep).join('/'));

@@ -24,13 +24,17 @@ export function installFileCapture(load: LoadModule & { resolve?: (id: string) =
     // Worker threads inherit the preload (mlmeta's own digest and store workers among them):
     // the files a program uses are its main thread's.
     if (!isMainThread || !fileCaptureEnabled(process.env)) return false;
-    const recorder = new FileRecorder(load, {
-      writeFileSync: fs.writeFileSync,
-      mkdirSync: fs.mkdirSync,
-      openSync: fs.openSync,
-      closeSync: fs.closeSync,
-    });
-    patchFs((path, use) => recorder.use(path, use), fileFilter(process.cwd(), process.env, load));
+    const recorder = new FileRecorder(
+      load,
+      {
+        writeFileSync: fs.writeFileSync,
+        mkdirSync: fs.mkdirSync,
+        openSync: fs.openSync,
+        closeSync: fs.closeSync,
+      },
+      fileFilter(process.cwd(), process.env, load),
+    );
+    patchFs((target, use) => recorder.use(target, use));
     const api: FileCaptureApi = { observe: (observer) => recorder.observe(observer) };
     (globalThis as Record<symbol, unknown>)[FILE_CAPTURE_API] = api;
     state.fileCapture = true;

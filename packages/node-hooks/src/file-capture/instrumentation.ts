@@ -1,8 +1,8 @@
 /**
  * Patches on `fs` and `fs/promises` that report which files a program reads and writes, after
  * the call succeeded and the file is closed: whole-file reads and writes, streams (on close),
- * FileHandles and fds (on close) and copies. The wrappers only resolve the path and ask the
- * filter; digests happen elsewhere (a worker thread). Patching is idempotent and symmetric
+ * FileHandles and fds (on close) and copies. The wrappers only pass the path on (see UseSink);
+ * digests happen elsewhere (a detached child, after the program exited). Patching is idempotent and symmetric
  * (unpatchFs restores every original), and ESM named imports of fs see the patches too
  * (syncBuiltinESMExports).
  */
@@ -12,7 +12,14 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type FileUse = 'read' | 'written';
+/** Told of a file's use with its absolute path (what FileCaptureApi's observers get). */
 export type FileSink = (path: string, use: FileUse) => void;
+/**
+ * Told of each use with the path argument as the program passed it (a string, a file: URL or a
+ * Buffer, relative to the working directory of the moment, or an absolute path): resolving and
+ * filtering are the recorder's, which does them once per folder.
+ */
+export type UseSink = (target: unknown, use: FileUse) => void;
 
 type Fn = (...args: unknown[]) => unknown;
 // Shared by the --import and --require builds, so a process patches fs once.
@@ -21,16 +28,22 @@ const PATCHES = Symbol.for('mlmeta.fsPatches');
 scope[PATCHES] ??= new Map<object, Record<string, Fn>>();
 const originals = scope[PATCHES] as Map<object, Record<string, Fn>>;
 
-/** A path argument as an absolute path, or undefined for fds and anything else. */
-function pathOf(value: unknown): string | undefined {
+/** A path argument as a path string (not resolved), or undefined for fds and anything else. */
+export function pathString(value: unknown): string | undefined {
   try {
-    if (typeof value === 'string') return resolve(value);
+    if (typeof value === 'string') return value;
     if (value instanceof URL) return value.protocol === 'file:' ? fileURLToPath(value) : undefined;
-    if (Buffer.isBuffer(value)) return resolve(value.toString());
+    if (Buffer.isBuffer(value)) return value.toString();
   } catch {
-    // A malformed path: fs reports it; we record nothing.
+    // A malformed URL: fs reports it; we record nothing.
   }
   return undefined;
+}
+
+/** A path argument as an absolute path, resolved now (a handle's file is where it was opened). */
+function pathOf(value: unknown): string | undefined {
+  const path = pathString(value);
+  return path === undefined ? undefined : resolve(path);
 }
 
 /** 'r' (and numeric O_RDONLY) read; anything that can write counts as written. */
@@ -38,6 +51,13 @@ function useOfFlags(flags: unknown): FileUse {
   if (flags === undefined || flags === null) return 'read';
   if (typeof flags === 'number') return (flags & 3) === 0 ? 'read' : 'written';
   return /^r[bs]*$/.test(String(flags)) ? 'read' : 'written';
+}
+
+/** A whole-file read's use: 'read', unless its options give a flag that can write ('a+', 'w+'). */
+function readUse(options: unknown): FileUse {
+  return typeof options === 'object' && options !== null && 'flag' in options
+    ? useOfFlags(options.flag)
+    : 'read';
 }
 
 function replace(target: object, name: string, wrap: (original: Fn) => Fn): void {
@@ -51,76 +71,77 @@ function replace(target: object, name: string, wrap: (original: Fn) => Fn): void
   holder[name] = wrap(original as Fn);
 }
 
-/** Calls `report` once the node-style callback (the last argument) reports success. */
-function withCallback(args: unknown[], report: () => void): unknown[] {
-  const last = args.length - 1;
-  const callback = args[last];
-  if (typeof callback !== 'function') return args;
-  const copy = [...args];
-  copy[last] = function reported(this: unknown, error: unknown, ...rest: unknown[]) {
-    if (!error) safely(report);
-    return (callback as Fn).call(this, error, ...rest);
-  };
-  return copy;
-}
-
-function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // Recording must never break the program's own I/O.
-  }
-}
-
 /**
- * Installs the patches, reporting each file used to `sink` (already filtered by `wanted`).
+ * Installs the patches, telling `sink` of each file used. A wrapper does no path work of its
+ * own (see UseSink), allocates nothing for a synchronous call, and never lets recording break
+ * the program's own I/O.
  *
  * @example
- * patchFs((path, use) => console.log(use, path), (path) => path.endsWith('.csv'));
+ * patchFs((target, use) => console.log(use, target));
  */
-export function patchFs(sink: FileSink, wanted: (path: string) => boolean): void {
-  const note = (value: unknown, use: FileUse) => {
-    const path = pathOf(value);
-    if (path !== undefined && wanted(path)) sink(path, use);
+export function patchFs(sink: UseSink): void {
+  const note = (target: unknown, use: FileUse) => {
+    try {
+      sink(target, use);
+    } catch {
+      // Recording must never break the program's own I/O.
+    }
   };
-  const sync = (use: FileUse) => (original: Fn) =>
+  // Inside a wrapped synchronous call (readFileSync opens and closes its file through
+  // fs.openSync and fs.closeSync): the wrapper records the file, the fds it opens need not.
+  let inside = 0;
+  const sync = (useOf: (args: unknown[]) => FileUse) => (original: Fn) =>
     function patched(this: unknown, ...args: unknown[]) {
-      const result = original.apply(this, args);
-      safely(() => note(args[0], use));
+      let result: unknown;
+      inside++;
+      try {
+        result = original.apply(this, args);
+      } finally {
+        inside--;
+      }
+      note(args[0], useOf(args));
       return result;
     };
-  const callback = (use: FileUse) => (original: Fn) =>
+  const callback = (useOf: (args: unknown[]) => FileUse) => (original: Fn) =>
     function patched(this: unknown, ...args: unknown[]) {
-      return original.apply(
-        this,
-        withCallback(args, () => note(args[0], use)),
-      );
+      const last = args.length - 1;
+      const done = args[last];
+      if (typeof done === 'function') {
+        const target = args[0];
+        const use = useOf(args);
+        args[last] = function reported(this: unknown, error: unknown, ...rest: unknown[]) {
+          if (!error) note(target, use);
+          return (done as Fn).call(this, error, ...rest);
+        };
+      }
+      return original.apply(this, args);
     };
-  const promised = (use: FileUse) => (original: Fn) =>
+  const promised = (useOf: (args: unknown[]) => FileUse) => (original: Fn) =>
     function patched(this: unknown, ...args: unknown[]) {
-      const result = original.apply(this, args) as Promise<unknown>;
-      return result.then((value) => {
-        safely(() => note(args[0], use));
+      const target = args[0];
+      const use = useOf(args);
+      return (original.apply(this, args) as Promise<unknown>).then((value) => {
+        note(target, use);
         return value;
       });
     };
+  const read = (args: unknown[]) => readUse(args[1]);
+  const written = (): FileUse => 'written';
 
-  replace(fs, 'readFileSync', sync('read'));
-  replace(fs, 'writeFileSync', sync('written'));
-  replace(fs, 'appendFileSync', sync('written'));
-  replace(fs, 'readFile', callback('read'));
-  replace(fs, 'writeFile', callback('written'));
-  replace(fs, 'appendFile', callback('written'));
+  replace(fs, 'readFileSync', sync(read));
+  replace(fs, 'writeFileSync', sync(written));
+  replace(fs, 'appendFileSync', sync(written));
+  replace(fs, 'readFile', callback(read));
+  replace(fs, 'writeFile', callback(written));
+  replace(fs, 'appendFile', callback(written));
   replace(
     fs,
     'copyFileSync',
     (original) =>
       function patched(this: unknown, ...args: unknown[]) {
         const result = original.apply(this, args);
-        safely(() => {
-          note(args[0], 'read');
-          note(args[1], 'written');
-        });
+        note(args[0], 'read');
+        note(args[1], 'written');
         return result;
       },
   );
@@ -129,13 +150,19 @@ export function patchFs(sink: FileSink, wanted: (path: string) => boolean): void
     'copyFile',
     (original) =>
       function patched(this: unknown, ...args: unknown[]) {
-        return original.apply(
-          this,
-          withCallback(args, () => {
-            note(args[0], 'read');
-            note(args[1], 'written');
-          }),
-        );
+        const last = args.length - 1;
+        const done = args[last];
+        if (typeof done === 'function') {
+          const [from, to] = args;
+          args[last] = function reported(this: unknown, error: unknown, ...rest: unknown[]) {
+            if (!error) {
+              note(from, 'read');
+              note(to, 'written');
+            }
+            return (done as Fn).call(this, error, ...rest);
+          };
+        }
+        return original.apply(this, args);
       },
   );
   const stream = (use: FileUse) => (original: Fn) =>
@@ -144,31 +171,35 @@ export function patchFs(sink: FileSink, wanted: (path: string) => boolean): void
         bytesRead?: number;
         bytesWritten?: number;
       };
-      safely(() => {
+      try {
         const path = pathOf(args[0]);
-        if (path === undefined || !wanted(path)) return;
-        created.once('close', () => {
-          const moved = (use === 'read' ? created.bytesRead : created.bytesWritten) ?? 0;
-          if (moved > 0 || use === 'written') safely(() => sink(path, use));
-        });
-      });
+        if (path !== undefined)
+          created.once('close', () => {
+            const moved = (use === 'read' ? created.bytesRead : created.bytesWritten) ?? 0;
+            if (moved > 0 || use === 'written') note(path, use);
+          });
+      } catch {
+        // Not an emitter after all: nothing to record.
+      }
       return created;
     };
   replace(fs, 'createReadStream', stream('read'));
   replace(fs, 'createWriteStream', stream('written'));
 
-  // fds: remember what was opened, report on close.
+  // fds: remember what was opened (resolved where it was opened), report on close.
   const open = new Map<number, { path: string; use: FileUse }>();
-  const remember = (fd: unknown, pathArg: unknown, flags: unknown) => {
-    const path = pathOf(pathArg);
-    if (typeof fd === 'number' && path !== undefined && wanted(path))
-      open.set(fd, { path, use: useOfFlags(flags) });
+  const remember = (fd: unknown, target: unknown, flags: unknown) => {
+    if (typeof fd !== 'number') return;
+    const path = inside === 0 ? pathOf(target) : undefined;
+    if (path !== undefined) open.set(fd, { path, use: useOfFlags(flags) });
+    else if (open.size > 0) open.delete(fd);
   };
   const closed = (fd: unknown) => {
-    const entry = typeof fd === 'number' ? open.get(fd) : undefined;
+    if (open.size === 0 || typeof fd !== 'number') return;
+    const entry = open.get(fd);
     if (!entry) return;
-    open.delete(fd as number);
-    sink(entry.path, entry.use);
+    open.delete(fd);
+    note(entry.path, entry.use);
   };
   replace(
     fs,
@@ -176,7 +207,7 @@ export function patchFs(sink: FileSink, wanted: (path: string) => boolean): void
     (original) =>
       function patched(this: unknown, ...args: unknown[]) {
         const fd = original.apply(this, args);
-        safely(() => remember(fd, args[0], args[1]));
+        remember(fd, args[0], args[1]);
         return fd;
       },
   );
@@ -186,15 +217,14 @@ export function patchFs(sink: FileSink, wanted: (path: string) => boolean): void
     (original) =>
       function patched(this: unknown, ...args: unknown[]) {
         const last = args.length - 1;
-        const callback = args[last];
-        if (typeof callback !== 'function') return original.apply(this, args);
-        const copy = [...args];
-        copy[last] = (error: unknown, fd: unknown) => {
-          if (!error)
-            safely(() => remember(fd, args[0], typeof args[1] === 'function' ? undefined : args[1]));
-          return (callback as Fn)(error, fd);
+        const done = args[last];
+        if (typeof done !== 'function') return original.apply(this, args);
+        const [target, flags] = args;
+        args[last] = (error: unknown, fd: unknown) => {
+          if (!error) remember(fd, target, typeof flags === 'function' ? undefined : flags);
+          return (done as Fn)(error, fd);
         };
-        return original.apply(this, copy);
+        return original.apply(this, args);
       },
   );
   replace(
@@ -203,7 +233,7 @@ export function patchFs(sink: FileSink, wanted: (path: string) => boolean): void
     (original) =>
       function patched(this: unknown, ...args: unknown[]) {
         const result = original.apply(this, args);
-        safely(() => closed(args[0]));
+        closed(args[0]);
         return result;
       },
   );
@@ -212,27 +242,32 @@ export function patchFs(sink: FileSink, wanted: (path: string) => boolean): void
     'close',
     (original) =>
       function patched(this: unknown, ...args: unknown[]) {
-        return original.apply(
-          this,
-          withCallback(args, () => closed(args[0])),
-        );
+        const last = args.length - 1;
+        const done = args[last];
+        if (typeof done === 'function') {
+          const fd = args[0];
+          args[last] = function reported(this: unknown, error: unknown, ...rest: unknown[]) {
+            if (!error) closed(fd);
+            return (done as Fn).call(this, error, ...rest);
+          };
+        }
+        return original.apply(this, args);
       },
   );
 
   const promises = fs.promises;
-  replace(promises, 'readFile', promised('read'));
-  replace(promises, 'writeFile', promised('written'));
-  replace(promises, 'appendFile', promised('written'));
+  replace(promises, 'readFile', promised(read));
+  replace(promises, 'writeFile', promised(written));
+  replace(promises, 'appendFile', promised(written));
   replace(
     promises,
     'copyFile',
     (original) =>
       function patched(this: unknown, ...args: unknown[]) {
+        const [from, to] = args;
         return (original.apply(this, args) as Promise<unknown>).then((value) => {
-          safely(() => {
-            note(args[0], 'read');
-            note(args[1], 'written');
-          });
+          note(from, 'read');
+          note(to, 'written');
           return value;
         });
       },
@@ -242,19 +277,17 @@ export function patchFs(sink: FileSink, wanted: (path: string) => boolean): void
     'open',
     (original) =>
       function patched(this: unknown, ...args: unknown[]) {
+        const path = pathOf(args[0]);
+        const use = useOfFlags(args[1]);
         return (original.apply(this, args) as Promise<fs.promises.FileHandle>).then((handle) => {
-          safely(() => {
-            const path = pathOf(args[0]);
-            if (path === undefined || !wanted(path)) return;
-            const use = useOfFlags(args[1]);
-            const close = handle.close;
-            handle.close = function closeReported(this: fs.promises.FileHandle) {
-              return close.call(this).then((value) => {
-                safely(() => sink(path, use));
-                return value;
-              });
-            };
-          });
+          if (path === undefined) return handle;
+          const close = handle.close;
+          handle.close = function closeReported(this: fs.promises.FileHandle) {
+            return close.call(this).then((value) => {
+              note(path, use);
+              return value;
+            });
+          };
           return handle;
         });
       },

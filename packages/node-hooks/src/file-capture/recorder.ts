@@ -5,22 +5,16 @@
  * `mlmeta.Script` execution with each file as an input (read) or an output (written),
  * identified by content. So the program itself never loads
  * mlmeta's core, opens a store or hashes a byte for its files: its cost is the fs wrappers, a
- * map of paths and one spawn at exit. Uses are coalesced per path, and the files of a saved
- * tfjs model folder (a directory holding model.json), or of a folder read file by file, become
- * one folder artifact.
+ * map of names per folder (file-uses.ts) and one spawn at exit.
  */
 import type { SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { LoadModule } from '../instrumentation.js';
-import type { FileSink, FileUse } from './instrumentation.js';
-
-/**
- * A directory from which a program reads (or writes) at least this many files is one artifact
- * (by its manifest), not thousands: a folder of images or shards is one dataset.
- */
-const FOLDER_FILES = 64;
+import { FileUses } from './file-uses.js';
+import type { PathFilter } from './filter.js';
+import { type FileSink, type FileUse, pathString } from './instrumentation.js';
 
 type Require = LoadModule & { resolve?: (id: string) => string };
 type Fs = typeof import('node:fs');
@@ -53,9 +47,7 @@ export const FILE_CAPTURE_API = Symbol.for('mlmeta.fileCapture');
 export class FileRecorder {
   /** Others told of each use as it happens (see FileCaptureApi). */
   private readonly observers = new Set<FileSink>();
-  /** Path → the strongest use seen (a file written and read back is the process's output). */
-  private readonly uses = new Map<string, FileUse>();
-  private readonly perDirectory = new Map<string, number>();
+  private readonly uses: FileUses;
   private firstUse: number | undefined;
   /** The SIGINT/SIGTERM received, if any: the run is CANCELED however the process then ends. */
   private signal: NodeJS.Signals | undefined;
@@ -67,7 +59,9 @@ export class FileRecorder {
   constructor(
     private readonly load: Require,
     private readonly originals: Pick<Fs, 'writeFileSync' | 'mkdirSync' | 'openSync' | 'closeSync'>,
+    filter: PathFilter,
   ) {
+    this.uses = new FileUses(filter);
     process.on('exit', (code) => this.handOver(code));
     const onSignal = Object.assign((signal: NodeJS.Signals) => this.stopped(signal), {
       [OWN_LISTENER]: true,
@@ -98,17 +92,22 @@ export class FileRecorder {
     return () => this.observers.delete(observer);
   }
 
-  /** A file was read or written (and closed). Cheap: a map update. */
-  use(path: string, use: FileUse): void {
+  /**
+   * A file was read or written (and closed): `target` is the path argument as given (see
+   * UseSink). With observers the path is resolved here, since they want it absolute.
+   */
+  use(target: unknown, use: FileUse): void {
     if (this.done) return;
-    if (this.observers.size > 0) this.tell(path, use);
-    this.firstUse ??= Date.now();
-    const known = this.uses.get(path);
-    if (known === undefined) {
-      const key = `${use}:${dirname(path)}`;
-      this.perDirectory.set(key, (this.perDirectory.get(key) ?? 0) + 1);
+    if (this.observers.size === 0) {
+      if (this.uses.add(target, use)) this.firstUse ??= Date.now();
+      return;
     }
-    if (known !== 'written') this.uses.set(path, use);
+    const path = pathString(target);
+    if (path === undefined) return;
+    const absolute = resolve(path);
+    if (!this.uses.add(absolute, use)) return;
+    this.firstUse ??= Date.now();
+    this.tell(absolute, use);
   }
 
   private tell(path: string, use: FileUse): void {
@@ -121,22 +120,11 @@ export class FileRecorder {
     }
   }
 
-  /** The files as recorded: each once, a model folder's (or a many-file folder's) files as the folder. */
-  private files(): Array<{ path: string; use: FileUse }> {
-    const out = new Map<string, FileUse>();
-    for (const [path, use] of this.uses) {
-      const many = (this.perDirectory.get(`${use}:${dirname(path)}`) ?? 0) >= FOLDER_FILES;
-      const target = many ? dirname(path) : (modelFolder(path) ?? path);
-      if (out.get(target) !== 'written') out.set(target, use);
-    }
-    return [...out].map(([path, use]) => ({ path, use }));
-  }
-
   /** At exit: the job file, then the detached child. Synchronous, as `exit` requires. */
   private handOver(exitCode: number): void {
     if (this.done) return;
     this.done = true;
-    if (this.uses.size === 0) return;
+    if (this.uses.empty) return;
     try {
       const script = this.recorderScript();
       if (!script) return;
@@ -156,7 +144,7 @@ export class FileRecorder {
         exitCode,
         ...(this.signal ? { signal: this.signal } : {}),
         endRecordedElsewhere: tracker !== undefined,
-        files: this.files(),
+        files: this.uses.files(),
       };
       const file = join(dir, `${process.pid}-${processStart}.json`);
       this.originals.mkdirSync(dir, { recursive: true });
@@ -201,11 +189,4 @@ export class FileRecorder {
     }
     return undefined;
   }
-}
-
-/** The tfjs model folder `path` belongs to (its directory holds model.json), if any. */
-function modelFolder(path: string): string | undefined {
-  if (basename(path) === 'model.json') return dirname(path);
-  const dir = dirname(path);
-  return existsSync(join(dir, 'model.json')) ? dir : undefined;
 }
