@@ -7,13 +7,13 @@
  * as for the others (waitForFileRecords).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventTypeName } from '../model/enums.js';
 import type { ArtifactRecord } from '../tracker/api.js';
 import type { LinkTarget } from '../tracker/artifact-link.js';
 import { builtWorkerScript } from '../worker/worker-thread.js';
-import { fileRecordsDir } from './file-record-job.js';
+import { fileRecordsDir, writeFileJob } from './file-record-job.js';
 
 /** One link the recorder finishes: the file, the run, and the store that run writes to. */
 export interface FileLink {
@@ -54,7 +54,7 @@ export function handOverFileLinks(job: FileLinkJob, spoolDir: string): void {
   const dir = fileRecordsDir(spoolDir);
   const file = join(dir, `${job.pid}-${job.processStart}-links.json`);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(file, JSON.stringify(job));
+  writeFileJob(file, job);
   // Its warnings go to a log next to the job (removed when empty): the terminal is this process's.
   const log = file.replace(/\.json$/, '.log');
   const logFd = openSync(log, 'a');

@@ -8,7 +8,7 @@
  * spawn, not a store, a tracker and the digests). Usage: node file-recorder.js <job.json> [<log>]
  * (the log is its stderr, removed when nothing was written to it).
  */
-import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import { logger } from '../log.js';
@@ -18,7 +18,7 @@ import { ArtifactLinker } from '../tracker/artifact-link.js';
 import { installTracker, Tracker } from '../tracker/tracker.js';
 import { flushDigestCache } from './digest-cache.js';
 import type { FileLink, FileLinkJob } from './file-link-job.js';
-import type { FileRecordJob } from './file-record-job.js';
+import { readFileJob } from './file-record-job.js';
 
 /** The files of a tracker's runs, digested here and written on those runs. */
 async function recordLinks(job: FileLinkJob): Promise<void> {
@@ -46,7 +46,14 @@ async function recordLinks(job: FileLinkJob): Promise<void> {
 }
 
 async function record(jobFile: string): Promise<void> {
-  const read = JSON.parse(readFileSync(jobFile, 'utf8')) as FileRecordJob | FileLinkJob;
+  const read = readFileJob(jobFile);
+  if (read instanceof Error) {
+    // Kept aside (not .json, so nothing waits for it) for whoever wants to look at it.
+    const aside = jobFile.replace(/\.json$/, '.invalid');
+    renameSync(jobFile, aside);
+    logger.warn(`${read.message}; nothing of it is recorded, the file is kept as ${aside}`);
+    return;
+  }
   if ('kind' in read) return recordLinks(read);
   const job = read;
   // The entry script names the run and its experiment, and is digested as its code.

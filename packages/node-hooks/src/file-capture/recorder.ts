@@ -8,7 +8,7 @@
  * map of names per folder (file-uses.ts) and one spawn at exit.
  */
 import type { SpawnOptions } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { LoadModule } from '../instrumentation.js';
@@ -148,7 +148,11 @@ export class FileRecorder {
       };
       const file = join(dir, `${process.pid}-${processStart}.json`);
       this.originals.mkdirSync(dir, { recursive: true });
-      this.originals.writeFileSync(file, JSON.stringify(job));
+      // Whole under another name, then renamed (core's writeFileJob, which this preload-time
+      // module cannot import): a kill mid-write leaves no half job for a reader to find.
+      const partial = `${file}.partial`;
+      this.originals.writeFileSync(partial, JSON.stringify(job));
+      renameSync(partial, file);
       const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
       // The pipeline run a step belongs to defaults to its parent process: this process's.
       if (env.MLMETA_PIPELINE?.trim() && !env.MLMETA_PIPELINE_RUN?.trim())
