@@ -59,7 +59,8 @@ function toNode(kind: NodeKind, row: Row, props: Row[]): AnyNode {
  * the rows `decodeProperty` reads: the same columns and values a `SELECT *` would have given.
  */
 function propertyRows(cell: unknown): Row[] {
-  if (cell == null) return [];
+  // '[]': SQLite's aggregate over no rows (a lineage walk's artifacts often have no properties).
+  if (cell == null || cell === '[]') return [];
   const list = (typeof cell === 'string' ? JSON.parse(cell) : cell) as unknown[][];
   const bytes = (hex: unknown) => (hex == null ? null : Buffer.from(String(hex), 'hex'));
   return list.map((p) => ({
