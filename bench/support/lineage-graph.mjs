@@ -94,7 +94,7 @@ export async function buildPostgresGraph(uri, client) {
   );
   await client.query(
     `INSERT INTO ExecutionProperty (execution_id, name, is_custom_property, int_value)
-     SELECT e, 'epochs', 0, 10 FROM generate_series(1, ${EXECUTIONS}) e`,
+     SELECT e, 'epochs', false, 10 FROM generate_series(1, ${EXECUTIONS}) e`,
   );
   await client.query(
     `INSERT INTO Artifact (id, type_id, uri, state, external_id, create_time_since_epoch, last_update_time_since_epoch)
