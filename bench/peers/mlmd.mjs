@@ -179,21 +179,24 @@ async function allPages(list, query) {
 
 async function lineage(backend, dir) {
   const location = await newLocation(backend, dir, 'lineage');
-  const started = performance.now();
-  if (backend === 'sqlite') {
-    await buildSqliteGraph(location.peer.path);
-  } else {
-    const client = new pg.Client({ connectionString: location.uri });
-    await client.connect();
-    await buildPostgresGraph(location.uri, client);
-    await client.end();
-  }
-  console.log(
-    `${backend}: built the 1M-artifact graph in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-  );
-  const store = await openStore(location.uri, { readOnly: true });
-  const mlmd = startPeer();
+  let store;
+  let mlmd;
+  // A graph that fails to build still drops its database.
   try {
+    const started = performance.now();
+    if (backend === 'sqlite') {
+      await buildSqliteGraph(location.peer.path);
+    } else {
+      const client = new pg.Client({ connectionString: location.uri });
+      await client.connect();
+      await buildPostgresGraph(location.uri, client);
+      await client.end();
+    }
+    console.log(
+      `${backend}: built the 1M-artifact graph in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+    store = await openStore(location.uri, { readOnly: true });
+    mlmd = startPeer();
     await mlmd.call('mlmd.open', location.peer);
     const models = modelIds(QUERIES);
     const mids = models.map((id) => id - 10 * FAN);
@@ -232,8 +235,8 @@ async function lineage(backend, dir) {
       rows,
     );
   } finally {
-    await store.close();
-    await mlmd.close();
+    await store?.close();
+    await mlmd?.close();
     await location.drop();
   }
 }
