@@ -100,7 +100,7 @@ describe('SQLite file', () => {
     db.close();
   });
 
-  it('reads values another client stored in other storage classes (text as a blob, a PROTO as raw bytes)', async () => {
+  it('reads values another client stored in other storage classes (text as a blob, a node name too, a PROTO as raw bytes)', async () => {
     // SQLite keeps any storage class in any column; nodes are read through SQLite's JSON
     // functions, which refuse a blob, so such a value must not fail the whole read.
     const path = freshPath();
@@ -113,6 +113,8 @@ describe('SQLite file', () => {
       'INSERT INTO ExecutionProperty (execution_id, name, is_custom_property, string_value, proto_value) VALUES (?, ?, 1, ?, ?)',
     );
     put.run(id, 'blobText', Buffer.from('é as bytes'), null);
+    // A node's own text columns too: a node crosses into JavaScript as one JSON array.
+    db.prepare('UPDATE Execution SET name = ? WHERE id = ?').run(Buffer.from('ré name'), id);
     // google.protobuf.Any { type_url: "type.googleapis.com/x.Y", value: 0x01 0xff }, not base64.
     const typeUrl = Buffer.from('type.googleapis.com/x.Y');
     put.run(
@@ -125,6 +127,7 @@ describe('SQLite file', () => {
     const reader = await openStore(`sqlite:${path}`, { readOnly: true });
     try {
       const run = await reader.getExecution({ externalId: 'run' });
+      expect(run?.name).toBe('ré name');
       expect(run?.customProperties).toEqual({
         blobText: 'é as bytes',
         rawProto: { '@type': 'type.googleapis.com/x.Y', value: Buffer.from([1, 255]).toString('base64') },

@@ -62,6 +62,7 @@ export const postgresDialect: SqlStoreDialect = {
   // json, not jsonb: node-pg parses it; NaN and infinities come as the strings "NaN", "Infinity".
   propertyArray: (p) =>
     `json_agg(json_build_array(${p}.name, ${p}.is_custom_property, ${p}.int_value, ${p}.double_value, ${p}.string_value, ${p}.bool_value, encode(${p}.proto_value, 'hex'), encode(${p}.byte_value, 'hex')))`,
+  jsonArray: (values) => `json_build_array(${values.join(', ')})`,
   // Each round trip costs a few ms; a walk of twenty hops is one statement instead of forty.
   prefetchWalks: prefetchPostgresWalks,
 };

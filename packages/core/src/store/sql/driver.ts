@@ -40,6 +40,11 @@ export interface SqlStoreDialect {
    */
   propertyArray(p: string): string;
   /**
+   * A JSON array of the SQL expressions `values` (SQLite `json_array`, PostgreSQL
+   * `json_build_array`): a row crosses into JavaScript as one value instead of one per column.
+   */
+  jsonArray(values: readonly string[]): string;
+  /**
    * The statement and parameter rows that upsert `rows` through `runMany`: SQLite runs a
    * prepared one-row statement per row; PostgreSQL binds each column as one typed array, so a
    * chunk of many thousand rows is one round trip. A later row wins over an earlier one with

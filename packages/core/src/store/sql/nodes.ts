@@ -11,7 +11,16 @@ export interface NodeTable {
   owner: string;
   /** MLMD's Type.type_kind for this kind. */
   typeKind: number;
+  /** The node table's columns a node is read from, in MLMD's order; text columns flagged. */
+  columns: readonly (readonly [name: string, text?: 'text'])[];
 }
+
+const NAME_AND_TIMES = [
+  ['name', 'text'],
+  ['external_id', 'text'],
+  ['create_time_since_epoch'],
+  ['last_update_time_since_epoch'],
+] as const;
 
 export const NODE_TABLES: Record<NodeKind, NodeTable> = {
   artifact: {
@@ -20,6 +29,7 @@ export const NODE_TABLES: Record<NodeKind, NodeTable> = {
     propertyTable: 'ArtifactProperty',
     owner: 'artifact_id',
     typeKind: 1,
+    columns: [['id'], ['type_id'], ['uri', 'text'], ['state'], ...NAME_AND_TIMES],
   },
   execution: {
     kind: 'execution',
@@ -27,6 +37,7 @@ export const NODE_TABLES: Record<NodeKind, NodeTable> = {
     propertyTable: 'ExecutionProperty',
     owner: 'execution_id',
     typeKind: 0,
+    columns: [['id'], ['type_id'], ['last_known_state'], ...NAME_AND_TIMES],
   },
   context: {
     kind: 'context',
@@ -34,5 +45,6 @@ export const NODE_TABLES: Record<NodeKind, NodeTable> = {
     propertyTable: 'ContextProperty',
     owner: 'context_id',
     typeKind: 2,
+    columns: [['id'], ['type_id'], ...NAME_AND_TIMES],
   },
 };

@@ -33,6 +33,7 @@ export const sqliteDialect: SqlStoreDialect = {
     const values = `${p}.name, ${p}.is_custom_property, ${p}.int_value, ${p}.double_value, CAST(${p}.string_value AS TEXT), ${p}.bool_value`;
     return `json_group_array(CASE WHEN ${p}.proto_value IS NULL AND ${p}.byte_value IS NULL THEN json_array(${values}) ELSE json_array(${values}, ${hex(`${p}.proto_value`)}, ${hex(`${p}.byte_value`)}) END)`;
   },
+  jsonArray: (values) => `json_array(${values.join(', ')})`,
   // Multi-row statements: better-sqlite3's cost is mostly per statement, not per row.
   bulkUpsert: (spec, rows) => multiRowUpsert(spec, rows, () => '?', SQLITE_MAX_VARIABLES),
 };
