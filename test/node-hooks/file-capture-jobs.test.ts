@@ -1,6 +1,7 @@
 /**
  * The job files between a process under the preload hook and the detached child that records its
- * files: a job cut short is reported and set aside, not recorded and not waited for.
+ * files: a job cut short is reported and set aside, not recorded and not waited for; a job whose
+ * child was killed is seen at once by the next command, which records it again.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -14,11 +15,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileRecordsDir, waitForFileRecords } from '@mlmeta/core';
+import { fileRecordsDir, openStore, waitForFileRecords } from '@mlmeta/core';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, root } from './helpers.js';
 
 const RECORDER = join(root, 'packages/core/dist/file-recorder.js');
+const CLI = join(root, 'packages/cli/dist/bin.js');
+const REGISTER = join(root, 'packages/node-hooks/dist/register.js');
 
 let dir: string;
 let records: string;
@@ -44,6 +48,15 @@ beforeAll(() => {
   mkdirSync(records, { recursive: true });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('file record jobs', () => {
   it.each([
@@ -78,9 +91,74 @@ describe('file record jobs', () => {
       join(dir, 'read.mjs'),
       "import { readFileSync } from 'node:fs';\nreadFileSync('raw.csv');\n",
     );
-    const register = join(root, 'packages/node-hooks/dist/register.js');
-    const run = spawnSync(process.execPath, ['--import', register, 'read.mjs'], { cwd: dir, env: env() });
+    const run = spawnSync(process.execPath, ['--import', REGISTER, 'read.mjs'], { cwd: dir, env: env() });
     expect(run.status).toBe(0);
     expect(readdirSync(records).filter((name) => name.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('a job whose recorder is gone is not waited for, and the caller is told', async () => {
+    const spool = join(dir, '.mlmeta', 'spool');
+    const gone = spawnSync(process.execPath, ['-e', '0']);
+    const job = join(records, '4243-1.json');
+    writeFileSync(job, '{}');
+    writeFileSync(join(records, '4243-1.pid'), String(gone.pid));
+    const dead: string[] = [];
+    expect(await waitForFileRecords(spool, 60_000, { onDead: (path) => dead.push(path) })).toBe(0);
+    expect(dead).toEqual([job]);
+    rmSync(job);
+    rmSync(join(records, '4243-1.pid'));
+  });
+
+  it('a recorder killed by a signal: the next command sees it dead, records the files again and answers with them', async () => {
+    const storeFile = join(dir, '.mlmeta', 'mlmeta.db');
+    await (await openStore(`sqlite:${storeFile}`)).close();
+    writeFileSync(
+      join(dir, 'killed.mjs'),
+      "import { readFileSync } from 'node:fs';\nreadFileSync('raw.csv');\n",
+    );
+    // Holding the store's write lock keeps the recorder from finishing before it is killed.
+    const lock = new Database(storeFile);
+    lock.exec('BEGIN EXCLUSIVE');
+    let job: string;
+    try {
+      const run = spawnSync(process.execPath, ['--import', REGISTER, 'killed.mjs'], { cwd: dir, env: env() });
+      expect(run.status).toBe(0);
+      const name = readdirSync(records).find((f) => f.startsWith(`${run.pid}-`) && f.endsWith('.json'));
+      expect(name, 'the job of killed.mjs').toBeDefined();
+      job = join(records, name!);
+      const recorder = Number(readFileSync(job.replace(/\.json$/, '.pid'), 'utf8'));
+      process.kill(recorder, 'SIGKILL');
+      for (let i = 0; i < 200 && isAlive(recorder); i++) await new Promise((done) => setTimeout(done, 25));
+      expect(isAlive(recorder)).toBe(false);
+      expect(existsSync(job)).toBe(true);
+    } finally {
+      lock.exec('ROLLBACK');
+      lock.close();
+    }
+    const cli = spawnSync(process.execPath, [CLI, 'runs', '--json'], {
+      cwd: dir,
+      env: env(),
+      encoding: 'utf8',
+    });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stderr).toContain(
+      `the recorder of an exited process's files died before it finished (${job})`,
+    );
+    expect(cli.stderr).not.toMatch(/still being recorded/);
+    expect(cli.stdout).toContain('killed');
+    expect(existsSync(job)).toBe(false);
+    const store = await openStore(`sqlite:${storeFile}`);
+    try {
+      const runs = await store.getExecutions({
+        type: 'mlmeta.Script',
+        filter: "custom_properties.`mlmeta.run_name` = 'killed'",
+      });
+      expect(runs.items).toHaveLength(1);
+      const events = await store.getEvents({ executionIds: [runs.items[0]!.id] });
+      const [input] = (await store.getArtifacts({ ids: events.map((e) => e.artifactId) })).items;
+      expect(input?.uri).toBe(join(dir, 'raw.csv'));
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -146,9 +146,16 @@ export class CliContext {
    * Processes under the preload hook record their files from a detached child after they exit;
    * a command run right after them (the next line of a pipeline script) waits for those records.
    */
-  private async filesRecorded(): Promise<void> {
+  async filesRecorded(): Promise<void> {
     const spoolDir = this.io.env.MLMETA_SPOOL_DIR?.trim() || '.mlmeta/spool';
-    const pending = await waitForFileRecords(spoolDir, FILE_RECORDS_WAIT_MS);
+    const pending = await waitForFileRecords(spoolDir, FILE_RECORDS_WAIT_MS, {
+      // The recorder restarted writes to the store this command reads.
+      restart: { env: { ...this.io.env, MLMETA_STORE: this.storeUri } },
+      onDead: (job) =>
+        this.warn(
+          `the recorder of an exited process's files died before it finished (${job}); recording them again`,
+        ),
+    });
     if (pending > 0)
       this.warn(
         `the files of ${pending} process(es) that just exited are still being recorded; answers may miss them`,

@@ -46,7 +46,12 @@ export * from './files/digest.js';
 export { sameFiles, snapshotFiles } from './files/snapshot.js';
 export { modelNameOf } from './files/model-name.js';
 export { FileDigester, fileDigester } from './files/digester.js';
-export { type FileRecordJob, fileRecordsDir, waitForFileRecords } from './files/file-record-job.js';
+export {
+  type DeadRecorderOptions,
+  type FileRecordJob,
+  fileRecordsDir,
+  waitForFileRecords,
+} from './files/file-record-job.js';
 export { flushDigestCache } from './files/digest-cache.js';
 export * from './caching/cached.js';
 export * from './queries/watch.js';

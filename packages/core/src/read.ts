@@ -13,7 +13,12 @@
  * for (const run of items) console.log(run.id, run.name, runStatus(run));
  * await store.close();
  */
-export { type FileRecordJob, fileRecordsDir, waitForFileRecords } from './files/file-record-job.js';
+export {
+  type DeadRecorderOptions,
+  type FileRecordJob,
+  fileRecordsDir,
+  waitForFileRecords,
+} from './files/file-record-job.js';
 export * from './filter/index.js';
 export * from './model/base-types.js';
 export * from './model/enums.js';

@@ -6,14 +6,12 @@
  * events and model versions on the runs that asked for them. Readers wait for these job files
  * as for the others (waitForFileRecords).
  */
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventTypeName } from '../model/enums.js';
 import type { ArtifactRecord } from '../tracker/api.js';
 import type { LinkTarget } from '../tracker/artifact-link.js';
-import { builtWorkerScript } from '../worker/worker-thread.js';
-import { fileRecordsDir, writeFileJob } from './file-record-job.js';
+import { fileRecordsDir, startFileRecorder, writeFileJob } from './file-record-job.js';
 
 /** One link the recorder finishes: the file, the run, and the store that run writes to. */
 export interface FileLink {
@@ -35,11 +33,6 @@ export interface FileLinkJob {
   links: FileLink[];
 }
 
-/** The built file recorder next to this build of core (tsup entry `file-recorder`), if any. */
-function recorderScript(): string | undefined {
-  return builtWorkerScript('file-recorder');
-}
-
 /**
  * Writes the job and starts the detached recorder, synchronously (this runs in `exit`). Throws
  * when it cannot; the caller turns that into its one warning.
@@ -48,25 +41,9 @@ function recorderScript(): string | undefined {
  * handOverFileLinks({ v: 1, kind: 'links', pid: process.pid, processStart, links }, '.mlmeta/spool');
  */
 export function handOverFileLinks(job: FileLinkJob, spoolDir: string): void {
-  const script = recorderScript();
-  if (!script)
-    throw new Error('the file recorder script is missing next to @mlmeta/core (core is bundled or unbuilt)');
   const dir = fileRecordsDir(spoolDir);
   const file = join(dir, `${job.pid}-${job.processStart}-links.json`);
   mkdirSync(dir, { recursive: true });
   writeFileJob(file, job);
-  // Its warnings go to a log next to the job (removed when empty): the terminal is this process's.
-  const log = file.replace(/\.json$/, '.log');
-  const logFd = openSync(log, 'a');
-  try {
-    // The recorder is not a program of the user's: no preload hook records it.
-    spawn(process.execPath, [script, file, log], {
-      detached: true,
-      stdio: ['ignore', 'ignore', logFd],
-      env: { ...process.env, NODE_OPTIONS: '' },
-      cwd: process.cwd(),
-    }).unref();
-  } finally {
-    closeSync(logFd);
-  }
+  startFileRecorder(file);
 }

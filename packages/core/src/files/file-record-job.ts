@@ -2,10 +2,23 @@
  * The hand-over between a process under the preload hook and the detached child that records its
  * files after it exited (see file-recorder-main.ts): one JSON job file per process under
  * `<spool>/file-records/`, which the child deletes once the records are in the store (or in its
- * spool). Readers that want a complete store (the CLI) wait while recent job files exist.
+ * spool), with `<job>.pid` beside it naming the child. Readers that want a complete store (the
+ * CLI) wait while job files exist whose child is alive, and restart the child of one whose
+ * child died.
  */
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
+import { builtWorkerScript } from '../worker/worker-thread.js';
 import { lazySchema, zod } from '../zod.js';
 import type { FileLinkJob } from './file-link-job.js';
 
@@ -105,28 +118,123 @@ export function fileRecordsDir(spoolDir: string): string {
   return join(resolve(spoolDir), 'file-records');
 }
 
-/** A job file older than this is a child that died: no longer waited for. */
+/**
+ * A job whose recorder still looks alive after this long is not waited for: its pid is more
+ * likely another process's by now.
+ */
 const STALE_MS = 120_000;
 
+/** The file next to a job that names the pid of the recorder child working on it. */
+export function recorderPidFile(job: string): string {
+  return job.replace(/\.json$/, '.pid');
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
- * Resolves when no recent job file is left in `spoolDir` (every exited process's files are
- * recorded), or after `timeoutMs`; resolves with how many are still pending.
+ * Whether the job is being worked on: its recorder child's pid file names a live process, or,
+ * before there is one, the process that wrote the job (the pid its name starts with) is still
+ * handing it over.
+ */
+function inHand(job: string, name: string): boolean {
+  let pid = Number.NaN;
+  try {
+    pid = Number(readFileSync(recorderPidFile(job), 'utf8'));
+  } catch {
+    pid = Number(name.split('-')[0]);
+  }
+  return !Number.isInteger(pid) || pid <= 0 || alive(pid);
+}
+
+/**
+ * Starts the detached recorder child for `job` and notes its pid next to the job, synchronously
+ * (a process hands its job over in `exit`). Throws when it cannot; the caller turns that into
+ * its one warning.
  *
  * @example
- * await waitForFileRecords('.mlmeta/spool', 10_000);
+ * startFileRecorder(join(fileRecordsDir('.mlmeta/spool'), '4242-1764680000000.json'));
  */
-export async function waitForFileRecords(spoolDir: string, timeoutMs: number): Promise<number> {
+export function startFileRecorder(job: string, env: NodeJS.ProcessEnv = process.env): void {
+  const script = builtWorkerScript('file-recorder');
+  if (!script)
+    throw new Error('the file recorder script is missing next to @mlmeta/core (core is bundled or unbuilt)');
+  // Its warnings go to a log next to the job (removed when empty): the terminal is this process's.
+  const log = job.replace(/\.json$/, '.log');
+  const logFd = openSync(log, 'a');
+  try {
+    // The recorder is not a program of the user's: no preload hook records it.
+    const child = spawn(process.execPath, [script, job, log], {
+      detached: true,
+      stdio: ['ignore', 'ignore', logFd],
+      env: { ...env, NODE_OPTIONS: '' },
+      cwd: process.cwd(),
+    });
+    child.unref();
+    if (child.pid !== undefined) writeFileSync(recorderPidFile(job), String(child.pid));
+  } finally {
+    closeSync(logFd);
+  }
+}
+
+/** What waitForFileRecords does about a job whose recorder died (killed, out of memory). */
+export interface DeadRecorderOptions {
+  /**
+   * Start a new recorder for it (with this environment over the process's own: MLMETA_STORE
+   * names the store it writes), and wait for that one; otherwise it is not waited for.
+   */
+  restart?: { env?: NodeJS.ProcessEnv };
+  /** Told of each such job (its path), once per wait (a job is restarted at most once per wait). */
+  onDead?: (job: string) => void;
+}
+
+/**
+ * Resolves when no job file is left in `spoolDir` that a live recorder is working on (every
+ * exited process's files are recorded), or after `timeoutMs`; resolves with how many are still
+ * pending. A job whose recorder child died is seen at once (its pid file names a process that is
+ * gone) and restarted or left, as `options` says.
+ *
+ * @example
+ * await waitForFileRecords('.mlmeta/spool', 10_000, { restart: {}, onDead: (job) => console.warn(job) });
+ */
+export async function waitForFileRecords(
+  spoolDir: string,
+  timeoutMs: number,
+  options: DeadRecorderOptions = {},
+): Promise<number> {
   const dir = fileRecordsDir(spoolDir);
   const deadline = Date.now() + timeoutMs;
+  const seen = new Set<string>();
   for (;;) {
     let pending = 0;
     try {
       for (const name of readdirSync(dir)) {
         if (!name.endsWith('.json')) continue;
+        const job = join(dir, name);
         try {
-          if (Date.now() - statSync(join(dir, name)).mtimeMs < STALE_MS) pending++;
+          const recent = Date.now() - statSync(job).mtimeMs < STALE_MS;
+          if (inHand(job, name)) {
+            if (recent) pending++;
+            continue;
+          }
+          // Once per wait: a recorder that dies again on the same job is not restarted in a loop.
+          if (seen.has(job)) continue;
+          seen.add(job);
+          options.onDead?.(job);
+          if (options.restart) {
+            // Touched, so a restarted job gets the full STALE_MS again.
+            utimesSync(job, new Date(), new Date());
+            startFileRecorder(job, { ...process.env, ...options.restart.env });
+            pending++;
+          }
         } catch {
-          // Deleted while listed: done.
+          // Deleted while listed (done), or no recorder can start here: not waited for.
         }
       }
     } catch {

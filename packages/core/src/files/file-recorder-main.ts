@@ -18,7 +18,7 @@ import { ArtifactLinker } from '../tracker/artifact-link.js';
 import { installTracker, Tracker } from '../tracker/tracker.js';
 import { flushDigestCache } from './digest-cache.js';
 import type { FileLink, FileLinkJob } from './file-link-job.js';
-import { readFileJob } from './file-record-job.js';
+import { readFileJob, recorderPidFile } from './file-record-job.js';
 
 /** The files of a tracker's runs, digested here and written on those runs. */
 async function recordLinks(job: FileLinkJob): Promise<void> {
@@ -104,6 +104,7 @@ if (jobFile) {
     .catch((error) => logger.warn('recording the files of an exited process failed:', error))
     .finally(() => {
       removeIfEmpty(jobFile, true);
+      removeIfEmpty(recorderPidFile(jobFile), true);
       process.once('exit', () => removeIfEmpty(logFile));
     });
 }

@@ -168,7 +168,12 @@ export class FileRecorder {
         cwd: process.cwd(),
       };
       try {
-        spawn(process.execPath, [script, file, log], options).unref();
+        const child = spawn(process.execPath, [script, file, log], options);
+        child.unref();
+        // Who works on the job (core's recorderPidFile): a reader that finds this pid gone knows
+        // the child died and restarts it, instead of waiting for a job nobody will finish.
+        if (child.pid !== undefined)
+          this.originals.writeFileSync(file.replace(/\.json$/, '.pid'), String(child.pid));
       } finally {
         this.originals.closeSync(logFd);
       }
