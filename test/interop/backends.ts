@@ -1,11 +1,11 @@
 /**
  * The two databases both clients share in the interop suites: a SQLite file, and a PostgreSQL
- * schema of its own. MLMD's PostgreSQL config has no schema field; libpq's PGOPTIONS sets its
- * search_path, which is how a team points MLMD at mlmeta's schema (or keep mlmeta in `public`).
+ * database of its own (mlmeta in `public`, where MLMD's PostgreSQL config, which has no schema
+ * field, finds it).
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { POSTGRES_URL, probePostgres, withSchema } from '../../packages/core/test/support/postgres.js';
+import { POSTGRES_URL, probePostgres } from '../../packages/core/test/support/postgres.js';
 import type { MlmdStore } from './helpers.js';
 import { tempStoreFile } from './helpers.js';
 
@@ -36,31 +36,38 @@ export const sqliteBackend: Backend = {
 export async function postgresBackend(): Promise<Backend> {
   const probe = await probePostgres('MLMD interop');
   const url = new URL(POSTGRES_URL);
+  const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  };
   return {
     name: 'postgres',
     skip: probe.skip,
     async fresh() {
-      const schema = `mlmeta_interop_${randomBytes(4).toString('hex')}`;
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      await client.query(`CREATE SCHEMA ${schema}`);
-      await client.end();
+      // A database per store: MLMD looks for its tables in the whole database, not the schema on
+      // its search_path, so two MLMD stores in one database (these suites run in parallel) break.
+      const database = `mlmeta_interop_${randomBytes(4).toString('hex')}`;
+      await admin((client) => client.query(`CREATE DATABASE ${database}`));
+      const own = new URL(POSTGRES_URL);
+      own.pathname = `/${database}`;
       return {
-        uri: withSchema(POSTGRES_URL, schema),
+        uri: own.href,
         mlmd: {
           postgres: {
             host: url.hostname,
             port: Number(url.port || 5432),
             user: decodeURIComponent(url.username) || 'postgres',
-            dbname: url.pathname.slice(1),
+            dbname: database,
           },
         },
-        env: { PGOPTIONS: `-c search_path=${schema}` },
+        env: {},
         async cleanup() {
-          const c = new pg.Client({ connectionString: POSTGRES_URL });
-          await c.connect();
-          await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-          await c.end();
+          await admin((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
         },
       };
     },

@@ -7,7 +7,6 @@
 import { type LineageBatch, type MetadataStore, openStore } from '@mlmeta/core';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { POSTGRES_URL } from '../../packages/core/test/support/postgres.js';
 import { type Backend, postgresBackend, type SharedStore, sqliteBackend } from './backends.js';
 import { byExternalId, mlmdDump } from './helpers.js';
 import { probePython, runPython } from './python.js';
@@ -245,8 +244,9 @@ for (const backend of backends) {
         store = await openStore(shared.uri);
         await store.putLineage(BATCH);
         await store.close();
-        const schema = new URL(shared.uri).searchParams.get('schema');
-        const client = new pg.Client({ connectionString: POSTGRES_URL });
+        // The store is mlmeta in `public` of a database of its own.
+        const schema = new URL(shared.uri).searchParams.get('schema') ?? 'public';
+        const client = new pg.Client({ connectionString: shared.uri });
         await client.connect();
         try {
           for (const table of ['ArtifactProperty', 'ExecutionProperty', 'ContextProperty']) {
