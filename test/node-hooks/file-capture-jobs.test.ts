@@ -121,7 +121,12 @@ describe('file record jobs', () => {
     lock.exec('BEGIN EXCLUSIVE');
     let job: string;
     try {
-      const run = spawnSync(process.execPath, ['--import', REGISTER, 'killed.mjs'], { cwd: dir, env: env() });
+      // The run is filed under the experiment and tags of the process that used the files; the
+      // CLI that restarts its recorder has none of them.
+      const run = spawnSync(process.execPath, ['--import', REGISTER, 'killed.mjs'], {
+        cwd: dir,
+        env: { ...env(), MLMETA_EXPERIMENT: 'nightly-etl', MLMETA_TAGS: 'team=data' },
+      });
       expect(run.status).toBe(0);
       const name = readdirSync(records).find((f) => f.startsWith(`${run.pid}-`) && f.endsWith('.json'));
       expect(name, 'the job of killed.mjs').toBeDefined();
@@ -154,6 +159,10 @@ describe('file record jobs', () => {
         filter: "custom_properties.`mlmeta.run_name` = 'killed'",
       });
       expect(runs.items).toHaveLength(1);
+      const associations = await store.getAssociations({ executionIds: [runs.items[0]!.id] });
+      const contexts = await store.getContexts({ ids: associations.map((a) => a.contextId) });
+      expect(contexts.items.map((c) => `${c.type}:${c.name}`)).toContain('mlmeta.Experiment:nightly-etl');
+      expect(runs.items[0]!.customProperties['tag.team']).toBe('data');
       const events = await store.getEvents({ executionIds: [runs.items[0]!.id] });
       const [input] = (await store.getArtifacts({ ids: events.map((e) => e.artifactId) })).items;
       expect(input?.uri).toBe(join(dir, 'raw.csv'));

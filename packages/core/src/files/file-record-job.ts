@@ -40,7 +40,22 @@ export interface FileRecordJob {
   /** It had its own tracker, which records the process's end. */
   endRecordedElsewhere: boolean;
   files: Array<{ path: string; use: 'read' | 'written' }>;
+  /** The recorded process's RUN_CONTEXT_ENV variables that were set (absent in older jobs). */
+  env?: Record<string, string>;
 }
+
+/**
+ * The variables that say where a run is filed: experiment, name, tags, pipeline. A job carries
+ * the recorded process's, so a recorder restarted by another process files the run as the
+ * recorded process would have.
+ */
+export const RUN_CONTEXT_ENV = [
+  'MLMETA_EXPERIMENT',
+  'MLMETA_RUN_NAME',
+  'MLMETA_TAGS',
+  'MLMETA_PIPELINE',
+  'MLMETA_PIPELINE_RUN',
+] as const;
 
 const RecordJobSchema = lazySchema(() =>
   zod.object({
@@ -54,6 +69,7 @@ const RecordJobSchema = lazySchema(() =>
     signal: zod.string().optional(),
     endRecordedElsewhere: zod.boolean(),
     files: zod.array(zod.object({ path: zod.string(), use: zod.enum(['read', 'written']) })),
+    env: zod.record(zod.string(), zod.string()).optional(),
   }),
 );
 

@@ -18,7 +18,7 @@ import { ArtifactLinker } from '../tracker/artifact-link.js';
 import { installTracker, Tracker } from '../tracker/tracker.js';
 import { flushDigestCache } from './digest-cache.js';
 import type { FileLink, FileLinkJob } from './file-link-job.js';
-import { readFileJob, recorderPidFile } from './file-record-job.js';
+import { RUN_CONTEXT_ENV, readFileJob, recorderPidFile } from './file-record-job.js';
 
 /** The files of a tracker's runs, digested here and written on those runs. */
 async function recordLinks(job: FileLinkJob): Promise<void> {
@@ -58,6 +58,13 @@ async function record(jobFile: string): Promise<void> {
   const job = read;
   // The entry script names the run and its experiment, and is digested as its code.
   process.argv = job.argv;
+  // Filed where the recorded process would file it, whoever started this recorder.
+  if (job.env !== undefined)
+    for (const name of RUN_CONTEXT_ENV) {
+      const value = job.env[name];
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   const config = loadConfig();
   if (config.disabled) return;
   const tracker = installTracker(

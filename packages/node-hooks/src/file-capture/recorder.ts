@@ -26,6 +26,15 @@ type ChildProcesses = typeof import('node:child_process');
  * it decides whether the signal ends the process.
  */
 const OWN_LISTENER = Symbol.for('mlmeta.signalListener');
+
+/** The variables that say where a run is filed (the same list as core's RUN_CONTEXT_ENV). */
+const RUN_CONTEXT_ENV = [
+  'MLMETA_EXPERIMENT',
+  'MLMETA_RUN_NAME',
+  'MLMETA_TAGS',
+  'MLMETA_PIPELINE',
+  'MLMETA_PIPELINE_RUN',
+] as const;
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 const appListeners = (signal: NodeJS.Signals) =>
@@ -134,9 +143,18 @@ export class FileRecorder {
         | { startTime: number }
         | undefined;
       const processStart = tracker?.startTime ?? Math.round(performance.timeOrigin);
+      const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
+      // The pipeline run a step belongs to defaults to its parent process: this process's.
+      if (env.MLMETA_PIPELINE?.trim() && !env.MLMETA_PIPELINE_RUN?.trim())
+        env.MLMETA_PIPELINE_RUN = `${hostname()}:${process.ppid}`;
       const job = {
         v: 1,
         argv: process.argv,
+        // What files the run under (core's RUN_CONTEXT_ENV): a recorder restarted by another
+        // process (a CLI that found this one's recorder dead) must not use that process's.
+        env: Object.fromEntries(
+          RUN_CONTEXT_ENV.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])),
+        ),
         pid: process.pid,
         processStart,
         runStart: this.firstUse ?? processStart,
@@ -153,10 +171,6 @@ export class FileRecorder {
       const partial = `${file}.partial`;
       this.originals.writeFileSync(partial, JSON.stringify(job));
       renameSync(partial, file);
-      const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
-      // The pipeline run a step belongs to defaults to its parent process: this process's.
-      if (env.MLMETA_PIPELINE?.trim() && !env.MLMETA_PIPELINE_RUN?.trim())
-        env.MLMETA_PIPELINE_RUN = `${hostname()}:${process.ppid}`;
       const { spawn } = this.load('node:child_process') as ChildProcesses;
       // Its warnings go to a log next to the job (removed when empty): the terminal is this process's.
       const log = file.replace(/\.json$/, '.log');
