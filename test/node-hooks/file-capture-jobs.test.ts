@@ -109,6 +109,24 @@ describe('file record jobs', () => {
     rmSync(join(records, '4243-1.pid'));
   });
 
+  it('mlmeta sync --spool-dir restarts the dead recorders of that spool, not of the default one', () => {
+    const other = join(dir, 'elsewhere');
+    const otherRecords = join(other, 'file-records');
+    mkdirSync(otherRecords, { recursive: true });
+    const gone = spawnSync(process.execPath, ['-e', '0']);
+    const job = join(otherRecords, '4244-1.json');
+    writeFileSync(job, '{"v":1,"argv":"not a job"}');
+    writeFileSync(join(otherRecords, '4244-1.pid'), String(gone.pid));
+    const sync = spawnSync(process.execPath, [CLI, 'sync', '--spool-dir', other], {
+      cwd: dir,
+      env: env(),
+      encoding: 'utf8',
+    });
+    expect(sync.status, sync.stderr).toBe(0);
+    expect(sync.stderr).toContain(`died before it finished (${job})`);
+    rmSync(other, { recursive: true, force: true });
+  });
+
   it('a recorder killed by a signal: the next command sees it dead, records the files again and answers with them', async () => {
     const storeFile = join(dir, '.mlmeta', 'mlmeta.db');
     await (await openStore(`sqlite:${storeFile}`)).close();

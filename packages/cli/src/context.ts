@@ -144,13 +144,13 @@ export class CliContext {
 
   /**
    * Processes under the preload hook record their files from a detached child after they exit;
-   * a command run right after them (the next line of a pipeline script) waits for those records.
+   * a command run right after them (the next line of a pipeline script) waits for those records,
+   * in `spoolDir` (default MLMETA_SPOOL_DIR, else .mlmeta/spool; `mlmeta sync --spool-dir`'s).
    */
-  async filesRecorded(): Promise<void> {
-    const spoolDir = this.io.env.MLMETA_SPOOL_DIR?.trim() || '.mlmeta/spool';
+  async filesRecorded(spoolDir = this.io.env.MLMETA_SPOOL_DIR?.trim() || '.mlmeta/spool'): Promise<void> {
     const pending = await waitForFileRecords(spoolDir, FILE_RECORDS_WAIT_MS, {
-      // The recorder restarted writes to the store this command reads.
-      restart: { env: { ...this.io.env, MLMETA_STORE: this.storeUri } },
+      // The recorder restarted writes to the store this command reads, and spools where it looked.
+      restart: { env: { ...this.io.env, MLMETA_STORE: this.storeUri, MLMETA_SPOOL_DIR: spoolDir } },
       onDead: (job) =>
         this.warn(
           `the recorder of an exited process's files died before it finished (${job}); recording them again`,

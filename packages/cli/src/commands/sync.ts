@@ -35,7 +35,7 @@ export async function sync(ctx: CliContext, flags: { spoolDir?: string }): Promi
     return;
   }
   // The files of exited processes whose recorder died are recorded again first (they may spool).
-  await ctx.filesRecorded();
+  await ctx.filesRecorded(dir);
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')) : [];
   if (files.length === 0) {
     const openLineage = await syncOpenLineage(ctx, join(dir, OPENLINEAGE_SPOOL));
