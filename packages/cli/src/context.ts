@@ -25,6 +25,9 @@ export class CliError extends Error {
   }
 }
 
+/** How messages name where the store URI came from. */
+const STORE_SOURCES = { default: 'the default', env: 'MLMETA_STORE', flag: '--store' } as const;
+
 /** How long a command keeps retrying an HTTP store that stopped answering. */
 export const CLI_RETRY = { maxElapsedMs: 5_000, initialDelayMs: 100, maxDelayMs: 1_000 };
 
@@ -75,7 +78,7 @@ export interface GlobalFlags {
 export class CliContext {
   readonly storeUri: string;
   /** Where storeUri came from, for messages about it. */
-  readonly storeFrom: 'flag' | 'env' | 'default';
+  readonly storeFrom: keyof typeof STORE_SOURCES;
   readonly json: boolean;
   /**
    * Colours only on a terminal that has them, as Node judges it from TERM, CI, NO_COLOR and
@@ -126,14 +129,8 @@ export class CliContext {
       (error: unknown) => {
         const shown = redactUri(this.storeUri);
         if (isMlmetaError(error) && error.code === 'NOT_FOUND' && /^sqlite:/i.test(this.storeUri)) {
-          const from =
-            this.storeFrom === 'default'
-              ? 'the default'
-              : this.storeFrom === 'env'
-                ? 'MLMETA_STORE'
-                : '--store';
           throw new CliError(
-            `no store at ${shown} (${from}): nothing has been recorded there yet. Record a run first (mlmeta's callback in model.fit, or node --import @mlmeta/node-hooks/register), or name the store you mean with --store or MLMETA_STORE`,
+            `no store at ${shown} (${STORE_SOURCES[this.storeFrom]}): nothing has been recorded there yet. Record a run first (mlmeta's callback in model.fit, or node --import @mlmeta/node-hooks/register), or name the store you mean with --store or MLMETA_STORE`,
           );
         }
         const reason = isMlmetaError(error) || error instanceof Error ? error.message : String(error);

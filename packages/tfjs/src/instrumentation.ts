@@ -11,13 +11,7 @@ import { applyOriginal, type Method } from './apply-original.js';
 import { wrapEvaluate, wrapEvaluateDataset } from './evaluation.js';
 import { fullestFlavour, registerFlavour } from './flavour.js';
 import { markLoadedFolder, recordSavedModel } from './lineage.js';
-import {
-  claimLoadedFolder,
-  localModelFolder,
-  savedFolderSnapshot,
-  watchModelReads,
-  watchSave,
-} from './model-files.js';
+import { claimLoadedFolder, localModelFolder, watchModelReads, watchSave } from './model-files.js';
 import { graphModelClass, wrapDispose, wrapInference } from './serving.js';
 import { FitSession } from './session.js';
 import { CALLBACK_OPTIONS, findOrigin, modelOrigin, tfjsState, trackPending } from './state.js';
@@ -173,16 +167,14 @@ function wrapSave(tf: TfModule, original: Method): Method {
           : undefined;
     const recording: IOHandlerTf = {
       async save(artifacts) {
-        const { result, folder: written } = await watchSave(() => save.call(target, artifacts));
-        const path = written ?? localModelFolder(uri);
-        const writtenAs = path === undefined ? undefined : await savedFolderSnapshot(path, artifacts);
+        const { result, folder } = await watchSave(() => save.call(target, artifacts));
         await recordSavedModel(
           model,
           producedBy,
           artifacts,
           uri,
           findOrigin(model)?.recordWith?.modelName,
-          path !== undefined && writtenAs !== undefined ? { path, writtenAs } : undefined,
+          folder ?? localModelFolder(uri),
         );
         return result;
       },

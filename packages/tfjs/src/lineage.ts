@@ -2,24 +2,18 @@
  * Model lineage across save and load: a saved model is an output of the run that produced its
  * weights; a loaded model becomes the input ("base_model") of the next run that trains it.
  */
-import {
-  type ArtifactRecord,
-  type FileSnapshot,
-  logger,
-  MLMETA_TYPES,
-  modelNameOf,
-  stripUrlCredentials,
-} from '@mlmeta/core';
+import { type ArtifactRecord, logger, MLMETA_TYPES, modelNameOf, stripUrlCredentials } from '@mlmeta/core';
 import { artifactsDigest, artifactsWeightBytes, modelDigest } from './model-digest.js';
-import { localModelFolder } from './model-files.js';
+import { localModelFolder, savedFolderSnapshot } from './model-files.js';
 import { findOrigin, type ModelOrigin, modelOrigin } from './state.js';
 import type { LayersModelTf, ModelArtifactsTf } from './tf-types.js';
 
 /**
  * Records saved artifacts as an output of the run that trained `model`, if its weights are still
  * the ones that run produced, and as the next version of the model named `modelName` (else the
- * save path's name: `file://./models/iris` → `iris`). Saved to a local `folder`, the output is
- * that folder, identified by its files; else the artifacts by their digest. Never throws.
+ * save path's name: `file://./models/iris` → `iris`). Saved to a local `folder` that still holds
+ * these artifacts, the output is that folder, identified by its files; else the artifacts by
+ * their digest. Never throws.
  */
 export async function recordSavedModel(
   model: LayersModelTf,
@@ -27,7 +21,7 @@ export async function recordSavedModel(
   artifacts: ModelArtifactsTf,
   uri: string | undefined,
   modelName?: string,
-  folder?: { path: string; writtenAs: FileSnapshot },
+  folder?: string,
 ): Promise<void> {
   try {
     const current = await modelDigest(model);
@@ -35,12 +29,14 @@ export async function recordSavedModel(
       logger.debug('model weights changed since its recorded fit; the save is not linked to that run');
       return;
     }
-    const series = modelName ?? modelNameOf(folder?.path ?? uri);
+    const series = modelName ?? modelNameOf(folder ?? uri);
     const digest = artifactsDigest(artifacts);
     // A folder is its files, unless another process has written there by the time they are digested.
-    const where = folder
-      ? { uri: folder.path, digest, writtenAs: folder.writtenAs }
-      : { digest, ...(uri ? { uri: stripUrlCredentials(uri) } : {}) };
+    const writtenAs = folder === undefined ? undefined : await savedFolderSnapshot(folder, artifacts);
+    const where =
+      folder !== undefined && writtenAs !== undefined
+        ? { uri: folder, digest, writtenAs }
+        : { digest, ...(uri ? { uri: stripUrlCredentials(uri) } : {}) };
     producedBy.run.logOutput({
       type: MLMETA_TYPES.model,
       ...where,
@@ -49,7 +45,7 @@ export async function recordSavedModel(
       ...(series ? { model: series } : {}),
       properties: {
         format: artifacts.format ?? 'layers-model',
-        ...(folder ? { artifactsDigest: digest } : {}),
+        ...(writtenAs ? { artifactsDigest: digest } : {}),
         modelDigest: current,
         weightBytes: artifactsWeightBytes(artifacts),
         savedAt: new Date().toISOString(),

@@ -69,7 +69,8 @@ export async function modelDigest(model: LayersModelTf): Promise<string> {
     .digest;
 }
 
-function weightBuffers(data: ArrayBuffer | ArrayBuffer[] | undefined): Uint8Array[] {
+/** The weight data of saved artifacts as byte views, in order. */
+export function weightBuffers(data: ArrayBuffer | ArrayBuffer[] | undefined): Uint8Array[] {
   if (data == null) return [];
   return (Array.isArray(data) ? data : [data]).map((buffer) => new Uint8Array(buffer));
 }

@@ -11,8 +11,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type FileSnapshot, localPath, sameFiles, snapshotFiles } from '@mlmeta/core';
+import { weightBuffers } from './model-digest.js';
 import type { ModelArtifactsTf } from './tf-types.js';
 
 type FileUse = 'read' | 'written';
@@ -20,7 +21,7 @@ type FileObserver = (path: string, use: FileUse) => void;
 
 /** What @mlmeta/node-hooks's file capture offers on globalThis (see its recorder.ts). */
 interface FileCaptureApi {
-  observe(observer: FileObserver): () => void;
+  observe(name: string, observer: FileObserver): () => void;
 }
 
 const FILE_CAPTURE_API = Symbol.for('mlmeta.fileCapture');
@@ -34,13 +35,10 @@ function fileCapture(): FileCaptureApi | undefined {
 }
 
 function localPathOf(uri: string): string | undefined {
-  // tfjs-node's file:// URLs are often relative (`file://./model`), which a file URL cannot be.
-  const relative = /^file:\/\/(?!\/)/i.exec(uri);
-  if (relative) return resolve(decodeURIComponent(uri.slice(relative[0].length)));
   try {
     return localPath(uri);
   } catch {
-    return undefined;
+    return undefined; // a malformed file URL
   }
 }
 
@@ -60,12 +58,6 @@ export function localModelFolder(uri: string | undefined): string | undefined {
   return existsSync(join(folder, MODEL_JSON)) ? folder : undefined;
 }
 
-/** The one folder among `written` that a model.json was written to, if exactly one. */
-function folderWritten(written: string[]): string | undefined {
-  const folders = new Set(written.filter((path) => basename(path) === MODEL_JSON).map(dirname));
-  return folders.size === 1 ? [...folders][0] : undefined;
-}
-
 /**
  * Runs `save` and returns its result with the model folder file capture saw it write (none
  * without the preload hook, or when it wrote no model.json, or two).
@@ -76,14 +68,14 @@ function folderWritten(written: string[]): string | undefined {
 export async function watchSave<T>(save: () => Promise<T>): Promise<{ result: T; folder?: string }> {
   const api = fileCapture();
   if (!api) return { result: await save() };
-  const written: string[] = [];
-  const stop = api.observe((path, use) => {
-    if (use === 'written') written.push(path);
+  // The folders a model.json was written to: exactly one is where this save went.
+  const folders = new Set<string>();
+  const stop = api.observe(MODEL_JSON, (path, use) => {
+    if (use === 'written') folders.add(dirname(path));
   });
   try {
     const result = await save();
-    const folder = folderWritten(written);
-    return folder === undefined ? { result } : { result, folder };
+    return folders.size === 1 ? { result, folder: [...folders][0]! } : { result };
   } finally {
     stop();
   }
@@ -102,8 +94,8 @@ export function watchModelReads(): void {
   const api = fileCapture();
   if (!api) return;
   watchingReads = true;
-  api.observe((path, use) => {
-    if (use !== 'read' || basename(path) !== MODEL_JSON) return;
+  api.observe(MODEL_JSON, (path, use) => {
+    if (use !== 'read') return;
     recentReads.push({ folder: dirname(path), at: Date.now() });
     if (recentReads.length > 16) recentReads.shift();
   });
@@ -155,11 +147,6 @@ export function claimLoadedFolder(weights: WeightShape[]): string | undefined {
   return undefined;
 }
 
-function weightBytes(data: ArrayBuffer | ArrayBuffer[] | undefined): Buffer {
-  if (data == null) return Buffer.alloc(0);
-  return Buffer.concat((Array.isArray(data) ? data : [data]).map((buffer) => new Uint8Array(buffer)));
-}
-
 /**
  * Whether `folder` holds the model just saved from `artifacts`, read back: its model.json's
  * weights manifest names files whose bytes, in order, are exactly the saved weights, and nothing
@@ -180,7 +167,7 @@ export async function savedFolderSnapshot(
     const json = JSON.parse(await readFile(join(folder, MODEL_JSON), 'utf8')) as {
       weightsManifest?: Array<{ paths?: string[] }>;
     };
-    const weights = weightBytes(artifacts.weightData);
+    const weights = Buffer.concat(weightBuffers(artifacts.weightData));
     const listed = (json.weightsManifest ?? []).flatMap((group) => group.paths ?? []);
     // Without a manifest: one file of the folder holds the weights (its size says which may).
     const candidates =

@@ -137,9 +137,7 @@ export class ArtifactLinker {
     const method = event === 'INPUT' ? 'logInput' : 'logOutput';
     const path = artifact.digest && !artifact.writtenAs ? undefined : localPath(artifact.uri);
     if (path === undefined) {
-      const externalId = artifact.digest
-        ? fitExternalId(String(artifact.digest), this.label)
-        : `artifact:${randomUUID()}`;
+      const externalId = this.givenId(artifact);
       this.guard(method, () => this.write(artifact, externalId, event, defaultType));
       return externalId;
     }
@@ -177,10 +175,7 @@ export class ArtifactLinker {
           const { writtenAs, ...described } = artifact;
           if (writtenAs && !sameFiles(writtenAs, snapshotFiles(path))) {
             logger.debug(`${path} changed after it was written here; recorded by its own digest`);
-            const own = described.digest
-              ? fitExternalId(String(described.digest), this.label)
-              : `artifact:${randomUUID()}`;
-            this.write(described, own, event, defaultType);
+            this.write(described, this.givenId(described), event, defaultType);
             return;
           }
           this.write(
@@ -202,12 +197,19 @@ export class ArtifactLinker {
         },
         (error: NodeJS.ErrnoException) => {
           if (handedOver.has(pending)) return;
+          const { writtenAs: _writtenAs, ...described } = artifact;
+          // A path written here that is gone again still has the identity its writer gave it.
           logger.warn(
-            `${method}: could not read ${path} (${error.code ?? error.message}); recorded by its uri only`,
+            `${method}: could not read ${path} (${error.code ?? error.message}); recorded by ${described.digest ? 'the digest it was given' : 'its uri only'}`,
           );
-          this.write(artifact, `artifact:${randomUUID()}`, event, defaultType);
+          this.write(described, this.givenId(described), event, defaultType);
         },
       );
+  }
+
+  /** The external id of an artifact not identified by its files: its digest, else a new id. */
+  private givenId(artifact: ArtifactRecord): string {
+    return artifact.digest ? fitExternalId(String(artifact.digest), this.label) : `artifact:${randomUUID()}`;
   }
 
   private write(

@@ -35,7 +35,7 @@ export function installFileCapture(load: LoadModule & { resolve?: (id: string) =
       fileFilter(process.cwd(), process.env, load),
     );
     patchFs((target, use) => recorder.use(target, use));
-    const api: FileCaptureApi = { observe: (observer) => recorder.observe(observer) };
+    const api: FileCaptureApi = { observe: (name, observer) => recorder.observe(name, observer) };
     (globalThis as Record<symbol, unknown>)[FILE_CAPTURE_API] = api;
     state.fileCapture = true;
     return true;

@@ -10,7 +10,7 @@
 import type { SpawnOptions } from 'node:child_process';
 import { existsSync, renameSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { LoadModule } from '../instrumentation.js';
 import { FileUses } from './file-uses.js';
 import type { PathFilter } from './filter.js';
@@ -46,16 +46,20 @@ const appListeners = (signal: NodeJS.Signals) =>
  * read, so that a saved model is the same node as the folder the process is recorded writing.
  */
 export interface FileCaptureApi {
-  /** Calls `observer` with each recorded use (absolute path) from now on; returns the unsubscribe. */
-  observe(observer: FileSink): () => void;
+  /**
+   * Calls `observer` with each recorded use of a file called `name` (e.g. `model.json`), by its
+   * absolute path, from now on; returns the unsubscribe. Only those uses pay for resolving their
+   * path: every other fs call stays on the cheap path.
+   */
+  observe(name: string, observer: FileSink): () => void;
 }
 
 /** Where FileCaptureApi lives on globalThis. */
 export const FILE_CAPTURE_API = Symbol.for('mlmeta.fileCapture');
 
 export class FileRecorder {
-  /** Others told of each use as it happens (see FileCaptureApi). */
-  private readonly observers = new Set<FileSink>();
+  /** Others told of the uses of files by these names as they happen (see FileCaptureApi). */
+  private readonly observers = new Map<string, Set<FileSink>>();
   private readonly uses: FileUses;
   private firstUse: number | undefined;
   /** The SIGINT/SIGTERM received, if any: the run is CANCELED however the process then ends. */
@@ -96,33 +100,36 @@ export class FileRecorder {
   }
 
   /** See FileCaptureApi. */
-  observe(observer: FileSink): () => void {
-    this.observers.add(observer);
-    return () => this.observers.delete(observer);
+  observe(name: string, observer: FileSink): () => void {
+    let watching = this.observers.get(name);
+    if (!watching) {
+      watching = new Set();
+      this.observers.set(name, watching);
+    }
+    watching.add(observer);
+    return () => {
+      watching.delete(observer);
+      if (watching.size === 0) this.observers.delete(name);
+    };
   }
 
-  /**
-   * A file was read or written (and closed): `target` is the path argument as given (see
-   * UseSink). With observers the path is resolved here, since they want it absolute.
-   */
+  /** A file was read or written (and closed): `target` is the path argument as given (see UseSink). */
   use(target: unknown, use: FileUse): void {
-    if (this.done) return;
-    if (this.observers.size === 0) {
-      if (this.uses.add(target, use)) this.firstUse ??= Date.now();
-      return;
-    }
+    if (this.done || !this.uses.add(target, use)) return;
+    this.firstUse ??= Date.now();
+    if (this.observers.size > 0) this.tell(target, use);
+  }
+
+  /** Tells the observers of this file's name, with its absolute path. */
+  private tell(target: unknown, use: FileUse): void {
     const path = pathString(target);
     if (path === undefined) return;
+    const watching = this.observers.get(basename(path));
+    if (!watching) return;
     const absolute = resolve(path);
-    if (!this.uses.add(absolute, use)) return;
-    this.firstUse ??= Date.now();
-    this.tell(absolute, use);
-  }
-
-  private tell(path: string, use: FileUse): void {
-    for (const observer of this.observers) {
+    for (const observer of watching) {
       try {
-        observer(path, use);
+        observer(absolute, use);
       } catch {
         // An observer's failure is its own; the use is still recorded.
       }
