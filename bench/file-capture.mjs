@@ -10,7 +10,9 @@
 // alone, without process start, the 1 GiB stream and the exit), printed as its own column.
 // BASELINE=<checkout> adds the hook of another built checkout (e.g. a `git worktree` of the
 // commit before a change) with file capture on to the same rounds, so two builds are compared
-// side by side; the order of the commands changes every round.
+// side by side; the order of the commands changes every round. BASELINE may also name a
+// register.js itself (a copy of an earlier build, kept next to this one's dist/register.js so
+// that it finds the same @mlmeta/core).
 // Usage: npm run build && node bench/file-capture.mjs   (ROUNDS=<n>, default 5; BIG_MIB=<n>, default 1024)
 import { spawnSync } from 'node:child_process';
 import {
@@ -75,7 +77,10 @@ const cases = [
 if (BASELINE)
   cases.push([
     `--import register of ${BASELINE} (file capture on)`,
-    ['--import', join(BASELINE, 'packages/node-hooks/dist/register.js')],
+    [
+      '--import',
+      BASELINE.endsWith('.js') ? BASELINE : join(BASELINE, 'packages/node-hooks/dist/register.js'),
+    ],
     {},
   ]);
 

@@ -65,6 +65,16 @@ const rows = readFileSync('data/raw.csv', 'utf8');
 writeFileSync('data/exited.txt', rows.toUpperCase());
 process.exit(0);
 `,
+  // fds: a file read by fd, and one written by fd that is still open when the process exits.
+  'fds.mjs': `import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+const input = openSync('data/raw.csv', 'r');
+const bytes = Buffer.alloc(64);
+readSync(input, bytes);
+closeSync(input);
+const out = openSync('data/by-fd.txt', 'w');
+writeSync(out, bytes);
+process.exit(0);
+`,
   // Waits to be stopped; WAIT_CORE: with a tracker run of its own; WAIT_HANDLER: with its own SIGTERM handler.
   'waits.mjs': `import { readFileSync, writeFileSync } from 'node:fs';
 writeFileSync('data/waited.txt', 'waited on ' + readFileSync('data/raw.csv', 'utf8'));
@@ -250,6 +260,14 @@ describe('file capture under the preload hook', () => {
     expect(uris(exits.inputs)).toEqual(['data/raw.csv']);
     expect(uris(exits.outputs)).toEqual(['data/exited.txt']);
     expect(exits.outputs[0]!.externalId).toBe(await sha256File(join(dir, 'data', 'exited.txt')));
+  });
+
+  it('records files used through fds, one of them still open when the process exits', async () => {
+    await step('fds.mjs');
+    const fds = await scriptRun('fds');
+    expect(uris(fds.inputs)).toEqual(['data/raw.csv']);
+    expect(uris(fds.outputs)).toEqual(['data/by-fd.txt']);
+    expect(fds.outputs[0]!.externalId).toBe(await sha256File(join(dir, 'data', 'by-fd.txt')));
   });
 
   it('records a folder read file by file (100 shards) as one artifact, by its manifest', async () => {

@@ -21,8 +21,16 @@ const CASE_TIMEOUT_MS = 120_000;
 let project: PackedProject;
 
 beforeAll(async () => {
-  project = await packedProject(['fit.mjs', 'train.mjs', 'train.cjs', 'serve.mjs', 'entries.cjs']);
+  project = await packedProject([
+    'fit.mjs',
+    'train.mjs',
+    'train.cjs',
+    'serve.mjs',
+    'entries.cjs',
+    'copy.mjs',
+  ]);
   writeFileSync(join(project.dir, 'linear.onnx'), buildLinearModel());
+  writeFileSync(join(project.dir, 'raw.csv'), 'a,b\n1,2\n');
 }, INSTALL_TIMEOUT_MS);
 
 // The project with its node_modules is some 650 MB: never leave one behind.
@@ -174,6 +182,25 @@ describe('in a fresh project', () => {
         state: 'COMPLETE',
         params: { epochs: 2 },
       });
+    },
+    CASE_TIMEOUT_MS,
+  );
+
+  it(
+    "the preload hook records a data step's files from an installed package (the recorder child finds core itself)",
+    async () => {
+      const copied = await node(['--import', '@mlmeta/node-hooks/register', 'copy.mjs']);
+      expect(copied.code, copied.stderr).toBe(0);
+      expect(copied.stdout).toContain('copied');
+      // The CLI waits for the recorder child before it answers.
+      expect((await runs()).find((r) => r.name === 'copy')).toMatchObject({
+        type: 'mlmeta.Script',
+        state: 'COMPLETE',
+      });
+      const trace = await mlmeta(['trace', 'copy.csv', '--json']);
+      expect(trace.code, trace.stderr).toBe(0);
+      const traced = JSON.parse(trace.stdout) as { producedBy: Array<{ name: string }> };
+      expect(traced.producedBy.map((r) => r.name)).toEqual(['copy']);
     },
     CASE_TIMEOUT_MS,
   );

@@ -17,6 +17,7 @@
  * import-in-the-middle's own check), for ESM-only builds of these packages.
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { supportsSyncHooks } from 'import-in-the-middle/supports-sync-hooks.mjs';
 import { preloadDisabled } from './enabled.js';
 import { installFileCapture } from './file-capture/index.js';
@@ -26,6 +27,6 @@ import { installRequireHook } from './require-hook.js';
 if (!preloadDisabled(process.env)) {
   const load = createRequire(import.meta.url);
   installRequireHook(load);
-  installFileCapture(load);
+  installFileCapture(load, fileURLToPath(new URL('./recorder-start.cjs', import.meta.url)));
   if (supportsSyncHooks()) await installImportHook(load);
 }

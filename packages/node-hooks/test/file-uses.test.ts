@@ -80,4 +80,30 @@ describe('FileUses', () => {
     expect(list.filter((f) => f.startsWith('read /data/') && !f.includes('many'))).toHaveLength(63);
     expect(list).toContain('written /model');
   });
+
+  it('a folder read whole keeps no more names, yet reads elsewhere, writes there, a chdir and odd spellings still count', () => {
+    const files = uses();
+    // 64 reads make data/many a folder read whole; the thousands after take the short path.
+    for (let i = 0; i < 5000; i++) files.add(`data/many/${i % 200}.txt`, 'read');
+    files.add('data/many/7.txt', 'written'); // read (with a name) before it was whole
+    files.add('data/many/150.txt', 'written'); // read only after: no name was kept for it
+    files.add('data/many/sub.csv', 'read'); // same folder, short path
+    files.add('data/many/../a.csv', 'read'); // names ending in '..' are resolved, not the folder's
+    files.add('data/many/.', 'read'); // the folder itself, by its own name in data/
+    files.add('data/many/../b.csv', 'written');
+    process.chdir(join(dir, 'data'));
+    // The same spelling, another directory: not data/many's file.
+    files.add('many/3.txt', 'read');
+    files.add('data/many/3.txt', 'read');
+    process.chdir(dir);
+    files.add(join(dir, 'data', 'many', '9.txt'), 'read');
+    expect(sorted(files.files())).toEqual([
+      'read /data/a.csv',
+      'read /data/data/many/3.txt',
+      'read /data/many',
+      'written /data/b.csv',
+      'written /data/many/150.txt',
+      'written /data/many/7.txt',
+    ]);
+  });
 });

@@ -18,6 +18,8 @@ const FOLDER_FILES = 64;
 const MODEL_JSON = 'model.json';
 /** On Windows both separators and drive-relative paths occur: paths are resolved whole there. */
 const WINDOWS = sep === '\\';
+const SLASH = 47;
+const DOT = 46;
 
 interface Folder {
   /** Absolute. */
@@ -29,6 +31,11 @@ interface Folder {
   /** How many of `files` are read (and never written), and how many written. */
   read: number;
   written: number;
+  /**
+   * Read from as a whole: FOLDER_FILES of its files were read, so it is recorded as the folder
+   * and a further read needs no name (and costs no Map entry; writes are still kept by name).
+   */
+  readWhole: boolean;
 }
 
 export class FileUses {
@@ -40,6 +47,13 @@ export class FileUses {
   /** The last directory part seen and its folder: a loop over one folder skips the lookup. */
   private lastGiven = '';
   private lastFolder: Folder | undefined;
+  /**
+   * lastFolder when it is read whole and the last use was a read of a name in it: the next read
+   * there (the loop over a dataset) is decided by three string tests, with nothing kept.
+   */
+  private lastWhole: Folder | undefined;
+  /** Whether lastGiven is absolute (so the working directory does not matter). */
+  private lastAbsolute = false;
   private recorded = false;
 
   constructor(private readonly filter: PathFilter) {}
@@ -54,24 +68,44 @@ export class FileUses {
    * true when the filter wants the file, so it is recorded.
    */
   add(target: unknown, use: FileUse): boolean {
+    // The hot path, first and small: most of a loop over files runs before V8 optimizes it.
+    if (
+      this.lastWhole !== undefined &&
+      use === 'read' &&
+      typeof target === 'string' &&
+      target.length > this.lastGiven.length &&
+      target.lastIndexOf(sep) === this.lastGiven.length - 1 &&
+      target.startsWith(this.lastGiven) &&
+      target.charCodeAt(target.length - 1) !== DOT &&
+      (this.lastAbsolute || process.cwd() === this.cwd)
+    )
+      return true;
+    return this.addSlowly(target, use);
+  }
+
+  private addSlowly(target: unknown, use: FileUse): boolean {
     let path = typeof target === 'string' ? target : pathString(target);
     if (path === undefined) return false;
     if (WINDOWS) path = resolve(path);
     const cut = path.lastIndexOf(sep);
-    const name = cut < 0 ? path : path.slice(cut + 1);
-    if (name === '' || name === '.' || name === '..') {
-      // 'data/', '.', 'a/..': the name is not the last part; let resolve say what it is.
-      const absolute = resolve(path);
-      const at = absolute.lastIndexOf(sep);
-      return this.record(this.folder(absolute.slice(0, Math.max(at, 1))), absolute.slice(at + 1), use);
+    const last = path.charCodeAt(path.length - 1);
+    if (last === SLASH || last === DOT || path.length === 0) {
+      // 'data/', '.', 'a/..' (or 'a.'): the name may not be the last part; let resolve say.
+      const name = path.slice(cut + 1);
+      if (name === '' || name === '.' || name === '..') {
+        const absolute = resolve(path);
+        const at = absolute.lastIndexOf(sep);
+        return this.record(this.folder(absolute.slice(0, Math.max(at, 1))), absolute.slice(at + 1), use);
+      }
     }
     // process.cwd() is Node's cached string: the same one until the program changes directory.
-    if (path.charCodeAt(0) !== 47) {
+    if (path.charCodeAt(0) !== SLASH) {
       const cwd = process.cwd();
       if (cwd !== this.cwd) {
         this.cwd = cwd;
         this.given = new Map();
         this.lastFolder = undefined;
+        this.lastWhole = undefined;
       }
     }
     let folder = this.lastFolder;
@@ -84,14 +118,28 @@ export class FileUses {
       }
       this.lastGiven = given;
       this.lastFolder = folder;
+      this.lastAbsolute = path.charCodeAt(0) === SLASH;
     }
-    return this.record(folder, name, use);
+    this.lastWhole = undefined;
+    // A folder read whole: a read there needs no name and no Map entry.
+    if (folder.readWhole && use === 'read') {
+      if (folder.wanted && !WINDOWS) this.lastWhole = folder;
+      return folder.wanted;
+    }
+    return this.record(folder, cut < 0 ? path : path.slice(cut + 1), use);
   }
 
   private folder(path: string): Folder {
     let folder = this.folders.get(path);
     if (folder === undefined) {
-      folder = { path, wanted: this.filter.folder(path), files: new Map(), read: 0, written: 0 };
+      folder = {
+        path,
+        wanted: this.filter.folder(path),
+        files: new Map(),
+        read: 0,
+        written: 0,
+        readWhole: false,
+      };
       this.folders.set(path, folder);
     }
     return folder;
@@ -102,8 +150,8 @@ export class FileUses {
     const known = folder.files.get(name);
     if (known === undefined) {
       folder.files.set(name, use);
-      if (use === 'read') folder.read++;
-      else folder.written++;
+      if (use === 'written') folder.written++;
+      else if (++folder.read >= FOLDER_FILES) folder.readWhole = true;
       this.recorded = true;
     } else if (known === 'read' && use === 'written') {
       folder.files.set(name, use);
@@ -123,11 +171,14 @@ export class FileUses {
       if (out.get(path) !== 'written') out.set(path, use);
     };
     for (const folder of this.folders.values()) {
-      const { read, written } = folder;
-      const many = (use: FileUse) => (use === 'read' ? read : written) >= FOLDER_FILES;
+      const { readWhole, written } = folder;
+      // A file read and then written leaves the read count, not readWhole: reads it did not count.
+      const read = readWhole || folder.read > 0;
+      const writtenWhole = written >= FOLDER_FILES;
+      const many = (use: FileUse) => (use === 'read' ? readWhole : writtenWhole);
       // A folder of many files read and (or) many written is the folder: no name to look at.
-      if ((read === 0 || read >= FOLDER_FILES) && (written === 0 || written >= FOLDER_FILES)) {
-        if (read > 0) keep(folder.path, 'read');
+      if ((!read || readWhole) && (written === 0 || writtenWhole)) {
+        if (read) keep(folder.path, 'read');
         if (written > 0) keep(folder.path, 'written');
         continue;
       }

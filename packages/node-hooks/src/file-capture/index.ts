@@ -13,11 +13,16 @@ import { FILE_CAPTURE_API, type FileCaptureApi, FileRecorder } from './recorder.
 /**
  * Installs file capture once per process, unless MLMETA_CAPTURE_DISABLED=files (or
  * MLMETA_DISABLED). Never throws: a failure is one warning and the program runs unrecorded.
+ * `recorderStart` is this package's dist/recorder-start.cjs, the recorder child's entry (it
+ * finds @mlmeta/core itself); without it, the exit resolves core's file-recorder with `load`.
  *
  * @example
  * installFileCapture(createRequire(import.meta.url));
  */
-export function installFileCapture(load: LoadModule & { resolve?: (id: string) => string }): boolean {
+export function installFileCapture(
+  load: LoadModule & { resolve?: (id: string) => string },
+  recorderStart?: string,
+): boolean {
   const state = preloadState();
   if (state.fileCapture) return true;
   try {
@@ -33,8 +38,9 @@ export function installFileCapture(load: LoadModule & { resolve?: (id: string) =
         closeSync: fs.closeSync,
       },
       fileFilter(process.cwd(), process.env, load),
+      recorderStart,
     );
-    patchFs((target, use) => recorder.use(target, use));
+    patchFs(recorder.use);
     const api: FileCaptureApi = { observe: (name, observer) => recorder.observe(name, observer) };
     (globalThis as Record<symbol, unknown>)[FILE_CAPTURE_API] = api;
     state.fileCapture = true;

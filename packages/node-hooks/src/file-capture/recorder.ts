@@ -73,6 +73,8 @@ export class FileRecorder {
     private readonly load: Require,
     private readonly originals: Pick<Fs, 'writeFileSync' | 'mkdirSync' | 'openSync' | 'closeSync'>,
     filter: PathFilter,
+    /** The recorder child's entry in this package (see installFileCapture), if known. */
+    private readonly recorderStart?: string,
   ) {
     this.uses = new FileUses(filter);
     process.on('exit', (code) => this.handOver(code));
@@ -113,12 +115,15 @@ export class FileRecorder {
     };
   }
 
-  /** A file was read or written (and closed): `target` is the path argument as given (see UseSink). */
-  use(target: unknown, use: FileUse): void {
+  /**
+   * A file was read or written: `target` is the path argument as given (see UseSink). Bound, so
+   * the fs wrappers call it directly (one call less on the hot path).
+   */
+  readonly use = (target: unknown, use: FileUse): void => {
     if (this.done || !this.uses.add(target, use)) return;
     this.firstUse ??= Date.now();
     if (this.observers.size > 0) this.tell(target, use);
-  }
+  };
 
   /** Tells the observers of this file's name, with its absolute path. */
   private tell(target: unknown, use: FileUse): void {
@@ -209,8 +214,12 @@ export class FileRecorder {
     }
   }
 
-  /** core's built file-recorder script, next to the core entry this hook resolves. */
+  /**
+   * The child's script: this package's recorder-start (which resolves core in the child), else
+   * core's built file-recorder, next to the core entry this hook resolves.
+   */
   private recorderScript(): string | undefined {
+    if (this.recorderStart && existsSync(this.recorderStart)) return this.recorderStart;
     const entry = this.load.resolve?.('@mlmeta/core');
     if (!entry) return undefined;
     for (const name of ['file-recorder.js', 'file-recorder.cjs']) {
