@@ -149,7 +149,10 @@ describe('file record jobs', () => {
       const name = readdirSync(records).find((f) => f.startsWith(`${run.pid}-`) && f.endsWith('.json'));
       expect(name, 'the job of killed.mjs').toBeDefined();
       job = join(records, name!);
-      const recorder = Number(readFileSync(job.replace(/\.json$/, '.pid'), 'utf8'));
+      // Claimed by the child it started, or by the serving recorder an earlier test left.
+      const claim = job.replace(/\.json$/, '.pid');
+      for (let i = 0; i < 200 && !existsSync(claim); i++) await new Promise((done) => setTimeout(done, 25));
+      const recorder = Number(readFileSync(claim, 'utf8'));
       process.kill(recorder, 'SIGKILL');
       for (let i = 0; i < 200 && isAlive(recorder); i++) await new Promise((done) => setTimeout(done, 25));
       expect(isAlive(recorder)).toBe(false);
@@ -187,5 +190,97 @@ describe('file record jobs', () => {
     } finally {
       await store.close();
     }
+  });
+
+  describe('the serving recorder', () => {
+    let served: string;
+    let servedRecords: string;
+    const servedEnv = (store = 'mlmeta.db') => ({
+      ...env(),
+      MLMETA_STORE: `sqlite:${join(served, '.mlmeta', store)}`,
+    });
+    const run = (script: string, extra: Record<string, string> = {}) =>
+      spawnSync(process.execPath, ['--import', REGISTER, script], {
+        cwd: served,
+        env: { ...servedEnv(), ...extra },
+        encoding: 'utf8',
+      });
+    const scripts = async (store: string) => {
+      const opened = await openStore(`sqlite:${join(served, '.mlmeta', store)}`);
+      try {
+        const runs = await opened.getExecutions({ type: 'mlmeta.Script' });
+        return runs.items.map((r) => String(r.customProperties['mlmeta.run_name']));
+      } finally {
+        await opened.close();
+      }
+    };
+
+    beforeAll(() => {
+      served = mkdtempSync(join(tmpdir(), 'mlmeta-served-'));
+      servedRecords = fileRecordsDir(join(served, '.mlmeta', 'spool'));
+      writeFileSync(join(served, 'raw.csv'), 'a,b\n1,2\n');
+      for (const step of ['first', 'second', 'other'])
+        writeFileSync(
+          join(served, `${step}.mjs`),
+          `import { readFileSync, writeFileSync } from 'node:fs';\nwriteFileSync('${step}.csv', readFileSync('raw.csv'));\n`,
+        );
+    });
+    // Its recorder stops when the folder is gone.
+    afterAll(() => rmSync(served, { recursive: true, force: true }));
+
+    it('takes the job of a later process with the same environment, which starts no child of its own', async () => {
+      expect(run('first.mjs').status).toBe(0);
+      expect(await waitForFileRecords(join(served, '.mlmeta', 'spool'), 60_000)).toBe(0);
+      const [pid] = readFileSync(join(servedRecords, 'recorder.pid'), 'utf8').split(' ');
+      const recorder = Number(pid);
+      expect(isAlive(recorder)).toBe(true);
+      // The store locked, so the job stays claimed long enough to see who claimed it.
+      const lock = new Database(join(served, '.mlmeta', 'mlmeta.db'));
+      lock.exec('BEGIN EXCLUSIVE');
+      try {
+        const second = run('second.mjs', { MLMETA_EXPERIMENT: 'nightly' });
+        expect(second.status, second.stderr).toBe(0);
+        const job = join(
+          servedRecords,
+          readdirSync(servedRecords).find((f) => f.startsWith(`${second.pid}-`))!,
+        );
+        const claim = job.replace(/\.json$/, '.pid');
+        for (let i = 0; i < 200 && !existsSync(claim); i++) await new Promise((done) => setTimeout(done, 25));
+        expect(Number(readFileSync(claim, 'utf8'))).toBe(recorder);
+      } finally {
+        lock.exec('ROLLBACK');
+        lock.close();
+      }
+      expect(await waitForFileRecords(join(served, '.mlmeta', 'spool'), 60_000)).toBe(0);
+      expect((await scripts('mlmeta.db')).sort()).toEqual(['first', 'second']);
+      const opened = await openStore(`sqlite:${join(served, '.mlmeta', 'mlmeta.db')}`);
+      try {
+        // Filed as the second process asked (its experiment travels in the job), not as the first.
+        const experiments = await opened.getContexts({ type: 'mlmeta.Experiment' });
+        expect(experiments.items.map((c) => c.name).sort()).toEqual(['first', 'nightly']);
+      } finally {
+        await opened.close();
+      }
+    });
+
+    it('leaves the job of a process with another environment (another store) to a child of its own', async () => {
+      const [pid] = readFileSync(join(servedRecords, 'recorder.pid'), 'utf8').split(' ');
+      expect(isAlive(Number(pid))).toBe(true);
+      const other = run('other.mjs', { MLMETA_STORE: `sqlite:${join(served, '.mlmeta', 'other.db')}` });
+      expect(other.status, other.stderr).toBe(0);
+      expect(await waitForFileRecords(join(served, '.mlmeta', 'spool'), 60_000)).toBe(0);
+      expect(await scripts('other.db')).toEqual(['other']);
+      expect((await scripts('mlmeta.db')).sort()).toEqual(['first', 'second']);
+      // The first recorder still serves; the other child found it there and went.
+      expect(readFileSync(join(servedRecords, 'recorder.pid'), 'utf8').split(' ')[0]).toBe(pid);
+    });
+
+    it('stops when its folder is removed (it spun on the spool it could no longer make)', async () => {
+      const recorder = Number(readFileSync(join(servedRecords, 'recorder.pid'), 'utf8').split(' ')[0]);
+      expect(isAlive(recorder)).toBe(true);
+      rmSync(served, { recursive: true, force: true });
+      for (let i = 0; i < 200 && isAlive(recorder); i++) await new Promise((done) => setTimeout(done, 25));
+      expect(isAlive(recorder)).toBe(false);
+    });
   });
 });

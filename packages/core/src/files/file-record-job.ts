@@ -2,13 +2,23 @@
  * The hand-over between a process under the preload hook and the detached child that records its
  * files after it exited (see file-recorder-main.ts): one JSON job file per process under
  * `<spool>/file-records/`, which the child deletes once the records are in the store (or in its
- * spool), with `<job>.pid` beside it naming the child. Readers that want a complete store (the
- * CLI) wait while job files exist whose child is alive, and restart the child of one whose
- * child died.
+ * spool), with `<job>.pid` beside it naming who works on it (created exclusively: whoever
+ * creates it owns the job). Readers that want a complete store (the CLI) wait while job files
+ * exist whose child is alive, and restart the child of one whose child died.
+ *
+ * A child that has recorded its job stays a while as the spool's serving recorder
+ * (`recorder.pid`: its pid and the fingerprint of the environment it records with, touched
+ * every second), and takes the jobs of later processes with the same fingerprint: those write
+ * their job and start nothing, so a pipeline's steps pay neither a spawn at exit nor a child
+ * that loads core and opens the store again. The order of the steps makes the hand-over safe:
+ * a process renames its job into place before it looks for a serving recorder, and the serving
+ * recorder gives up `recorder.pid` before its last look for jobs, so every job is seen either by
+ * that look or by a process that then starts a child of its own.
  */
 import { spawn } from 'node:child_process';
 import {
   closeSync,
+  existsSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -42,6 +52,11 @@ export interface FileRecordJob {
   files: Array<{ path: string; use: 'read' | 'written' }>;
   /** The recorded process's RUN_CONTEXT_ENV variables that were set (absent in older jobs). */
   env?: Record<string, string>;
+  /**
+   * The fingerprint of the environment the job is to be recorded with: a serving recorder takes
+   * only jobs with its own (absent: only a child started for this job records it).
+   */
+  serve?: string;
 }
 
 /**
@@ -70,6 +85,7 @@ const RecordJobSchema = lazySchema(() =>
     endRecordedElsewhere: zod.boolean(),
     files: zod.array(zod.object({ path: zod.string(), use: zod.enum(['read', 'written']) })),
     env: zod.record(zod.string(), zod.string()).optional(),
+    serve: zod.string().optional(),
   }),
 );
 
@@ -145,6 +161,30 @@ export function recorderPidFile(job: string): string {
   return job.replace(/\.json$/, '.pid');
 }
 
+/** The serving recorder's file in a job folder (see the module's comment). */
+export function servingRecorderFile(dir: string): string {
+  return join(dir, 'recorder.pid');
+}
+
+/**
+ * A serving recorder that has not touched its file for this long is gone (hung, or its pid is
+ * another process's by now), whatever `kill(pid, 0)` says. It touches it every second.
+ */
+export const SERVING_STALE_MS = 5_000;
+
+/** The live serving recorder of a job folder, if one is there. */
+export function servingRecorder(dir: string): { pid: number; fingerprint: string } | undefined {
+  try {
+    const file = servingRecorderFile(dir);
+    if (Date.now() - statSync(file).mtimeMs > SERVING_STALE_MS) return undefined;
+    const [pid, fingerprint = ''] = readFileSync(file, 'utf8').trim().split(' ');
+    const number = Number(pid);
+    return Number.isInteger(number) && number > 0 && alive(number) ? { pid: number, fingerprint } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -159,11 +199,13 @@ function alive(pid: number): boolean {
  * before there is one, the process that wrote the job (the pid its name starts with) is still
  * handing it over.
  */
-function inHand(job: string, name: string): boolean {
+function inHand(job: string, name: string, served: boolean): boolean {
   let pid = Number.NaN;
   try {
     pid = Number(readFileSync(recorderPidFile(job), 'utf8'));
   } catch {
+    // Not claimed yet: a serving recorder will take it, or its writer is still handing it over.
+    if (served) return true;
     pid = Number(name.split('-')[0]);
   }
   return !Number.isInteger(pid) || pid <= 0 || alive(pid);
@@ -230,12 +272,13 @@ export async function waitForFileRecords(
   for (;;) {
     let pending = 0;
     try {
+      const served = servingRecorder(dir) !== undefined;
       for (const name of readdirSync(dir)) {
         if (!name.endsWith('.json')) continue;
         const job = join(dir, name);
         try {
           const recent = Date.now() - statSync(job).mtimeMs < STALE_MS;
-          if (inHand(job, name)) {
+          if (inHand(job, name, served)) {
             if (recent) pending++;
             continue;
           }
@@ -244,6 +287,10 @@ export async function waitForFileRecords(
           seen.add(job);
           options.onDead?.(job);
           if (options.restart) {
+            // Not claimed yet (its writer died before it could start a child): claimed here
+            // first, so a serving recorder looking at the same moment leaves it alone.
+            const claim = recorderPidFile(job);
+            if (!existsSync(claim)) writeFileSync(claim, String(process.pid), { flag: 'wx' });
             // Touched, so a restarted job gets the full STALE_MS again.
             utimesSync(job, new Date(), new Date());
             startFileRecorder(job, { ...process.env, ...options.restart.env });

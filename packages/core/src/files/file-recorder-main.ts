@@ -6,19 +6,38 @@
  * exited (file-link-job.ts). Nothing of this runs in the recorded
  * process, which only wrote the job file and started this child (so file capture costs it a
  * spawn, not a store, a tracker and the digests). Usage: node file-recorder.js <job.json> [<log>]
- * (the log is its stderr, removed when nothing was written to it).
+ * (the log is its stderr, removed when nothing was written to it). Started with
+ * MLMETA_RECORDER_FINGERPRINT, it then stays as the folder's serving recorder and records the
+ * jobs of later processes with that fingerprint (file-record-job.ts), its log renamed
+ * `recorder-<pid>.log`.
  */
-import { renameSync, statSync, unlinkSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import {
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import { logger } from '../log.js';
 import { MLMETA_TYPES } from '../model/base-types.js';
 import type { OpenLineageRun } from '../openlineage/run-events.js';
 import { ArtifactLinker } from '../tracker/artifact-link.js';
+import { markProcessEndRecorded } from '../tracker/lifecycle.js';
 import { installTracker, Tracker } from '../tracker/tracker.js';
 import { flushDigestCache } from './digest-cache.js';
 import type { FileLink, FileLinkJob } from './file-link-job.js';
-import { RUN_CONTEXT_ENV, readFileJob, recorderPidFile } from './file-record-job.js';
+import {
+  RUN_CONTEXT_ENV,
+  readFileJob,
+  recorderPidFile,
+  servingRecorder,
+  servingRecorderFile,
+} from './file-record-job.js';
 
 /** The files of a tracker's runs, digested here and written on those runs. */
 async function recordLinks(job: FileLinkJob): Promise<void> {
@@ -41,7 +60,8 @@ async function recordLinks(job: FileLinkJob): Promise<void> {
     }),
   );
   for (const run of lineage.values()) run?.amend();
-  await Promise.all(tracker.storeWriters().map(({ writer }) => writer.flush()));
+  // Closed, not only flushed: a serving recorder must not hold a connection between jobs.
+  await Promise.all(tracker.storeWriters().map(({ writer }) => writer.close()));
   await flushDigestCache();
 }
 
@@ -72,6 +92,7 @@ async function record(jobFile: string): Promise<void> {
       pid: job.pid,
       startTime: job.processStart,
       ending: job.signal ? { signal: job.signal } : { exitCode: job.exitCode },
+      endTime: job.endTime,
       endRecordedElsewhere: job.endRecordedElsewhere,
     }),
   );
@@ -92,7 +113,10 @@ async function record(jobFile: string): Promise<void> {
     run.finish(job.exitCode === 0 ? 'COMPLETE' : 'FAILED', { exitCode: job.exitCode, endTime: job.endTime });
   await run.end();
   tracker.recordProcessEnd({});
-  await Promise.all(tracker.storeWriters().map(({ writer }) => writer.flush()));
+  // Not again at this recorder's own exit (by then, with another time).
+  markProcessEndRecorded();
+  // Closed, not only flushed: a serving recorder must not hold a connection between jobs.
+  await Promise.all(tracker.storeWriters().map(({ writer }) => writer.close()));
   await flushDigestCache();
 }
 
@@ -105,13 +129,137 @@ function removeIfEmpty(file: string | undefined, always = false): void {
   }
 }
 
+/** Records one job (claimed for this process) and removes it and its claim. */
+async function recordAndRemove(jobFile: string): Promise<void> {
+  try {
+    await record(jobFile);
+  } catch (error) {
+    logger.warn('recording the files of an exited process failed:', error);
+  } finally {
+    removeIfEmpty(jobFile, true);
+    removeIfEmpty(recorderPidFile(jobFile), true);
+  }
+}
+
+/** How long a serving recorder waits for another job before it goes; how often it looks. */
+const SERVE_IDLE_MS = 10_000;
+const SERVE_POLL_MS = 100;
+const HEARTBEAT_MS = 1_000;
+
+/** Makes this process the folder's serving recorder: false when a live one is there. */
+function claimServing(dir: string, fingerprint: string): boolean {
+  const file = servingRecorderFile(dir);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid} ${fingerprint}\n`, { flag: 'wx' });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+      // Left by a recorder that died or hung: not a live one.
+      if (servingRecorder(dir) !== undefined) return false;
+      removeIfEmpty(file, true);
+    }
+  }
+  return false;
+}
+
+/** Gives up the serving recorder's file, if it is still this process's. */
+function releaseServing(dir: string): void {
+  const file = servingRecorderFile(dir);
+  try {
+    if (readFileSync(file, 'utf8').split(' ')[0] === String(process.pid)) unlinkSync(file);
+  } catch {
+    // Gone already.
+  }
+}
+
+/** The unclaimed jobs for this fingerprint, each claimed for this process as it is found. */
+function claimJobs(dir: string, fingerprint: string): string[] {
+  const claimed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.json')) continue;
+    const job = join(dir, name);
+    if (existsSync(recorderPidFile(job))) continue;
+    const read = readFileJob(job);
+    // Another environment's job (its writer starts a child for it), or not whole: not ours.
+    if (read instanceof Error || !('argv' in read) || read.serve !== fingerprint) continue;
+    try {
+      writeFileSync(recorderPidFile(job), String(process.pid), { flag: 'wx' });
+      claimed.push(job);
+    } catch {
+      // Claimed by another a moment ago.
+    }
+  }
+  return claimed;
+}
+
+/**
+ * Serves the job folder: takes the jobs of later processes with the same environment until
+ * none has come for SERVE_IDLE_MS (see file-record-job.ts for why no job falls between).
+ */
+async function serve(dir: string, fingerprint: string): Promise<void> {
+  if (!claimServing(dir, fingerprint)) return;
+  let lastWork = Date.now();
+  // Also while a job is recorded (a digest of a large file takes seconds, in a worker thread).
+  const heartbeat = setInterval(() => {
+    try {
+      utimesSync(servingRecorderFile(dir), new Date(), new Date());
+    } catch {
+      // Given up, or the folder is gone: the loop finds out.
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  try {
+    for (;;) {
+      const jobs = claimJobs(dir, fingerprint);
+      for (const job of jobs) await recordAndRemove(job);
+      if (jobs.length > 0) lastWork = Date.now();
+      if (Date.now() - lastWork >= SERVE_IDLE_MS) {
+        releaseServing(dir);
+        // The last look, after giving up the file: a job renamed into place before its writer
+        // found no serving recorder is seen here, or by the child that writer starts.
+        const late = claimJobs(dir, fingerprint);
+        for (const job of late) await recordAndRemove(job);
+        if (late.length === 0 || !claimServing(dir, fingerprint)) return;
+        lastWork = Date.now();
+      }
+      await new Promise((done) => setTimeout(done, SERVE_POLL_MS));
+    }
+  } catch (error) {
+    // The folder is gone (a test's temporary project), or the disk: stop serving.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      logger.warn('the file recorder stopped taking jobs:', error);
+  } finally {
+    clearInterval(heartbeat);
+    releaseServing(dir);
+  }
+}
+
 const [jobFile, logFile] = process.argv.slice(2);
 if (jobFile) {
-  record(jobFile)
-    .catch((error) => logger.warn('recording the files of an exited process failed:', error))
+  // Started by a recorded process with the fingerprint of its environment: serve after its job.
+  const fingerprint = process.env.MLMETA_RECORDER_FINGERPRINT?.trim();
+  delete process.env.MLMETA_RECORDER_FINGERPRINT;
+  recordAndRemove(jobFile)
+    .then(async () => {
+      if (!fingerprint) return;
+      // The log is this process's, no longer the first job's (a reader waits for job logs).
+      let log = logFile;
+      if (logFile) {
+        log = join(dirname(logFile), `recorder-${process.pid}.log`);
+        try {
+          renameSync(logFile, log);
+        } catch {
+          log = logFile;
+        }
+      }
+      process.once('exit', () => removeIfEmpty(log));
+      await serve(dirname(jobFile), fingerprint);
+      // Done serving, every job's writers closed: a handle a job's tracker left open (a capture
+      // worker) must not keep this process.
+      process.exit(0);
+    })
     .finally(() => {
-      removeIfEmpty(jobFile, true);
-      removeIfEmpty(recorderPidFile(jobFile), true);
-      process.once('exit', () => removeIfEmpty(logFile));
+      if (!fingerprint) process.once('exit', () => removeIfEmpty(logFile));
     });
 }

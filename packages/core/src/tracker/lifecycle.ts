@@ -87,10 +87,12 @@ function onBeforeExit(): void {
   const live = tracker.liveRuns();
   // beforeExit fires again after our flush empties the loop; only act when there is work.
   if (live.length === 0 && hooks.processEndRecorded) return;
+  // Set first: when recording throws (the working directory was deleted, so the spool cannot be
+  // made), the next beforeExit must not try again, or the process never exits.
+  hooks.processEndRecorded = true;
   guard(() => {
     endRuns(tracker, process.exitCode === undefined ? 0 : Number(process.exitCode), undefined, false);
     tracker.recordProcessEnd({ exitCode: Number(process.exitCode ?? 0), signal: hooks.signal });
-    hooks.processEndRecorded = true;
   });
   void Promise.all(tracker.storeWriters().map(({ writer }) => writer.flush()));
 }
@@ -103,8 +105,8 @@ function onExit(code: number): void {
     const live = tracker.liveRuns();
     endRuns(tracker, code);
     if (live.length > 0 || !hooks.processEndRecorded) {
-      tracker.recordProcessEnd({ exitCode: code, signal: hooks.signal });
       hooks.processEndRecorded = true;
+      tracker.recordProcessEnd({ exitCode: code, signal: hooks.signal });
     }
     describePendingErrors();
     for (const { writer, ...entry } of tracker.storeWriters()) {
@@ -243,6 +245,15 @@ function guard(fn: () => void): void {
   } catch (error) {
     logger.warn('process lifecycle hook failed:', error);
   }
+}
+
+/**
+ * Tells the hooks that the process end is recorded, so they do not record it again at exit: the
+ * file recorder records the ends of processes that already exited, each with its own tracker.
+ */
+export function markProcessEndRecorded(): void {
+  const hooks = state();
+  if (hooks) hooks.processEndRecorded = true;
 }
 
 /** Install the hooks once per process (idempotent across the ESM and CJS builds). */

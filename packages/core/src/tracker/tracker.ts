@@ -66,6 +66,8 @@ export interface RecordedProcess {
   startTime: number;
   /** How it ended; recorded on its context unless `endRecordedElsewhere`. */
   ending?: { exitCode?: number; signal?: string };
+  /** When it ended (ms since the epoch); default: when the end is recorded. */
+  endTime?: number;
   /** The process had its own tracker, which records its end itself. */
   endRecordedElsewhere?: boolean;
 }
@@ -231,7 +233,7 @@ export class Tracker {
     if (this.recorded?.endRecordedElsewhere) return;
     const ending = this.recorded ? (this.recorded.ending ?? {}) : own;
     const customProperties = toProperties({
-      end_time: Date.now(),
+      end_time: this.recorded?.endTime ?? Date.now(),
       exit_code: ending.exitCode,
       signal: ending.signal,
     });

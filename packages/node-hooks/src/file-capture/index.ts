@@ -33,6 +33,7 @@ export function installFileCapture(
       load,
       {
         writeFileSync: fs.writeFileSync,
+        readFileSync: fs.readFileSync,
         mkdirSync: fs.mkdirSync,
         openSync: fs.openSync,
         closeSync: fs.closeSync,

@@ -8,7 +8,7 @@
  * map of names per folder (file-uses.ts) and one spawn at exit.
  */
 import type { SpawnOptions } from 'node:child_process';
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, renameSync, statSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { LoadModule } from '../instrumentation.js';
@@ -36,6 +36,37 @@ const RUN_CONTEXT_ENV = [
   'MLMETA_PIPELINE_RUN',
 ] as const;
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** Tells the child it may serve later jobs with this fingerprint (core's file-recorder-main). */
+const FINGERPRINT_ENV = 'MLMETA_RECORDER_FINGERPRINT';
+/** core's SERVING_STALE_MS: a serving recorder touches its file every second. */
+const SERVING_STALE_MS = 5_000;
+
+/**
+ * The environment a recorder records with, as a short hash: a serving recorder takes only the
+ * jobs of processes whose fingerprint is its own, since it records them with its environment
+ * (store, OpenLineage, capture settings). What varies per step (RUN_CONTEXT_ENV) travels in the
+ * job instead. FNV-1a over the sorted variables, the working directory and node: no secret is
+ * written, only this hash.
+ */
+function fingerprintOf(env: NodeJS.ProcessEnv): string {
+  const skip = new Set<string>([...RUN_CONTEXT_ENV, FINGERPRINT_ENV]);
+  const text = [
+    process.cwd(),
+    process.execPath,
+    ...Object.keys(env)
+      .filter((name) => !skip.has(name))
+      .sort()
+      .map((name) => `${name}=${env[name]}`),
+  ].join('\0');
+  let low = 0x811c9dc5;
+  let high = 0x050c5d1f;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    low = Math.imul(low ^ code, 0x01000193) >>> 0;
+    high = Math.imul(high ^ code, 0x01000193 + 2) >>> 0;
+  }
+  return `${high.toString(16).padStart(8, '0')}${low.toString(16).padStart(8, '0')}`;
+}
 
 const appListeners = (signal: NodeJS.Signals) =>
   process.listeners(signal).filter((listener) => !(OWN_LISTENER in listener)).length;
@@ -71,7 +102,10 @@ export class FileRecorder {
    */
   constructor(
     private readonly load: Require,
-    private readonly originals: Pick<Fs, 'writeFileSync' | 'mkdirSync' | 'openSync' | 'closeSync'>,
+    private readonly originals: Pick<
+      Fs,
+      'writeFileSync' | 'readFileSync' | 'mkdirSync' | 'openSync' | 'closeSync'
+    >,
     filter: PathFilter,
     /** The recorder child's entry in this package (see installFileCapture), if known. */
     private readonly recorderStart?: string,
@@ -175,6 +209,7 @@ export class FileRecorder {
         ...(this.signal ? { signal: this.signal } : {}),
         endRecordedElsewhere: tracker !== undefined,
         files: this.uses.files(),
+        serve: fingerprintOf(env),
       };
       const file = join(dir, `${process.pid}-${processStart}.json`);
       this.originals.mkdirSync(dir, { recursive: true });
@@ -183,6 +218,17 @@ export class FileRecorder {
       const partial = `${file}.partial`;
       this.originals.writeFileSync(partial, JSON.stringify(job));
       renameSync(partial, file);
+      // In place before the look for a serving recorder, which takes it (core's
+      // file-record-job.ts says why no job is missed): nothing to start.
+      if (this.served(dir, job.serve)) return;
+      // Claimed before the child exists, so a serving recorder looking now leaves it alone.
+      const claim = file.replace(/\.json$/, '.pid');
+      try {
+        this.originals.writeFileSync(claim, String(process.pid), { flag: 'wx' });
+      } catch {
+        return; // A serving recorder claimed it a moment ago.
+      }
+      env[FINGERPRINT_ENV] = job.serve;
       const { spawn } = this.load('node:child_process') as ChildProcesses;
       // Its warnings go to a log next to the job (removed when empty): the terminal is this process's.
       const log = file.replace(/\.json$/, '.log');
@@ -198,8 +244,7 @@ export class FileRecorder {
         child.unref();
         // Who works on the job (core's recorderPidFile): a reader that finds this pid gone knows
         // the child died and restarts it, instead of waiting for a job nobody will finish.
-        if (child.pid !== undefined)
-          this.originals.writeFileSync(file.replace(/\.json$/, '.pid'), String(child.pid));
+        if (child.pid !== undefined) this.originals.writeFileSync(claim, String(child.pid));
       } finally {
         this.originals.closeSync(logFd);
       }
@@ -211,6 +256,20 @@ export class FileRecorder {
       } catch {
         // stderr is gone.
       }
+    }
+  }
+
+  /** Whether a live serving recorder with this fingerprint serves the job folder `dir`. */
+  private served(dir: string, fingerprint: string): boolean {
+    try {
+      const file = join(dir, 'recorder.pid');
+      if (Date.now() - statSync(file).mtimeMs > SERVING_STALE_MS) return false;
+      const [pid, theirs] = String(this.originals.readFileSync(file, 'utf8')).trim().split(' ');
+      if (theirs !== fingerprint) return false;
+      process.kill(Number(pid), 0);
+      return true;
+    } catch {
+      return false; // None, gone, or not ours to signal.
     }
   }
 
