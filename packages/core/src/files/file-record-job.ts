@@ -196,16 +196,20 @@ function alive(pid: number): boolean {
 
 /**
  * Whether the job is being worked on: its recorder child's pid file names a live process, or,
- * before there is one, the process that wrote the job (the pid its name starts with) is still
- * handing it over.
+ * before there is one, the serving recorder (fingerprint `serving`) is there for it, or the
+ * process that wrote the job (the pid its name starts with) is still handing it over.
  */
-function inHand(job: string, name: string, served: boolean): boolean {
+function inHand(job: string, name: string, serving: string | undefined): boolean {
   let pid = Number.NaN;
   try {
     pid = Number(readFileSync(recorderPidFile(job), 'utf8'));
   } catch {
-    // Not claimed yet: a serving recorder will take it, or its writer is still handing it over.
-    if (served) return true;
+    // Not claimed yet: the serving recorder takes it if it is for its environment; else its
+    // writer is still handing it over (read only in this short-lived state).
+    if (serving !== undefined) {
+      const read = readFileJob(job);
+      if (!(read instanceof Error) && 'serve' in read && read.serve === serving) return true;
+    }
     pid = Number(name.split('-')[0]);
   }
   return !Number.isInteger(pid) || pid <= 0 || alive(pid);
@@ -272,13 +276,13 @@ export async function waitForFileRecords(
   for (;;) {
     let pending = 0;
     try {
-      const served = servingRecorder(dir) !== undefined;
+      const serving = servingRecorder(dir)?.fingerprint;
       for (const name of readdirSync(dir)) {
         if (!name.endsWith('.json')) continue;
         const job = join(dir, name);
         try {
           const recent = Date.now() - statSync(job).mtimeMs < STALE_MS;
-          if (inHand(job, name, served)) {
+          if (inHand(job, name, serving)) {
             if (recent) pending++;
             continue;
           }

@@ -265,8 +265,9 @@ export class FileRecorder {
       const file = join(dir, 'recorder.pid');
       if (Date.now() - statSync(file).mtimeMs > SERVING_STALE_MS) return false;
       const [pid, theirs] = String(this.originals.readFileSync(file, 'utf8')).trim().split(' ');
-      if (theirs !== fingerprint) return false;
-      process.kill(Number(pid), 0);
+      const number = Number(pid);
+      if (theirs !== fingerprint || !Number.isInteger(number) || number <= 0) return false;
+      process.kill(number, 0);
       return true;
     } catch {
       return false; // None, gone, or not ours to signal.
